@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { startSandbox } from './sandbox.js';
+
+function integer(min: number, max: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+const program = new Command('tenantlink-sandbox')
+  .description('A local Microsoft 365 tenant: the Microsoft identity platform and Microsoft Graph, over HTTPS.')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('start the sandbox and write its state file once it listens')
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on (0 picks a free port)', integer(0, 65535), 8443)
+  .option('--seed <n>', 'seed of the generated organisation', integer(0, 2 ** 31), 1)
+  .option('--users <n>', 'users in each seeded tenant', integer(1, 1_000_000), 50)
+  .option('--groups <n>', 'groups in each seeded tenant (default: by department and size)', integer(0, 1_000_000))
+  .option('--tenants <n>', 'tenants to seed', integer(1, 100), 1)
+  .option('--data <dir>', 'folder for the CA, TLS and signing keys', '.tenantlink-sandbox')
+  .option('--state-file <file>', 'where to write the state file (default <data>/state.json)')
+  .action(async (opts) => {
+    const sandbox = await startSandbox({
+      host: opts.host,
+      port: opts.port,
+      seed: opts.seed,
+      users: opts.users,
+      groups: opts.groups,
+      tenants: opts.tenants,
+      dataDir: opts.data,
+      ...(opts.stateFile ? { stateFile: opts.stateFile } : {}),
+    });
+    const lines = [
+      `tenantlink sandbox listening on ${sandbox.authority}`,
+      `  authority   ${sandbox.authority}`,
+      `  graph       ${sandbox.graph}`,
+      `  control     ${sandbox.control}`,
+      `  CA          ${sandbox.caCertFile}  (trust it: NODE_EXTRA_CA_CERTS=${sandbox.caCertFile})`,
+      `  state file  ${sandbox.stateFile ?? '(none)'}`,
+    ];
+    for (const t of sandbox.tenants) {
+      lines.push(`  tenant      ${t.displayName}  ${t.defaultDomain}  ${t.id}`);
+      if (t.admin) lines.push(`    admin     ${t.admin.userPrincipalName}  password: ${t.admin.password}`);
+    }
+    lines.push('Press Ctrl+C to stop.');
+    process.stdout.write(`${lines.join('\n')}\n`);
+    const stop = async () => {
+      await sandbox.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`tenantlink-sandbox: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { SandboxClock } from './clock.js';
+import { registerControlRoutes } from './control/routes.js';
+import { tenantSummary } from './control/views.js';
+import { GrantStore } from './identity/grant-store.js';
+import {
+  DEFAULT_IDENTITY_SETTINGS,
+  type IdentityContext,
+  type IdentitySettings,
+  registerIdentity,
+} from './identity/index.js';
+import { SigningKeys } from './identity/signing-keys.js';
+import { TokenMinter } from './identity/tokens.js';
+import { Directory } from './tenant/directory.js';
+import { generateOrganisation } from './tenant/generator.js';
+import { ensureSigningKey, ensureTlsMaterial } from './tls/data-folder.js';
+
+export interface SandboxOptions {
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port to listen on (default 8443; 0 picks a free one). */
+  port?: number;
+  /** Seed of the generated organisations (default 1). */
+  seed?: number;
+  /** Users in each seeded tenant (default 50). */
+  users?: number;
+  /** Groups in each seeded tenant (default: by department and size). */
+  groups?: number;
+  /** Tenants to seed at start (default 1). */
+  tenants?: number;
+  /** Folder for the CA, TLS and signing keys (default ./.tenantlink-sandbox). */
+  dataDir?: string;
+  /** Where to write the state file once listening (default <dataDir>/state.json; false for none). */
+  stateFile?: string | false;
+  /** Identity platform settings: token lifetimes, device-code interval, ... */
+  identity?: Partial<IdentitySettings>;
+}
+
+export interface SandboxTenantSummary {
+  id: string;
+  defaultDomain: string;
+  displayName: string;
+  admin: { userPrincipalName: string; password: string } | null;
+}
+
+/** What the state file holds: where the sandbox listens, the CA to trust, and its tenants. */
+export interface SandboxState {
+  authority: string;
+  graph: string;
+  control: string;
+  caCertFile: string;
+  tenants: SandboxTenantSummary[];
+}
+
+export interface RunningSandbox extends SandboxState {
+  port: number;
+  caCertPem: string;
+  stateFile: string | null;
+  close(): Promise<void>;
+}
+
+/** Starts a sandbox tenant over HTTPS and writes its state file once it listens. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const host = options.host ?? '127.0.0.1';
+  const seed = options.seed ?? 1;
+  const users = options.users ?? 50;
+  const dataDir = resolve(options.dataDir ?? '.tenantlink-sandbox');
+  const tls = await ensureTlsMaterial(dataDir);
+  const keys = await SigningKeys.load(await ensureSigningKey(dataDir));
+
+  const clock = new SandboxClock();
+  const directory = new Directory(clock);
+  const settings: IdentitySettings = { ...DEFAULT_IDENTITY_SETTINGS, ...options.identity };
+  const ctx: IdentityContext = {
+    directory,
+    clock,
+    grants: new GrantStore(),
+    keys,
+    minter: new TokenMinter(keys, clock, settings),
+    settings,
+  };
+  // Seeded tenants are dated a year back so that everything created later is visibly newer.
+  const seededAt = new Date(Date.UTC(new Date().getUTCFullYear() - 1, 0, 15)).toISOString();
+  const isTakenDomain = (domain: string) => directory.findTenant(domain) !== undefined;
+  for (let index = 0; index < (options.tenants ?? 1); index++) {
+    directory.addTenant(
+      generateOrganisation({ seed, index, users, groups: options.groups, createdDateTime: seededAt, isTakenDomain }),
+    );
+  }
+  let createdTenants = 0;
+  const createTenant = (input: { displayName?: string; domain?: string; users?: number }) =>
+    directory.addTenant(
+      generateOrganisation({
+        seed: seed + 1_000_003 * ++createdTenants,
+        index: directory.tenants.size,
+        users: input.users ?? 10,
+        createdDateTime: clock.iso(),
+        isTakenDomain,
+        ...(input.displayName ? { displayName: input.displayName } : {}),
+        ...(input.domain ? { domainLabel: input.domain } : {}),
+      }),
+    );
+
+  const app: FastifyInstance = Fastify({
+    https: { key: tls.keyPem, cert: tls.certPem },
+    logger: false,
+    genReqId: () => randomUUID(),
+    bodyLimit: 64 * 1024 * 1024,
+  });
+  await app.register(formbody);
+  await app.register(cookie);
+
+  let state: SandboxState | undefined;
+  registerIdentity(app, ctx);
+  registerControlRoutes(app, {
+    directory,
+    clock,
+    settings,
+    createTenant,
+    state: () => ({ ...state!, tenants: [...directory.tenants.values()].map((t) => tenantSummary(directory, t)) }),
+  });
+
+  try {
+    await app.listen({ host, port: options.port ?? 8443 });
+  } catch (err) {
+    await app.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`port ${options.port ?? 8443} on ${host} is already in use; choose another with --port`);
+    }
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8443);
+  const origin = `https://localhost:${port}`;
+  state = {
+    authority: origin,
+    graph: `${origin}/v1.0`,
+    control: `${origin}/_sandbox`,
+    caCertFile: tls.caCertFile,
+    tenants: [...directory.tenants.values()].map((t) => tenantSummary(directory, t)),
+  };
+  const stateFile = options.stateFile === false ? null : resolve(options.stateFile ?? resolve(dataDir, 'state.json'));
+  if (stateFile) {
+    await mkdir(dirname(stateFile), { recursive: true });
+    await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  }
+  const running = state;
+  return {
+    ...running,
+    port,
+    caCertPem: tls.caCertPem,
+    stateFile,
+    async close() {
+      await app.close();
+      if (stateFile) await rm(stateFile, { force: true });
+    },
+  };
+}

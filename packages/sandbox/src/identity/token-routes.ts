@@ -21,6 +21,8 @@ const GRANTS: Record<string, Grant> = {
   refresh_token: refreshTokenGrant,
   password: passwordGrant,
   [DEVICE_CODE_GRANT]: deviceCodeGrant,
+  // msal-node sends the short form; Entra accepts both.
+  device_code: deviceCodeGrant,
 };
 
 /** Client ID and secret from an HTTP Basic header (RFC 6749 §2.3.1: each part form-urlencoded). */

@@ -50,7 +50,11 @@ describe('client credentials with msal-node', () => {
     });
     const cca = confidentialClient(h, app.appId, { clientSecret: app.secret!.value });
     const result = await cca.acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
-    const claims = await h.verify(result!.accessToken, 'https://graph.microsoft.com', `https://sts.windows.net/${h.tenantId}/`);
+    const claims = await h.verify(
+      result!.accessToken,
+      'https://graph.microsoft.com',
+      `https://sts.windows.net/${h.tenantId}/`,
+    );
     assert.equal(claims.roles, undefined);
   });
 
@@ -79,7 +83,12 @@ describe('client credentials with msal-node', () => {
         requiredPermissions: { application: ['Calendars.Read'] },
         grantAdminConsent: true,
       });
-      const cert = await h.control('POST', `/tenants/${h.tenantId}/applications/${app.appId}/certificates`, { generate: true }, 201);
+      const cert = await h.control(
+        'POST',
+        `/tenants/${h.tenantId}/applications/${app.appId}/certificates`,
+        { generate: true },
+        201,
+      );
       assert.match(cert.thumbprint, /^[0-9A-F]{40}$/);
       const credential =
         variant === 'x5t (RS256)'
@@ -87,7 +96,11 @@ describe('client credentials with msal-node', () => {
           : { clientCertificate: { thumbprintSha256: cert.thumbprintSha256, privateKey: cert.privateKeyPem } };
       const cca = confidentialClient(h, app.appId, credential);
       const result = await cca.acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
-      const claims = await h.verify(result!.accessToken, 'https://graph.microsoft.com', `https://sts.windows.net/${h.tenantId}/`);
+      const claims = await h.verify(
+        result!.accessToken,
+        'https://graph.microsoft.com',
+        `https://sts.windows.net/${h.tenantId}/`,
+      );
       assert.equal(claims.appidacr, '2', 'appidacr 2 marks certificate authentication');
       assert.deepEqual(claims.roles, ['Calendars.Read']);
     });
@@ -99,9 +112,13 @@ describe('client credentials with msal-node', () => {
     assert.equal(doc.issuer, `${h.sandbox.authority}/${h.tenantId}/v2.0`);
     assert.equal(doc.token_endpoint, `${h.sandbox.authority}/${h.tenantId}/oauth2/v2.0/token`);
     assert.equal(doc.jwks_uri, `${h.sandbox.authority}/${h.tenantId}/discovery/v2.0/keys`);
-    const common = (await (await h.fetch(`${h.authority('common')}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    const common = (await (
+      await h.fetch(`${h.authority('common')}/v2.0/.well-known/openid-configuration`)
+    ).json()) as Record<string, string>;
     assert.equal(common.issuer, `${h.sandbox.authority}/{tenantid}/v2.0`);
-    const keys = (await (await h.fetch(doc.jwks_uri!)).json()) as { keys: { kid: string; x5t: string; x5c: string[]; use: string }[] };
+    const keys = (await (await h.fetch(doc.jwks_uri!)).json()) as {
+      keys: { kid: string; x5t: string; x5c: string[]; use: string }[];
+    };
     assert.equal(keys.keys[0]!.kid, keys.keys[0]!.x5t);
     assert.equal(keys.keys[0]!.use, 'sig');
     assert.equal(keys.keys[0]!.x5c.length, 1);

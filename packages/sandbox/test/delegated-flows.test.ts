@@ -60,7 +60,11 @@ describe('delegated flows with msal-node', () => {
     assert.ok(code);
 
     const result = await cca.acquireTokenByCode({ code, scopes, redirectUri: REDIRECT, codeVerifier: pkce.verifier });
-    const claims = await h.verify(result.accessToken, '00000003-0000-0000-c000-000000000000', `https://sts.windows.net/${h.tenantId}/`);
+    const claims = await h.verify(
+      result.accessToken,
+      '00000003-0000-0000-c000-000000000000',
+      `https://sts.windows.net/${h.tenantId}/`,
+    );
     assert.equal(claims.oid, user.id);
     assert.equal(claims.upn, user.userPrincipalName);
     assert.equal(claims.idtyp, 'user');
@@ -76,11 +80,17 @@ describe('delegated flows with msal-node', () => {
     assert.ok(again.searchParams.get('code'));
 
     // Reusing a code fails.
-    const reuse = await expectAadError(cca.acquireTokenByCode({ code, scopes, redirectUri: REDIRECT, codeVerifier: pkce.verifier }));
+    const reuse = await expectAadError(
+      cca.acquireTokenByCode({ code, scopes, redirectUri: REDIRECT, codeVerifier: pkce.verifier }),
+    );
     assert.equal(reuse.errorNo, '54005');
 
     // Refresh through MSAL's cache: a new access token and a new (rotated) refresh token.
-    const refreshed = await cca.acquireTokenSilent({ account: result.account!, scopes: ['User.Read'], forceRefresh: true });
+    const refreshed = await cca.acquireTokenSilent({
+      account: result.account!,
+      scopes: ['User.Read'],
+      forceRefresh: true,
+    });
     assert.notEqual(refreshed.accessToken, result.accessToken);
     const cache = JSON.parse(cca.getTokenCache().serialize()) as { RefreshToken: Record<string, { secret: string }> };
     const refreshTokens = Object.values(cache.RefreshToken).map((r) => r.secret);
@@ -122,7 +132,10 @@ describe('delegated flows with msal-node', () => {
     const scopes = ['User.Read.All'];
     const { url } = await authCode(app.appId, app.secret!.value, scopes);
     const userBrowser = new Browser(h);
-    const approval = asPage(await completeSignIn(userBrowser, await userBrowser.open(url), { ...user }), 'admin-approval');
+    const approval = asPage(
+      await completeSignIn(userBrowser, await userBrowser.open(url), { ...user }),
+      'admin-approval',
+    );
     assert.equal(approval.errorCode, 90094);
     const back = asRedirect(await userBrowser.submit(approval));
     assert.equal(back.searchParams.get('error'), 'access_denied');
@@ -131,13 +144,18 @@ describe('delegated flows with msal-node', () => {
     const adminBrowser = new Browser(h);
     const second = await authCode(app.appId, app.secret!.value, scopes);
     const code = asRedirect(
-      await completeSignIn(adminBrowser, await adminBrowser.open(second.url), { ...admin, consent: 'accept-for-organization' }),
+      await completeSignIn(adminBrowser, await adminBrowser.open(second.url), {
+        ...admin,
+        consent: 'accept-for-organization',
+      }),
     );
     assert.ok(code.searchParams.get('code'));
     // Now the user needs no consent at all.
     const third = await authCode(app.appId, app.secret!.value, scopes);
     const fresh = new Browser(h);
-    assert.ok(asRedirect(await completeSignIn(fresh, await fresh.open(third.url), { ...user })).searchParams.get('code'));
+    assert.ok(
+      asRedirect(await completeSignIn(fresh, await fresh.open(third.url), { ...user })).searchParams.get('code'),
+    );
   });
 
   test('prompt=none without a session redirects with login_required', async () => {
@@ -158,7 +176,12 @@ describe('delegated flows with msal-node', () => {
   });
 
   test('MFA-required users approve a second factor and their tokens say so', async () => {
-    const mfaUser = await h.control('POST', `/tenants/${h.tenantId}/users`, { displayName: 'Mfa Person', mfaRequired: true }, 201);
+    const mfaUser = await h.control(
+      'POST',
+      `/tenants/${h.tenantId}/users`,
+      { displayName: 'Mfa Person', mfaRequired: true },
+      201,
+    );
     const app = await createApp(h, {
       displayName: 'MFA App',
       redirectUris: { web: [REDIRECT] },
@@ -168,7 +191,13 @@ describe('delegated flows with msal-node', () => {
     });
     const { cca, pkce, url } = await authCode(app.appId, app.secret!.value, ['User.Read']);
     const browser = new Browser(h);
-    const mfa = asPage(await browser.submit(asPage(await browser.open(url), 'signin'), { login: mfaUser.userPrincipalName, passwd: mfaUser.password }), 'mfa');
+    const mfa = asPage(
+      await browser.submit(asPage(await browser.open(url), 'signin'), {
+        login: mfaUser.userPrincipalName,
+        passwd: mfaUser.password,
+      }),
+      'mfa',
+    );
     const callback = asRedirect(await browser.submit(mfa, { decision: 'approve' }));
     const result = await cca.acquireTokenByCode({
       code: callback.searchParams.get('code')!,
@@ -176,7 +205,11 @@ describe('delegated flows with msal-node', () => {
       redirectUri: REDIRECT,
       codeVerifier: pkce.verifier,
     });
-    const claims = await h.verify(result.accessToken, '00000003-0000-0000-c000-000000000000', `https://sts.windows.net/${h.tenantId}/`);
+    const claims = await h.verify(
+      result.accessToken,
+      '00000003-0000-0000-c000-000000000000',
+      `https://sts.windows.net/${h.tenantId}/`,
+    );
     assert.deepEqual(claims.amr, ['pwd', 'mfa']);
   });
 
@@ -199,17 +232,25 @@ describe('delegated flows with msal-node', () => {
           await new Promise((r) => setTimeout(r, 1200));
           const browser = new Browser(h);
           const entry = asPage(await browser.open(response.verificationUri), 'device-code');
-          const done = await completeSignIn(browser, await browser.post(entry.form!.action, { otc: response.userCode }), {
-            ...user,
-            consent: 'accept',
-          });
+          const done = await completeSignIn(
+            browser,
+            await browser.post(entry.form!.action, { otc: response.userCode }),
+            {
+              ...user,
+              consent: 'accept',
+            },
+          );
           assert.equal(asPage(done).step, 'device-done');
         })();
       },
     });
     await browsing;
     assert.equal(result?.account?.username, user.userPrincipalName);
-    const claims = await h.verify(result!.accessToken, '00000003-0000-0000-c000-000000000000', `https://sts.windows.net/${h.tenantId}/`);
+    const claims = await h.verify(
+      result!.accessToken,
+      '00000003-0000-0000-c000-000000000000',
+      `https://sts.windows.net/${h.tenantId}/`,
+    );
     assert.equal(claims.appidacr, '0');
     assert.match(String(claims.scp), /Presence\.Read/);
   });
@@ -223,7 +264,10 @@ describe('delegated flows with msal-node', () => {
         deviceCodeCallback: (response) => {
           void (async () => {
             const browser = new Browser(h);
-            const confirm = asPage(await browser.post(`${h.sandbox.authority}/common/oauth2/deviceauth`, { otc: response.userCode }), 'device-confirm');
+            const confirm = asPage(
+              await browser.post(`${h.sandbox.authority}/common/oauth2/deviceauth`, { otc: response.userCode }),
+              'device-confirm',
+            );
             asPage(await browser.submit(confirm, { decision: 'cancel' }), 'device-declined');
           })();
         },

@@ -53,9 +53,7 @@ export class Browser {
         redirect: 'manual',
         headers: {
           ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-          ...(this.cookies.size > 0
-            ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }
-            : {}),
+          ...(this.cookies.size > 0 ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
         },
         body,
       });
@@ -99,9 +97,12 @@ export class Browser {
 }
 
 export function asPage(result: Page | { redirect: string }, step?: string): Page {
-  if ('redirect' in result) throw new Error(`expected a page${step ? ` (${step})` : ''}, got a redirect to ${result.redirect}`);
+  if ('redirect' in result)
+    throw new Error(`expected a page${step ? ` (${step})` : ''}, got a redirect to ${result.redirect}`);
   if (step && result.step !== step) {
-    throw new Error(`expected step '${step}', got '${result.step}' (error ${result.errorCode}): ${result.html.slice(0, 600)}`);
+    throw new Error(
+      `expected step '${step}', got '${result.step}' (error ${result.errorCode}): ${result.html.slice(0, 600)}`,
+    );
   }
   return result;
 }

@@ -137,7 +137,13 @@ export async function expectAadError(promise: Promise<unknown>): Promise<AadErro
     await promise;
   } catch (err) {
     const e = err as { errorCode: string; subError: string; errorNo: string; status?: number; errorMessage: string };
-    return { errorCode: e.errorCode, subError: e.subError, errorNo: String(e.errorNo), status: e.status, errorMessage: e.errorMessage };
+    return {
+      errorCode: e.errorCode,
+      subError: e.subError,
+      errorNo: String(e.errorNo),
+      status: e.status,
+      errorMessage: e.errorMessage,
+    };
   }
   throw new Error('expected the call to fail');
 }

@@ -10,7 +10,7 @@ export interface Page {
   form: { action: string; fields: Record<string, string> } | null;
 }
 
-function unescape(value: string): string {
+function decodeEntities(value: string): string {
   return value
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
@@ -27,9 +27,9 @@ function readPage(status: number, url: string, html: string): Page {
   if (formMatch) {
     const fields: Record<string, string> = {};
     for (const m of formMatch[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-      fields[unescape(m[1]!)] = unescape(m[2]!);
+      fields[decodeEntities(m[1]!)] = decodeEntities(m[2]!);
     }
-    form = { action: new URL(unescape(formMatch[1]!), url).toString(), fields };
+    form = { action: new URL(decodeEntities(formMatch[1]!), url).toString(), fields };
   }
   return { status, url, html, step, errorCode: code ? Number(code) : null, form };
 }

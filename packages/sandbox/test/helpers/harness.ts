@@ -20,6 +20,7 @@ export interface Harness {
   dispatcher: Agent;
   tenantId: string;
   /** Calls the control API; throws with the body when the status is not the expected one. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read control-API JSON freely; the assertions check its shape.
   control<T = any>(method: string, path: string, body?: unknown, expectStatus?: number): Promise<T>;
   /** HTTPS fetch that trusts the sandbox CA. */
   fetch: (url: string, init?: Parameters<typeof fetch>[1]) => ReturnType<typeof fetch>;

@@ -73,8 +73,6 @@ export interface DelegatedGrantArgs {
   application: Application;
   user: User;
   request: DelegatedScopeRequest;
-  /** Whether the request named Graph scopes with the resource URI (the response then does too). */
-  uriForm: boolean;
   authMethod: ClientAuthMethod;
   amr: AuthMethods;
   sessionId: string;
@@ -105,7 +103,10 @@ export async function issueDelegatedTokens(ctx: IdentityContext, args: Delegated
   });
   const graphScopes = granted.filter((s) => !['openid', 'profile', 'email'].includes(s));
   const oidc = granted.filter((s) => ['openid', 'profile', 'email'].includes(s));
-  const scopeOut = [...graphScopes.map((s) => (args.uriForm ? `https://graph.microsoft.com/${s}` : s)), ...oidc];
+  const scopeOut = [
+    ...graphScopes.map((s) => (args.request.uriForm ? `https://graph.microsoft.com/${s}` : s)),
+    ...oidc,
+  ];
   const body: Record<string, unknown> = {
     token_type: 'Bearer',
     scope: scopeOut.join(' '),

@@ -10,6 +10,8 @@ export interface DelegatedScopeRequest {
   graph: string[];
   /** `{resource}/.default`: every delegated permission the app registration lists. */
   isDefault: boolean;
+  /** Graph scopes were named with the resource URI (`https://graph.microsoft.com/User.Read`); answers do the same. */
+  uriForm: boolean;
 }
 
 const GRAPH_RESOURCE_IDS = new Set([
@@ -56,7 +58,7 @@ export function parseDelegatedScopes(
   raw: string | undefined,
   context: { appName: string; tenantName: string },
 ): DelegatedScopeRequest {
-  const request: DelegatedScopeRequest = { oidc: [], graph: [], isDefault: false };
+  const request: DelegatedScopeRequest = { oidc: [], graph: [], isDefault: false, uriForm: false };
   const resources = new Set<string>();
   for (const scope of splitScopes(raw ?? '')) {
     if (OIDC_SCOPES.has(scope.toLowerCase())) {
@@ -66,6 +68,7 @@ export function parseDelegatedScopes(
     const { resource, value } = splitResource(scope);
     if (!isGraph(resource)) throw aadsts('resourceNotFound', { resource, tenantName: context.tenantName });
     resources.add(MICROSOFT_GRAPH_APP_ID);
+    if (scope.includes('/')) request.uriForm = true;
     if (value === '.default') {
       request.isDefault = true;
       continue;

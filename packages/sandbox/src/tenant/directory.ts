@@ -12,7 +12,6 @@ import {
   GLOBAL_ADMINISTRATOR_ROLE_ID,
   type Group,
   MICROSOFT_GRAPH_APP_ID,
-  type OAuth2PermissionGrant,
   type ServicePrincipal,
   type Tenant,
   type User,
@@ -239,6 +238,3 @@ export class UnknownPermissionError extends Error {
     super(`'${permission}' is not a Microsoft Graph ${kind} permission known to the sandbox`);
   }
 }
-
-/** Keeps the types used by callers of the directory in one import. */
-export type { OAuth2PermissionGrant };

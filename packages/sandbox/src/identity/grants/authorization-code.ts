@@ -58,7 +58,6 @@ export async function authorizationCodeGrant(ctx: IdentityContext, req: TokenReq
     application: found.application,
     user,
     request,
-    uriForm: record.scopes.some((s) => s.startsWith('https://graph.microsoft.com/')),
     authMethod,
     amr: record.amr,
     sessionId: record.sessionId,

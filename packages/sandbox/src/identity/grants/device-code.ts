@@ -45,7 +45,6 @@ export async function deviceCodeGrant(ctx: IdentityContext, req: TokenRequest) {
     application: found.application,
     user,
     request,
-    uriForm: record.scopes.some((s) => s.startsWith('https://graph.microsoft.com/')),
     authMethod,
     amr: record.amr,
     sessionId: record.sessionId!,

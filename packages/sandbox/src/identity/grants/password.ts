@@ -41,7 +41,6 @@ export async function passwordGrant(ctx: IdentityContext, req: TokenRequest) {
     application: found.application,
     user,
     request,
-    uriForm: (req.form.scope ?? '').includes('https://graph.microsoft.com/'),
     authMethod,
     amr: ['pwd'],
     sessionId: randomUUID(),

@@ -60,7 +60,6 @@ export async function refreshTokenGrant(ctx: IdentityContext, req: TokenRequest)
     application: found.application,
     user,
     request,
-    uriForm: (req.form.scope ?? '').includes('https://graph.microsoft.com/'),
     authMethod,
     amr: record.amr,
     sessionId: record.sessionId,

@@ -6,7 +6,7 @@ import { AADSTS, aadsts, aadTimestamp, errorTrailer, IdentityError } from '../aa
 import type { IdentityContext } from '../context.js';
 import { missingConsent, registeredDelegatedScopes, requiredScopes } from '../delegated-issuance.js';
 import { type BrowserSession, type Interaction, opaqueToken, type RedirectPlatform } from '../grant-store.js';
-import { correlationIdOf, errorContext, flattenForm, originOf } from '../http.js';
+import { correlationIdOf, errorContext, flattenForm } from '../http.js';
 import { parseDelegatedScopes } from '../scopes.js';
 import { resolveTenantSegment } from '../tenant-segment.js';
 import {
@@ -217,7 +217,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
     const required = requiredScopes(app, scopeRequest);
     const missing = missingConsent(ctx, tenant, app, user, required);
     const forceConsent = interaction.prompt === 'consent';
-    if (missing.length === 0 && !forceConsent) return finish(request, reply, interaction);
+    if (missing.length === 0 && !forceConsent) return finish(reply, interaction);
     if (interaction.prompt === 'none') {
       return redirectError(
         request,
@@ -250,7 +250,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
   };
 
   /** Completes the interaction: a code for authorize, approval for a device code, the redirect for admin consent. */
-  const finish = (request: FastifyRequest, reply: FastifyReply, interaction: Interaction) => {
+  const finish = (reply: FastifyReply, interaction: Interaction) => {
     const session = interaction.session!;
     const now = ctx.clock.now();
     if (interaction.kind === 'authorize') {
@@ -295,7 +295,6 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
     const params: Record<string, string> = { admin_consent: 'True', tenant: session.tenantId };
     if (c.version === 2 && interaction.scopes.length > 0) params.scope = interaction.scopes.join(' ');
     if (c.state !== null) params.state = c.state;
-    void request;
     return redirectToClient(reply, interaction, params);
   };
 
@@ -426,15 +425,29 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
     authorize(request, reply, flattenForm(request.body)),
   );
 
+  /** A POST that continues a pending interaction named by the form's `txn`; an unknown or stale one is an error page. */
+  const interactionPost = (
+    path: string,
+    handler: (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      form: Record<string, string>,
+      interaction: Interaction,
+    ) => Promise<unknown>,
+  ) =>
+    app.post(path, async (request, reply) => {
+      const form = flattenForm(request.body);
+      let interaction: Interaction;
+      try {
+        interaction = loadInteraction(form.txn);
+      } catch (err) {
+        return showError(request, reply, err as IdentityError);
+      }
+      return handler(request, reply, form, interaction);
+    });
+
   // ---- sign-in, MFA and consent posts ----------------------------------------------------------------------------
-  app.post<{ Params: { tenant: string } }>('/:tenant/login', async (request, reply) => {
-    const form = flattenForm(request.body);
-    let interaction: Interaction;
-    try {
-      interaction = loadInteraction(form.txn);
-    } catch (err) {
-      return showError(request, reply, err as IdentityError);
-    }
+  interactionPost('/:tenant/login', async (request, reply, form, interaction) => {
     const login = (form.login ?? '').trim();
     interaction.loginHint = login;
     const segment = resolveTenantSegment(ctx.directory, interaction.tenantSegment);
@@ -475,14 +488,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
     return proceed(request, reply, interaction);
   });
 
-  app.post<{ Params: { tenant: string } }>('/:tenant/mfa', async (request, reply) => {
-    const form = flattenForm(request.body);
-    let interaction: Interaction;
-    try {
-      interaction = loadInteraction(form.txn);
-    } catch (err) {
-      return showError(request, reply, err as IdentityError);
-    }
+  interactionPost('/:tenant/mfa', async (request, reply, form, interaction) => {
     const pending = interaction.pendingMfa;
     if (!pending) return showSignIn(reply, interaction);
     if (form.decision !== 'approve') {
@@ -495,14 +501,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
     return proceed(request, reply, interaction);
   });
 
-  app.post<{ Params: { tenant: string } }>('/:tenant/consent', async (request, reply) => {
-    const form = flattenForm(request.body);
-    let interaction: Interaction;
-    try {
-      interaction = loadInteraction(form.txn);
-    } catch (err) {
-      return showError(request, reply, err as IdentityError);
-    }
+  interactionPost('/:tenant/consent', async (request, reply, form, interaction) => {
     if (!interaction.session) return showSignIn(reply, interaction);
     const tenant = ctx.directory.tenants.get(interaction.session.tenantId)!;
     const user = tenant.users.get(interaction.session.userId)!;
@@ -529,7 +528,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
               tenantName: tenant.displayName,
             }).graph;
       if (delegated.length > 0) ctx.directory.grantDelegatedPermissions(tenant, sp, delegated, null);
-      return finish(request, reply, interaction);
+      return finish(reply, interaction);
     }
     const scopeRequest = parseDelegatedScopes(interaction.scopes.join(' '), {
       appName: app.displayName,
@@ -542,7 +541,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
       return cancelRedirect(reply, interaction);
     }
     ctx.directory.grantDelegatedPermissions(tenant, sp, required, forOrganization ? null : user.id);
-    return finish(request, reply, interaction);
+    return finish(reply, interaction);
   });
 
   const declineDevice = (reply: FastifyReply, interaction: Interaction) => {
@@ -588,14 +587,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
     );
   });
 
-  app.post<{ Params: { tenant: string } }>('/:tenant/deviceauth/confirm', async (request, reply) => {
-    const form = flattenForm(request.body);
-    let interaction: Interaction;
-    try {
-      interaction = loadInteraction(form.txn);
-    } catch (err) {
-      return showError(request, reply, err as IdentityError);
-    }
+  interactionPost('/:tenant/deviceauth/confirm', async (request, reply, form, interaction) => {
     if (form.decision !== 'continue') return declineDevice(reply, interaction);
     const segment = resolveTenantSegment(ctx.directory, interaction.tenantSegment);
     return begin(request, reply, interaction, segment.kind === 'tenant' ? segment.tenant.id : null);
@@ -652,6 +644,4 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
     const definition = Object.values(AADSTS).find((d) => d.code === code);
     return html(reply, errorLookupPage(code, definition?.message({})));
   });
-
-  void originOf;
 }

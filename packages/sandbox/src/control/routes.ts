@@ -205,6 +205,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
       const applyUserPatch = (user: User, patch: UserPatch) => {
         const { isAdmin, ...fields } = patch;
         Object.assign(user, fields);
+        if (patch.password !== undefined) user.lastPasswordChangeDateTime = clock.iso();
         if (isAdmin !== undefined) {
           user.directoryRoleIds = user.directoryRoleIds.filter((r) => r !== GLOBAL_ADMINISTRATOR_ROLE_ID);
           if (isAdmin) user.directoryRoleIds.push(GLOBAL_ADMINISTRATOR_ROLE_ID);
@@ -270,6 +271,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
             mfaRequired: false,
             conditionalAccessBlocked: false,
             signInSessionsValidFromDateTime: now,
+            lastPasswordChangeDateTime: now,
             mailboxEnabled: true,
             oneDriveProvisioned: true,
           };

@@ -195,6 +195,14 @@ export const AADSTS = {
       `The user or administrator has not consented to use the application with ID '${p.appId}' named '${p.appName}'. Send an interactive authorization request for this user and resource.`,
     'consent_required',
   ),
+  /** 65001 as /authorize redirects it (prompt=none): the authorization endpoint's `consent_required` error. */
+  consentRequiredInteractive: def(
+    65001,
+    'consent_required',
+    400,
+    (p) =>
+      `The user or administrator has not consented to use the application with ID '${p.appId}' named '${p.appName}'. Send an interactive authorization request for this user and resource.`,
+  ),
   consentDeclined: def(65004, 'access_denied', 400, () => 'User declined to consent to access the app.'),
   adminApprovalRequired: def(90094, 'access_denied', 400, () => 'The grant requires admin permission.'),
   // users
@@ -313,13 +321,33 @@ export const AADSTS = {
     400,
     (p) =>
       `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${p.issuedAt}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${p.validFrom}'.`,
-    'bad_token',
   ),
-  refreshTokenMalformed: def(
-    9002313,
+  refreshTokenMalformed: def(9002313, 'invalid_grant', 400, () => 'Invalid request. Request is malformed or invalid.'),
+  codeForOtherTenant: def(
+    700005,
     'invalid_grant',
     400,
-    () => 'Invalid request. Request is malformed or invalid.',
+    () => 'Provided Authorization Code is intended to use against other tenant, thus rejected.',
+  ),
+  spaCodeNeedsCrossOrigin: def(
+    9002327,
+    'invalid_request',
+    400,
+    () => "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.",
+  ),
+  crossOriginOnlyForSpa: def(
+    9002326,
+    'invalid_request',
+    400,
+    (p) =>
+      `Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type. Request origin: '${p.origin}'.`,
+  ),
+  spaRefreshTokenExpired: def(
+    700084,
+    'invalid_grant',
+    400,
+    (p) =>
+      `The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00, which cannot be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page. The token was issued on ${p.issuedAt}.`,
     'bad_token',
   ),
   // device code
@@ -397,6 +425,11 @@ export class IdentityError extends Error {
 
 export function aadsts(key: AadstsKey, params: Params = {}): IdentityError {
   return new IdentityError(key, params);
+}
+
+/** Entra's ISO form with seven fractional digits ("2024-01-01T10:00:00.0000000Z"), used inside messages. */
+export function entraDateTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '.0000000Z');
 }
 
 /** The identity platform's timestamp format: "2016-01-09 02:02:12Z". */

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { compactVerify, decodeJwt, decodeProtectedHeader, type ProtectedHeaderParameters } from 'jose';
 import { sha256Base64 } from '../tenant/directory.js';
 import type { Application, KeyCredential } from '../tenant/model.js';
-import { aadsts } from './aadsts.js';
+import { aadsts, entraDateTime } from './aadsts.js';
 import type { IdentityContext } from './context.js';
 import type { ClientAuthMethod } from './tokens.js';
 
@@ -26,10 +26,9 @@ export interface AuthenticateOptions {
   origin: string;
 }
 
-/** Entra's "x.xxxxxxxZ" ISO form with seven fractional digits, used in assertion errors. */
+/** An assertion time claim in Entra's message form; a missing one reads as the epoch. */
 function entraIso(seconds: number | undefined): string {
-  if (seconds === undefined) return '1970-01-01T00:00:00.0000000Z';
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, '.0000000Z');
+  return entraDateTime((seconds ?? 0) * 1000);
 }
 
 function usDate(iso: string): string {
@@ -95,7 +94,11 @@ async function verifyAssertion(
   }
   const key = findKey(application, header);
   const nowMs = ctx.clock.now();
-  if (!key || Date.parse(key.endDateTime) < nowMs) {
+  const usable =
+    key &&
+    Date.parse(key.endDateTime) >= nowMs &&
+    Date.parse(key.startDateTime) <= nowMs + ASSERTION_SKEW_SECONDS * 1000;
+  if (!key || !usable) {
     throw aadsts('assertionKeyNotFound', { thumbprint: thumbprintHex(header), appId: application.appId });
   }
   if (header.alg !== 'RS256' && header.alg !== 'PS256') {
@@ -113,7 +116,7 @@ async function verifyAssertion(
     });
   }
   if (claims.sub !== claims.iss) throw aadsts('assertionSubjectMismatch');
-  if (claims.iss !== application.appId) {
+  if (String(claims.iss).toLowerCase() !== application.appId.toLowerCase()) {
     throw aadsts('applicationNotFound', { appId: String(claims.iss), tenant: application.homeTenantId });
   }
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];

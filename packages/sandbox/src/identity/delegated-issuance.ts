@@ -1,6 +1,6 @@
-import { delegatedPermission } from '../tenant/graph-permissions.js';
+import { delegatedPermission, OIDC_SCOPES } from '../tenant/graph-permissions.js';
 import { type Application, MICROSOFT_GRAPH_APP_ID, type Tenant, type User } from '../tenant/model.js';
-import { aadsts } from './aadsts.js';
+import { aadsts, entraDateTime } from './aadsts.js';
 import type { IdentityContext } from './context.js';
 import { type AuthMethods, opaqueToken, type RedirectPlatform } from './grant-store.js';
 import type { DelegatedScopeRequest } from './scopes.js';
@@ -43,9 +43,29 @@ export function missingConsent(
   return required.filter((s) => !granted.has(s.toLowerCase()));
 }
 
-/** Refuses tokens to users who are disabled, blocked by Conditional Access, or owe an MFA they have not done. */
-export function assertUserMayGetTokens(user: User, amr: AuthMethods): void {
+/** The sign-in a code, device code or refresh token comes from. */
+export interface SignInGrant {
+  amr: AuthMethods;
+  authTime: number;
+  platform: RedirectPlatform;
+}
+
+/**
+ * Refuses tokens to users who are disabled, whose sign-in sessions were revoked after this sign-in (or, for public
+ * clients, whose password changed since), who are blocked by Conditional Access, or who owe an MFA they have not done.
+ */
+export function assertUserMayGetTokens(user: User, grant: SignInGrant): void {
   if (!user.accountEnabled) throw aadsts('userDisabled');
+  const revoked = Date.parse(user.signInSessionsValidFromDateTime);
+  const passwordChanged = Date.parse(user.lastPasswordChangeDateTime);
+  const validFrom = grant.platform === 'web' ? revoked : Math.max(revoked, passwordChanged);
+  if (grant.authTime < validFrom) {
+    throw aadsts('refreshTokenRevoked', {
+      issuedAt: entraDateTime(grant.authTime),
+      validFrom: entraDateTime(validFrom),
+    });
+  }
+  const amr = grant.amr;
   if (user.conditionalAccessBlocked) throw aadsts('blockedByConditionalAccess');
   if (user.mfaRequired && !amr.includes('mfa')) throw aadsts('mfaRequired', { resource: MICROSOFT_GRAPH_APP_ID });
 }
@@ -62,7 +82,9 @@ export function assertConsented(
   if (!sp) throw aadsts('applicationNotFound', { appId: application.appId, tenant: tenant.id });
   if (!sp.accountEnabled)
     throw aadsts('applicationDisabled', { appId: application.appId, appName: application.displayName });
-  if (missingConsent(ctx, tenant, application, user, requiredScopes(application, request)).length > 0) {
+  // The OIDC scopes are asked for on the consent page but do not gate token requests; the resource's permissions do.
+  const resourceScopes = requiredScopes(application, request).filter((s) => !OIDC_SCOPES.has(s));
+  if (missingConsent(ctx, tenant, application, user, resourceScopes).length > 0) {
     throw aadsts('consentRequired', { appId: application.appId, appName: application.displayName });
   }
 }

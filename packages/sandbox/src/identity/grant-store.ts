@@ -77,6 +77,8 @@ export interface Interaction {
   session: BrowserSession | null;
   /** Sign-in succeeded but an MFA approval is still due. */
   pendingMfa: { tenantId: string; userId: string } | null;
+  /** What the consent page on screen offers; accepting grants exactly this, nothing else. */
+  consentOffer: { application: string[]; delegated: string[]; forOrganization: 'never' | 'optional' | 'always' } | null;
   authorize?: {
     redirectUri: string;
     platform: RedirectPlatform;

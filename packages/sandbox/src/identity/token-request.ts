@@ -11,6 +11,8 @@ export interface TokenRequest {
   origin: string;
   clientId: string;
   credentials: ClientCredentialInput;
+  /** The browser's Origin header: SPA codes and refresh tokens must come cross-origin, others must not. */
+  browserOrigin: string | null;
 }
 
 /** The tenant a request is served in: the path's tenant, or the app's home tenant for `organizations`. */

@@ -33,7 +33,11 @@ function basicCredentials(request: FastifyRequest): { id: string; secret: string
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   const formDecode = (v: string) => decodeURIComponent(v.replace(/\+/g, ' '));
-  return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  try {
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
 }
 
 function isFormRequest(request: FastifyRequest): boolean {
@@ -65,6 +69,7 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: IdentityContext):
           clientAssertion: form.client_assertion,
           clientAssertionType: form.client_assertion_type,
         },
+        browserOrigin: typeof request.headers.origin === 'string' ? request.headers.origin : null,
       });
       setTokenHeaders(reply, correlationId, request.id);
       return reply.type('application/json; charset=utf-8').send(body);

@@ -137,6 +137,7 @@ export function generateOrganisation(options: OrganisationOptions): Tenant {
       mfaRequired: false,
       conditionalAccessBlocked: false,
       signInSessionsValidFromDateTime: created,
+      lastPasswordChangeDateTime: created,
       mailboxEnabled: true,
       oneDriveProvisioned: true,
       ...extra,

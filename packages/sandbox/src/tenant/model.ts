@@ -47,6 +47,8 @@ export interface User {
   conditionalAccessBlocked: boolean;
   /** Refresh tokens and sessions issued before this instant are invalid (revokeSignInSessions). */
   signInSessionsValidFromDateTime: string;
+  /** A password change revokes public clients' refresh tokens (confidential clients' survive it). */
+  lastPasswordChangeDateTime: string;
   mailboxEnabled: boolean;
   oneDriveProvisioned: boolean;
 }

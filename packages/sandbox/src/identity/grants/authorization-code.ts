@@ -19,7 +19,13 @@ export async function authorizationCodeGrant(ctx: IdentityContext, req: TokenReq
   if (record.clientId !== req.clientId) throw aadsts('codeInvalid');
   if (record.redeemed) throw aadsts('codeRedeemed');
   if (record.expiresAt < ctx.clock.now()) throw aadsts('codeExpiredAt');
-  if (req.segment.kind === 'tenant' && req.segment.tenant.id !== record.tenantId) throw aadsts('codeInvalid');
+  if (req.segment.kind === 'tenant' && req.segment.tenant.id !== record.tenantId) throw aadsts('codeForOtherTenant');
+  if (record.platform === 'spa') {
+    if (!req.browserOrigin) throw aadsts('spaCodeNeedsCrossOrigin');
+    if (record.codeChallenge === null) throw aadsts('pkceVerifierMissing');
+  } else if (req.browserOrigin) {
+    throw aadsts('crossOriginOnlyForSpa', { origin: req.browserOrigin });
+  }
   const redirectUri = req.form.redirect_uri;
   if (!redirectUri) throw aadsts('missingParameter', { name: 'redirect_uri' });
   if (redirectUri !== record.redirectUri) {
@@ -40,7 +46,7 @@ export async function authorizationCodeGrant(ctx: IdentityContext, req: TokenReq
   record.redeemed = true;
   const tenant = ctx.directory.tenants.get(record.tenantId)!;
   const user = tenant.users.get(record.userId)!;
-  assertUserMayGetTokens(user, record.amr);
+  assertUserMayGetTokens(user, record);
   const request = parseDelegatedScopes(req.form.scope ?? record.scopes.join(' '), {
     appName: found.application.displayName,
     tenantName: tenant.displayName,
@@ -51,7 +57,8 @@ export async function authorizationCodeGrant(ctx: IdentityContext, req: TokenReq
     tenantName: tenant.displayName,
   });
   request.oidc = [...new Set([...request.oidc, ...original.oidc])];
-  assertConsented(ctx, tenant, found.application, user, request);
+  // Consent was settled at /authorize for the code's scopes; the redemption's scope cannot widen what is granted.
+  assertConsented(ctx, tenant, found.application, user, original);
   return issueDelegatedTokens(ctx, {
     origin: req.origin,
     tenant,

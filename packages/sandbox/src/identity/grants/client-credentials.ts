@@ -7,6 +7,8 @@ import { assertEnabled, clientInTenant, requestTenant, type TokenRequest } from 
 /** `grant_type=client_credentials`: an app-only token whose `roles` are the admin-consented application permissions. */
 export async function clientCredentialsGrant(ctx: IdentityContext, req: TokenRequest) {
   if (req.segment.kind === 'common' || req.segment.kind === 'consumers') throw aadsts('grantNotOnCommon');
+  // A browser (an Origin header) may never use client credentials.
+  if (req.browserOrigin) throw aadsts('crossOriginOnlyForSpa', { origin: req.browserOrigin });
   const pathTenant = req.segment.kind === 'tenant' ? req.segment.tenant : null;
   const found = clientInTenant(ctx, req.clientId, pathTenant, req.segment.value);
   const tenant = requestTenant(req.segment, found.home);

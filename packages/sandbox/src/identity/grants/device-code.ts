@@ -3,6 +3,7 @@ import { authenticateClient } from '../client-authentication.js';
 import type { IdentityContext } from '../context.js';
 import { assertConsented, assertUserMayGetTokens, issueDelegatedTokens } from '../delegated-issuance.js';
 import { parseDelegatedScopes } from '../scopes.js';
+import { canonicalSegment, resolveTenantSegment } from '../tenant-segment.js';
 import type { TokenRequest } from '../token-request.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -16,6 +17,9 @@ export async function deviceCodeGrant(ctx: IdentityContext, req: TokenRequest) {
   if (!deviceCode) throw aadsts('missingParameter', { name: 'device_code' });
   const record = ctx.grants.deviceCodes.get(deviceCode);
   if (!record || record.clientId !== req.clientId || record.status === 'redeemed') throw aadsts('badVerificationCode');
+  // Polling must use the tenant the device code was requested on.
+  const requestedOn = canonicalSegment(resolveTenantSegment(ctx.directory, record.tenantSegment));
+  if (requestedOn !== canonicalSegment(req.segment)) throw aadsts('badVerificationCode');
   const now = ctx.clock.now();
   if (record.expiresAt < now) throw aadsts('deviceCodeExpired');
   if (record.status === 'declined') throw aadsts('deviceCodeDeclined');
@@ -26,13 +30,14 @@ export async function deviceCodeGrant(ctx: IdentityContext, req: TokenRequest) {
     origin: req.origin,
   });
   if (record.status === 'pending') {
-    const tooSoon = record.lastPollAt !== null && now - record.lastPollAt < (record.interval * 1000) / 2;
+    const elapsed = record.lastPollAt === null ? Number.POSITIVE_INFINITY : now - record.lastPollAt;
+    const tooSoon = elapsed >= 0 && elapsed < (record.interval * 1000) / 2;
     record.lastPollAt = now;
     throw aadsts(tooSoon ? 'slowDown' : 'authorizationPending');
   }
   const tenant = ctx.directory.tenants.get(record.tenantId!)!;
   const user = tenant.users.get(record.userId!)!;
-  assertUserMayGetTokens(user, record.amr);
+  assertUserMayGetTokens(user, { amr: record.amr, authTime: record.authTime!, platform: 'publicClient' });
   const request = parseDelegatedScopes(record.scopes.join(' '), {
     appName: found.application.displayName,
     tenantName: tenant.displayName,

@@ -28,13 +28,14 @@ export async function passwordGrant(ctx: IdentityContext, req: TokenRequest) {
   const user = ctx.directory.findUser(userTenant, username);
   if (!user) throw aadsts('userNotFound', { tenant: userTenant.defaultDomain });
   if (user.password !== password) throw aadsts('badPassword');
-  assertUserMayGetTokens(user, ['pwd']);
+  const now = ctx.clock.now();
+  const platform = found.application.isFallbackPublicClient ? 'publicClient' : 'web';
+  assertUserMayGetTokens(user, { amr: ['pwd'], authTime: now, platform });
   const request = parseDelegatedScopes(req.form.scope, {
     appName: found.application.displayName,
     tenantName: userTenant.displayName,
   });
   assertConsented(ctx, userTenant, found.application, user, request);
-  const now = ctx.clock.now();
   return issueDelegatedTokens(ctx, {
     origin: req.origin,
     tenant: userTenant,
@@ -46,7 +47,7 @@ export async function passwordGrant(ctx: IdentityContext, req: TokenRequest) {
     sessionId: randomUUID(),
     authTime: now,
     nonce: null,
-    platform: found.application.isFallbackPublicClient ? 'publicClient' : 'web',
+    platform,
     clientInfoRequested: req.form.client_info === '1',
   });
 }

@@ -1,4 +1,4 @@
-import { aadsts } from '../aadsts.js';
+import { aadsts, entraDateTime } from '../aadsts.js';
 import { authenticateClient } from '../client-authentication.js';
 import type { IdentityContext } from '../context.js';
 import { assertConsented, assertUserMayGetTokens, issueDelegatedTokens } from '../delegated-issuance.js';
@@ -11,10 +11,6 @@ function timeSpan(seconds: number): string {
   const rest = seconds % 86_400;
   const p = (n: number) => String(n).padStart(2, '0');
   return `${days}.${p(Math.floor(rest / 3600))}:${p(Math.floor((rest % 3600) / 60))}:${p(rest % 60)}`;
-}
-
-function entraIso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '.0000000Z');
 }
 
 /**
@@ -38,15 +34,19 @@ export async function refreshTokenGrant(ctx: IdentityContext, req: TokenRequest)
     origin: req.origin,
   });
   const now = ctx.clock.now();
-  const validFrom = Date.parse(user.signInSessionsValidFromDateTime);
-  if (record.issuedAt < validFrom) {
-    throw aadsts('refreshTokenRevoked', { issuedAt: entraIso(record.issuedAt), validFrom: entraIso(validFrom) });
+  if (record.platform === 'spa') {
+    if (!req.browserOrigin) throw aadsts('spaCodeNeedsCrossOrigin');
+    if (now - record.authTime > 86_400_000)
+      throw aadsts('spaRefreshTokenExpired', { issuedAt: entraDateTime(record.authTime) });
   }
   const maxInactive = ctx.settings.refreshTokenMaxInactiveSeconds;
   if (now - record.lastUsedAt > maxInactive * 1000) {
-    throw aadsts('refreshTokenInactive', { issuedAt: entraIso(record.issuedAt), inactiveFor: timeSpan(maxInactive) });
+    throw aadsts('refreshTokenInactive', {
+      issuedAt: entraDateTime(record.issuedAt),
+      inactiveFor: timeSpan(maxInactive),
+    });
   }
-  assertUserMayGetTokens(user, record.amr);
+  assertUserMayGetTokens(user, record);
   const request = parseDelegatedScopes(req.form.scope || record.scopes.join(' '), {
     appName: found.application.displayName,
     tenantName: tenant.displayName,

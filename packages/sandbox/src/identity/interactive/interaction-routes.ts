@@ -102,13 +102,16 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
     return session;
   };
 
-  const newInteraction = (init: Omit<Interaction, 'id' | 'expiresAt' | 'session' | 'pendingMfa'>): Interaction => {
+  const newInteraction = (
+    init: Omit<Interaction, 'id' | 'expiresAt' | 'session' | 'pendingMfa' | 'consentOffer'>,
+  ): Interaction => {
     const interaction: Interaction = {
       ...init,
       id: opaqueToken(24),
       expiresAt: ctx.clock.now() + INTERACTION_LIFETIME_MS,
       session: null,
       pendingMfa: null,
+      consentOffer: null,
     };
     ctx.grants.interactions.set(interaction.id, interaction);
     return interaction;
@@ -149,16 +152,25 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
       .map((a) => applicationPermission(a.id)?.value)
       .filter((v): v is string => Boolean(v));
 
+  /** The delegated permissions an admin-consent request covers: its scopes, or the registration's list for .default. */
+  const adminConsentDelegated = (interaction: Interaction, app: Application, tenant: Tenant): string[] =>
+    interaction.scopes.length === 0 || interaction.scopes.some((s) => s.endsWith('/.default'))
+      ? registeredDelegatedScopes(app)
+      : parseDelegatedScopes(interaction.scopes.join(' '), { appName: app.displayName, tenantName: tenant.displayName })
+          .graph;
+
   /** After sign-in: check the app in the user's tenant, ask for consent if any is missing, then finish. */
   const proceed = (request: FastifyRequest, reply: FastifyReply, interaction: Interaction) => {
     const session = interaction.session!;
     const tenant = ctx.directory.tenants.get(session.tenantId)!;
     const user = tenant.users.get(session.userId)!;
     const { application: app, home } = application(interaction);
+    const fail = (err: IdentityError) => {
+      ctx.grants.interactions.delete(interaction.id);
+      return showError(request, reply, err);
+    };
     if (app.signInAudience === 'AzureADMyOrg' && tenant.id !== home.id) {
-      return showError(
-        request,
-        reply,
+      return fail(
         aadsts('userNotInTenant', {
           userTenantId: tenant.id,
           tenantName: home.displayName,
@@ -169,22 +181,20 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
     }
     const sp = ctx.directory.servicePrincipal(tenant, app.appId);
     if (sp && !sp.accountEnabled) {
-      return showError(request, reply, aadsts('applicationDisabled', { appId: app.appId, appName: app.displayName }));
+      return fail(aadsts('applicationDisabled', { appId: app.appId, appName: app.displayName }));
     }
     const action = `/${interaction.tenantSegment}/consent`;
     const isAdmin = ctx.directory.isAdmin(user);
     if (interaction.kind === 'adminconsent') {
-      const delegated =
-        interaction.scopes.some((s) => s.endsWith('/.default')) || interaction.scopes.length === 0
-          ? registeredDelegatedScopes(app)
-          : parseDelegatedScopes(interaction.scopes.join(' '), {
-              appName: app.displayName,
-              tenantName: tenant.displayName,
-            }).graph;
-      const items = [
-        ...consentItems(registeredApplicationPermissions(app), 'Application'),
-        ...consentItems(delegated, 'Delegated'),
-      ];
+      // v1 and `.default` consent to everything the registration lists; named v2 scopes to those scopes only.
+      const wholeRegistration =
+        interaction.scopes.length === 0 || interaction.scopes.some((s) => s.endsWith('/.default'));
+      const offer = {
+        application: wholeRegistration ? registeredApplicationPermissions(app) : [],
+        delegated: adminConsentDelegated(interaction, app, tenant),
+        forOrganization: 'always' as const,
+      };
+      const items = [...consentItems(offer.application, 'Application'), ...consentItems(offer.delegated, 'Delegated')];
       if (!isAdmin) {
         return html(
           reply,
@@ -196,6 +206,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
           }),
         );
       }
+      interaction.consentOffer = offer;
       return html(
         reply,
         consentPage({
@@ -223,7 +234,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
         request,
         reply,
         interaction,
-        aadsts('consentRequired', { appId: app.appId, appName: app.displayName }),
+        aadsts('consentRequiredInteractive', { appId: app.appId, appName: app.displayName }),
       );
     }
     const toGrant = forceConsent ? required : missing;
@@ -234,6 +245,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
         needAdminApprovalPage({ action, txn: interaction.id, appName: app.displayName, items: toGrant }),
       );
     }
+    interaction.consentOffer = { application: [], delegated: toGrant, forOrganization: isAdmin ? 'optional' : 'never' };
     return html(
       reply,
       consentPage({
@@ -279,7 +291,10 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
       return redirectToClient(reply, interaction, params);
     }
     if (interaction.kind === 'device') {
-      const record = ctx.grants.deviceCodes.get(interaction.device!.deviceCode)!;
+      const record = ctx.grants.deviceCodes.get(interaction.device!.deviceCode);
+      ctx.grants.interactions.delete(interaction.id);
+      if (record === undefined || record.status !== 'pending') throw aadsts('badVerificationCode');
+      if (record.expiresAt < ctx.clock.now()) throw aadsts('deviceCodeExpired');
       Object.assign(record, {
         status: 'approved',
         tenantId: session.tenantId,
@@ -288,7 +303,6 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
         authTime: session.authTime,
         amr: session.amr,
       });
-      ctx.grants.interactions.delete(interaction.id);
       return html(reply, deviceDonePage({ appName: application(interaction).application.displayName, approved: true }));
     }
     const c = interaction.adminConsent!;
@@ -443,7 +457,13 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
       } catch (err) {
         return showError(request, reply, err as IdentityError);
       }
-      return handler(request, reply, form, interaction);
+      try {
+        return await handler(request, reply, form, interaction);
+      } catch (err) {
+        if (!(err instanceof IdentityError)) throw err;
+        ctx.grants.interactions.delete(interaction.id);
+        return showError(request, reply, err);
+      }
     });
 
   // ---- sign-in, MFA and consent posts ----------------------------------------------------------------------------
@@ -515,32 +535,18 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
       const extra: Record<string, string> = interaction.kind === 'adminconsent' ? { admin_consent: 'True' } : {};
       return redirectError(request, reply, interaction, aadsts('consentDeclined'), extra);
     }
-    const isAdmin = ctx.directory.isAdmin(user);
+    // Only what the consent page offered this user can be granted; no page shown, nothing to accept.
+    const offer = interaction.consentOffer;
+    if (!offer) return cancelRedirect(reply, interaction);
     const sp = ctx.directory.ensureServicePrincipal(tenant, app, home);
-    if (interaction.kind === 'adminconsent') {
-      if (!isAdmin) return cancelRedirect(reply, interaction);
-      ctx.directory.grantApplicationPermissions(tenant, sp, registeredApplicationPermissions(app));
-      const delegated =
-        interaction.scopes.some((s) => s.endsWith('/.default')) || interaction.scopes.length === 0
-          ? registeredDelegatedScopes(app)
-          : parseDelegatedScopes(interaction.scopes.join(' '), {
-              appName: app.displayName,
-              tenantName: tenant.displayName,
-            }).graph;
-      if (delegated.length > 0) ctx.directory.grantDelegatedPermissions(tenant, sp, delegated, null);
-      return finish(reply, interaction);
+    ctx.directory.grantApplicationPermissions(tenant, sp, offer.application);
+    const forOrganization =
+      offer.forOrganization === 'always' ||
+      (offer.forOrganization === 'optional' && form.consentForOrganization === 'true');
+    if (offer.delegated.length > 0) {
+      ctx.directory.grantDelegatedPermissions(tenant, sp, offer.delegated, forOrganization ? null : user.id);
     }
-    const scopeRequest = parseDelegatedScopes(interaction.scopes.join(' '), {
-      appName: app.displayName,
-      tenantName: tenant.displayName,
-    });
-    const required = requiredScopes(app, scopeRequest);
-    const forOrganization = isAdmin && form.consentForOrganization === 'true';
-    const items = consentItems(required, 'Delegated');
-    if (!isAdmin && (items.some((i) => i.adminOnly) || !tenant.settings.usersCanConsent)) {
-      return cancelRedirect(reply, interaction);
-    }
-    ctx.directory.grantDelegatedPermissions(tenant, sp, required, forOrganization ? null : user.id);
+    interaction.consentOffer = null;
     return finish(reply, interaction);
   });
 
@@ -604,9 +610,16 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
         const found = ctx.directory.findApplication(q.client_id);
         if (!found) throw aadsts('applicationNotFound', { appId: q.client_id, tenant: segment.value });
         const app = found.application;
+        if (app.signInAudience === 'AzureADMyOrg' && segment.kind !== 'tenant') {
+          throw aadsts('singleTenantAppOnCommon', { appId: app.appId, appName: app.displayName });
+        }
         if (app.signInAudience === 'AzureADMyOrg' && segment.kind === 'tenant' && segment.tenant.id !== found.home.id) {
           throw aadsts('applicationNotFound', { appId: app.appId, tenant: segment.value });
         }
+        const scopes = version === 2 ? (q.scope ?? '').split(/\s+/).filter(Boolean) : [];
+        const named = scopes.filter((s) => !s.endsWith('/.default'));
+        if (named.length > 0)
+          parseDelegatedScopes(named.join(' '), { appName: app.displayName, tenantName: segment.value });
         const redirectUri = q.redirect_uri ?? app.web.redirectUris[0];
         if (!redirectUri) throw aadsts('noRedirectUri');
         if (!app.web.redirectUris.includes(redirectUri))
@@ -615,7 +628,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
           kind: 'adminconsent',
           tenantSegment: request.params.tenant,
           clientId: app.appId,
-          scopes: version === 2 ? (q.scope ?? '').split(/\s+/).filter(Boolean) : [],
+          scopes,
           loginHint: q.login_hint ?? null,
           prompt: null,
           adminConsent: { redirectUri, state: q.state ?? null, version },
@@ -629,13 +642,23 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: IdentityCon
   app.get('/:tenant/v2.0/adminconsent', adminConsent(2));
   app.get('/:tenant/adminconsent', adminConsent(1));
 
+  /** Sign-out only returns to a URI some app registered (that app's, when the client names itself). */
+  const isRegisteredRedirect = (uri: string, clientId: string | undefined): boolean => {
+    const apps = clientId
+      ? [ctx.directory.findApplication(clientId)?.application].filter((a): a is Application => Boolean(a))
+      : [...ctx.directory.tenants.values()].flatMap((t) => [...t.applications.values()]);
+    return apps.some((a) =>
+      [...a.web.redirectUris, ...a.spa.redirectUris, ...a.publicClient.redirectUris].includes(uri),
+    );
+  };
+
   // ---- sign-out and error lookup -------------------------------------------------------------------------------
   app.get<{ Params: { tenant: string }; Querystring: Query }>('/:tenant/oauth2/v2.0/logout', async (request, reply) => {
     const id = request.cookies[SESSION_COOKIE];
     if (id) ctx.grants.sessions.delete(id);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     const target = request.query.post_logout_redirect_uri;
-    if (target) return reply.redirect(target, 302);
+    if (target && isRegisteredRedirect(target, request.query.client_id)) return reply.redirect(target, 302);
     return html(reply, signedOutPage());
   });
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import cookie from '@fastify/cookie';
@@ -7,6 +7,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { SandboxClock } from './clock.js';
 import { registerControlRoutes } from './control/routes.js';
 import { tenantSummary } from './control/views.js';
+import { GraphAuthenticator } from './graph/auth.js';
+import { DEFAULT_GRAPH_SETTINGS, type GraphContext, type GraphSettings, registerGraph } from './graph/index.js';
+import { FaultInjector, TrafficStats } from './graph/traffic/faults.js';
+import { type ThrottleSettings, Throttling } from './graph/traffic/throttling.js';
 import { GrantStore } from './identity/grant-store.js';
 import {
   DEFAULT_IDENTITY_SETTINGS,
@@ -39,6 +43,12 @@ export interface SandboxOptions {
   stateFile?: string | false;
   /** Identity platform settings: token lifetimes, device-code interval, ... */
   identity?: Partial<IdentitySettings>;
+  /** Graph settings: delta token lifetime and page size. */
+  graph?: Partial<GraphSettings>;
+  /** Throttling: on by default with Microsoft's quotas; `scale` multiplies them. */
+  throttling?: Partial<ThrottleSettings>;
+  /** Added latency on every Graph request. */
+  latency?: { ms: number; jitterMs?: number };
 }
 
 export interface SandboxTenantSummary {
@@ -115,12 +125,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   await app.register(formbody);
   await app.register(cookie);
 
+  const graph: GraphContext = {
+    directory,
+    clock,
+    auth: new GraphAuthenticator(keys, directory, () => clock.now()),
+    throttling: new Throttling({ enabled: true, scale: 1, ...options.throttling }, () => clock.now()),
+    faults: new FaultInjector(),
+    latency: { ms: options.latency?.ms ?? 0, jitterMs: options.latency?.jitterMs ?? 0 },
+    stats: new TrafficStats(),
+    settings: { ...DEFAULT_GRAPH_SETTINGS, ...options.graph },
+    tokenKey: randomBytes(32),
+  };
+
   let state: SandboxState | undefined;
   registerIdentity(app, ctx);
+  registerGraph(app, graph);
   registerControlRoutes(app, {
     directory,
     clock,
     settings,
+    graph,
     createTenant,
     state: () => ({ ...state!, tenants: [...directory.tenants.values()].map((t) => tenantSummary(directory, t)) }),
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { SandboxClock } from '../clock.js';
+import type { GraphContext } from '../graph/context.js';
 import type { IdentitySettings } from '../identity/context.js';
 import {
   addCertificate,
@@ -18,6 +19,7 @@ export interface ControlDeps {
   directory: Directory;
   clock: SandboxClock;
   settings: IdentitySettings;
+  graph: GraphContext;
   createTenant: (input: { displayName?: string; domain?: string; users?: number }) => Tenant;
   state: () => unknown;
 }

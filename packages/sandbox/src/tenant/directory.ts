@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../clock.js';
+import { DirectoryWrites } from './directory-writes.js';
 import {
   applicationPermission,
   delegatedPermission,
@@ -33,8 +34,12 @@ export function sha256Base64(value: string): string {
  */
 export class Directory {
   readonly tenants = new Map<string, Tenant>();
+  /** Writes to users and groups, recorded for delta queries. */
+  readonly writes: DirectoryWrites;
 
-  constructor(readonly clock: SandboxClock) {}
+  constructor(readonly clock: SandboxClock) {
+    this.writes = new DirectoryWrites(clock);
+  }
 
   addTenant(tenant: Tenant): Tenant {
     this.tenants.set(tenant.id, tenant);

@@ -1,4 +1,5 @@
 import { en, Faker } from '@faker-js/faker';
+import { ChangeLog } from './change-log.js';
 import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Group, type Tenant, type User } from './model.js';
 
 /** Office 365 E3 (ENTERPRISEPACK) and Microsoft 365 E5 SKU IDs, as assigned licences carry them. */
@@ -92,6 +93,9 @@ export function generateOrganisation(options: OrganisationOptions): Tenant {
     servicePrincipals: new Map(),
     appRoleAssignments: [],
     oauth2PermissionGrants: [],
+    deletedUsers: new Map(),
+    deletedGroups: new Map(),
+    changeLog: new ChangeLog(),
   };
 
   const taken = new Set<string>();

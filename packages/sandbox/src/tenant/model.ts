@@ -1,3 +1,5 @@
+import type { ChangeLog } from './change-log.js';
+
 /**
  * The state of a sandbox tenant, shaped like the Microsoft Entra ID directory objects that Microsoft Graph
  * exposes (user, group, application, servicePrincipal, appRoleAssignment, oauth2PermissionGrant), so the Graph
@@ -207,4 +209,9 @@ export interface Tenant {
   servicePrincipals: Map<string, ServicePrincipal>;
   appRoleAssignments: AppRoleAssignment[];
   oauth2PermissionGrants: OAuth2PermissionGrant[];
+  /** Soft-deleted users and groups ("Deleted items"), restorable. */
+  deletedUsers: Map<string, User>;
+  deletedGroups: Map<string, Group>;
+  /** Every write to users and groups, for delta queries. */
+  changeLog: ChangeLog;
 }

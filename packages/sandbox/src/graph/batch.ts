@@ -1,0 +1,102 @@
+import type { FastifyInstance } from 'fastify';
+import type { GraphContext } from './context.js';
+import { GraphError } from './errors.js';
+
+export const BATCH_ITEM_HEADER = 'x-sandbox-batch-item';
+const MAX_REQUESTS = 20;
+const METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
+
+interface BatchItem {
+  id: string;
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  dependsOn?: string[];
+}
+
+const invalid = (message: string) => new GraphError(400, 'BadRequest', message);
+
+function validate(body: unknown): BatchItem[] {
+  const requests = (body as { requests?: unknown } | undefined)?.requests;
+  if (!Array.isArray(requests)) throw invalid('Invalid batch payload format.');
+  if (requests.length === 0) throw invalid('Invalid batch payload format.');
+  if (requests.length > MAX_REQUESTS) throw invalid(`Number of batch request steps exceeds the maximum of ${MAX_REQUESTS}.`);
+  const ids = new Set<string>();
+  for (const raw of requests as Record<string, unknown>[]) {
+    if (!raw || typeof raw !== 'object') throw invalid('Invalid batch payload format.');
+    if (typeof raw.id !== 'string' || raw.id === '') throw invalid("Request Id must be specified for every request.");
+    if (ids.has(raw.id)) throw invalid(`Request Id '${raw.id}' is duplicated. Request Id must be unique.`);
+    ids.add(raw.id);
+    if (typeof raw.method !== 'string' || !METHODS.has(raw.method.toUpperCase())) throw invalid(`Invalid method '${String(raw.method)}' for request '${raw.id}'.`);
+    if (typeof raw.url !== 'string' || raw.url === '' || /^https?:/i.test(raw.url)) {
+      throw invalid(`Invalid request URI '${String(raw.url)}' for request '${raw.id}': it must be relative, e.g. /users.`);
+    }
+    const headers = raw.headers as Record<string, string> | undefined;
+    const hasType = headers && Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
+    if (raw.body !== undefined && !hasType) throw invalid('Write request id : ' + raw.id + ' does not contain Content-Type header or body.');
+  }
+  for (const raw of requests as BatchItem[]) {
+    for (const dep of raw.dependsOn ?? []) {
+      if (!ids.has(dep)) throw invalid(`Request '${raw.id}' depends on '${dep}', which is not in the batch.`);
+    }
+  }
+  return requests as BatchItem[];
+}
+
+/** `/v1.0/users`, `v1.0/users`, `/users` and `users` all name the same request. */
+function innerUrl(url: string): string {
+  const path = url.startsWith('/') ? url : `/${url}`;
+  return /^\/v1\.0(\/|$)/i.test(path) ? path : `/v1.0${path}`;
+}
+
+/**
+ * `POST /v1.0/$batch`: up to 20 requests, run through the same routes (so each is authenticated, permission-checked
+ * and throttled on its own), independent ones together and `dependsOn` ones after their dependencies; a request
+ * whose dependency failed answers 424.
+ */
+export function registerBatch(app: FastifyInstance, _ctx: GraphContext): void {
+  app.post('/$batch', async (request, reply) => {
+    const items = validate(request.body);
+    const results = new Map<string, Promise<{ id: string; status: number; headers: Record<string, string>; body?: unknown }>>();
+    const run = (item: BatchItem) => {
+      const existing = results.get(item.id);
+      if (existing) return existing;
+      const promise = (async () => {
+        for (const dep of item.dependsOn ?? []) {
+          const before = await run(items.find((i) => i.id === dep)!);
+          if (before.status >= 400) {
+            return {
+              id: item.id,
+              status: 424,
+              headers: { 'content-type': 'application/json' },
+              body: { error: { code: 'FailedDependency', message: `Request '${item.id}' failed because request '${dep}' failed.` } },
+            };
+          }
+        }
+        const headers: Record<string, string> = { ...(item.headers ?? {}), [BATCH_ITEM_HEADER]: '1' };
+        if (request.headers.authorization) headers.authorization = request.headers.authorization;
+        const res = await app.inject({
+          method: item.method.toUpperCase() as 'GET',
+          url: innerUrl(item.url),
+          headers,
+          ...(item.body !== undefined ? { payload: typeof item.body === 'string' ? item.body : JSON.stringify(item.body) } : {}),
+        });
+        const out: Record<string, string> = {};
+        for (const name of ['content-type', 'location', 'retry-after', 'x-ms-throttle-scope', 'x-ms-throttle-information', 'odata-version']) {
+          const v = res.headers[name];
+          if (typeof v === 'string') out[name] = v;
+        }
+        let body: unknown;
+        if (res.body) {
+          body = String(res.headers['content-type'] ?? '').includes('json') ? JSON.parse(res.body) : res.body;
+        }
+        return { id: item.id, status: res.statusCode, headers: out, ...(body !== undefined ? { body } : {}) };
+      })();
+      results.set(item.id, promise);
+      return promise;
+    };
+    const responses = await Promise.all(items.map(run));
+    return reply.code(200).type('application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8').send({ responses });
+  });
+}

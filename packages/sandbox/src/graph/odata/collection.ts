@@ -1,0 +1,195 @@
+import type { GraphCall } from '../context.js';
+import { badRequest, GraphError } from '../errors.js';
+import {
+  evaluateFilter,
+  type FilterCapabilities,
+  type FilterNode,
+  ODataFilterError,
+  parseFilter,
+  validateFilter,
+} from './filter.js';
+import { assertSelectable, project } from './query.js';
+import { linkWith, openToken, sealToken } from './tokens.js';
+
+/** How one Graph collection behaves: its page sizes and which query options it supports. */
+export interface CollectionSpec<T> {
+  /** The `@odata.context` suffix, e.g. `users` or `groups('id')/members`. */
+  context: string;
+  /** The OData type name for messages: `user`, `group`, ... */
+  typeName: string;
+  defaultTop: number;
+  maxTop: number;
+  /** Properties returned when no $select is given (undefined: all). */
+  defaultSelect?: string[];
+  /** All properties that may be selected. */
+  properties: readonly string[];
+  filter?: FilterCapabilities;
+  /** Properties sortable without and with advanced query parameters. */
+  orderby?: { basic: string[]; advanced: string[] };
+  /** Properties `$search` looks in (needs ConsistencyLevel: eventual). */
+  search?: string[];
+  /** Expandable navigation properties: each gives the related objects' JSON (Graph returns at most 20). */
+  expand?: Record<string, (item: T) => Record<string, unknown>[]>;
+  toJson: (item: T) => Record<string, unknown>;
+}
+
+interface PageState {
+  o: number;
+}
+
+/** `$search="displayName:ada" OR "mail:ada"`: each clause matches a word of the property that starts with the term. */
+function searchMatcher(search: string, allowed: string[]): (json: Record<string, unknown>) => boolean {
+  const clauses = [...search.matchAll(/"([^":]+):([^"]*)"|\b(AND|OR)\b/g)];
+  if (clauses.length === 0) throw badRequest(`Invalid search clause: ${search}`, 'Request_UnsupportedQuery');
+  const terms: { property: string; term: string }[] = [];
+  let joiner: 'AND' | 'OR' = 'AND';
+  for (const c of clauses) {
+    if (c[3]) {
+      joiner = c[3] as 'AND' | 'OR';
+      continue;
+    }
+    const property = allowed.find((p) => p.toLowerCase() === c[1]!.toLowerCase());
+    if (!property) throw badRequest(`Unsupported search property '${c[1]}'.`, 'Request_UnsupportedQuery');
+    terms.push({ property, term: c[2]!.toLowerCase() });
+  }
+  return (json) => {
+    const hits = terms.map(({ property, term }) =>
+      String(json[property] ?? '')
+        .toLowerCase()
+        .split(/[\s.@_-]+/)
+        .some((word) => word.startsWith(term)),
+    );
+    return joiner === 'OR' ? hits.some(Boolean) : hits.every(Boolean);
+  };
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
+  return String(a).localeCompare(String(b), 'en', { sensitivity: 'base' });
+}
+
+/**
+ * Answers a GET on a collection the way Graph does: `$filter`, `$search` and `$count` (advanced queries need
+ * `ConsistencyLevel: eventual`), `$orderby`, `$select`, `$expand`, `$top` within the resource's maximum and
+ * server-driven paging with an absolute `@odata.nextLink`.
+ */
+export function listCollection<T>(call: GraphCall, items: readonly T[], spec: CollectionSpec<T>): Record<string, unknown> {
+  const q = call.query;
+  const advanced = q.eventual && q.count;
+  if (q.top !== null && (q.top < 1 || q.top > spec.maxTop)) {
+    throw badRequest(`Invalid page size specified: '${q.top}'. Must be between 1 and ${spec.maxTop} inclusive.`);
+  }
+  assertSelectable(q.select, spec.properties, spec.typeName);
+  if (q.search !== null && !q.eventual) {
+    throw badRequest(
+      "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+      'Request_UnsupportedQuery',
+    );
+  }
+  if (q.expand && (q.eventual || q.search !== null)) {
+    throw badRequest('The request uses an expand property that is not supported with advanced queries.', 'Request_UnsupportedQuery');
+  }
+  for (const name of q.expand ?? []) {
+    if (!spec.expand || !Object.keys(spec.expand).some((k) => k.toLowerCase() === name.toLowerCase())) {
+      throw badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.${spec.typeName}'.`);
+    }
+  }
+
+  let filter: FilterNode | undefined;
+  if (q.filter !== null) {
+    if (!spec.filter) throw badRequest('Filter not supported.', 'Request_UnsupportedQuery');
+    try {
+      filter = validateFilter(parseFilter(q.filter), spec.filter, advanced);
+    } catch (err) {
+      if (err instanceof ODataFilterError) throw new GraphError(400, err.code, err.message);
+      throw err;
+    }
+  }
+  if (q.orderby) {
+    const allowed = [...(spec.orderby?.basic ?? []), ...(advanced ? (spec.orderby?.advanced ?? []) : [])];
+    const needsAdvanced = filter !== undefined && !advanced;
+    for (const o of q.orderby) {
+      if (needsAdvanced || !allowed.some((p) => p.toLowerCase() === o.property.toLowerCase())) {
+        throw badRequest('Sorting not supported for current query.', 'Request_UnsupportedQuery');
+      }
+    }
+  }
+
+  // Without filter, search or sort, page straight over the items; otherwise work on their JSON.
+  const needJson = filter !== undefined || q.search !== null || q.orderby !== null;
+  let rows: { item: T; json?: Record<string, unknown> }[] = items.map((item) => ({ item }));
+  if (needJson) {
+    rows = rows.map((r) => ({ item: r.item, json: spec.toJson(r.item) }));
+    if (filter) rows = rows.filter((r) => evaluateFilter(filter!, r.json!));
+    if (q.search !== null) {
+      const match = searchMatcher(q.search.replace(/^"|"$/g, (m) => m), spec.search ?? ['displayName']);
+      rows = rows.filter((r) => match(r.json!));
+    }
+    if (q.orderby) {
+      const order = q.orderby;
+      rows.sort((a, b) => {
+        for (const o of order) {
+          const c = compareValues(a.json![o.property], b.json![o.property]);
+          if (c !== 0) return o.desc ? -c : c;
+        }
+        return 0;
+      });
+    }
+  }
+
+  let offset = 0;
+  if (q.skipToken !== null) {
+    const state = openToken<PageState>(call.ctx.tokenKey, q.skipToken);
+    if (!state || !Number.isInteger(state.o)) throw badRequest('Invalid $skiptoken value.', 'Request_BadRequest');
+    offset = state.o;
+  }
+  const pageSize = q.top ?? spec.defaultTop;
+  const page = rows.slice(offset, offset + pageSize);
+  const value = page.map((r) => {
+    const json = r.json ?? spec.toJson(r.item);
+    const out = project(json, q.select, spec.defaultSelect);
+    for (const name of q.expand ?? []) {
+      const [key, related] = Object.entries(spec.expand!).find(([k]) => k.toLowerCase() === name.toLowerCase())!;
+      out[key] = related(r.item).slice(0, 20);
+    }
+    return out;
+  });
+
+  const body: Record<string, unknown> = {
+    '@odata.context': `${call.origin}/v1.0/$metadata#${spec.context}${q.select ? `(${q.select.join(',')})` : ''}`,
+  };
+  if (q.count && q.eventual && q.skipToken === null) body['@odata.count'] = rows.length;
+  if (offset + pageSize < rows.length) {
+    body['@odata.nextLink'] = linkWith(call.origin, call.request.url, '$skiptoken', sealToken(call.ctx.tokenKey, { o: offset + pageSize }));
+  }
+  body.value = value;
+  return body;
+}
+
+/** `GET …/$count`: the number as text/plain, only with ConsistencyLevel: eventual. */
+export function countCollection<T>(call: GraphCall, items: readonly T[], spec: CollectionSpec<T>) {
+  if (!call.query.eventual) throw badRequest('$count is not currently supported.');
+  let rows = [...items];
+  if (call.query.filter !== null && spec.filter) {
+    try {
+      const filter = validateFilter(parseFilter(call.query.filter), spec.filter, true);
+      rows = rows.filter((item) => evaluateFilter(filter, spec.toJson(item)));
+    } catch (err) {
+      if (err instanceof ODataFilterError) throw new GraphError(400, err.code, err.message);
+      throw err;
+    }
+  }
+  return { status: 200, body: String(rows.length), contentType: 'text/plain; charset=utf-8' };
+}
+
+/** A single entity: `$select` applied, `@odata.context` added. */
+export function entity(call: GraphCall, context: string, json: Record<string, unknown>, spec: Pick<CollectionSpec<unknown>, 'properties' | 'typeName' | 'defaultSelect'>) {
+  assertSelectable(call.query.select, spec.properties, spec.typeName);
+  const selected = call.query.select ? `(${call.query.select.join(',')})` : '';
+  return {
+    '@odata.context': `${call.origin}/v1.0/$metadata#${context}${selected}/$entity`,
+    ...project(json, call.query.select, spec.defaultSelect),
+  };
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import type { GraphCall, GraphContext, GraphResult } from './context.js';
+import { isGraphResult } from './context.js';
+import { readQuery } from './odata/query.js';
+import { assertPermitted, type EndpointPermissions } from './permissions.js';
+
+export interface GraphRoute {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Fastify path under /v1.0, e.g. `/users/:id`. */
+  url: string;
+  permissions: EndpointPermissions;
+  /** Directory resource units before query modifiers (Microsoft's table; 1 when unlisted). */
+  cost?: number;
+  handler: (call: GraphCall) => Promise<GraphResult | object | undefined> | GraphResult | object | undefined;
+}
+
+/** Resource units of a directory request: base cost, −1 for $select, +1 for $expand, −1 for $top < 20, at least 1. */
+export function resourceUnits(base: number, call: Pick<GraphCall, 'query'>): number {
+  let cost = base;
+  if (call.query.select) cost -= 1;
+  if (call.query.expand) cost += 1;
+  if (call.query.top !== null && call.query.top < 20) cost -= 1;
+  return Math.max(1, cost);
+}
+
+/**
+ * Registers a Graph endpoint: authenticate the bearer token, check the endpoint's permissions, charge throttling,
+ * then run the handler and send its answer.
+ */
+export function graphRoute(app: FastifyInstance, ctx: GraphContext, route: GraphRoute): void {
+  app.route({
+    method: route.method,
+    url: route.url,
+    handler: async (request, reply) => {
+      const caller = await ctx.auth.authenticate(request.headers.authorization);
+      assertPermitted(caller, route.permissions);
+      const call: GraphCall = {
+        ctx,
+        request,
+        reply,
+        caller,
+        tenant: caller.tenant,
+        params: request.params as Record<string, string>,
+        query: readQuery(request.query as Record<string, unknown>, request.headers),
+        origin: `https://${request.host}`,
+        body: request.body,
+      };
+      if (route.permissions.workload === 'directory') {
+        const headers = ctx.throttling.chargeDirectory({
+          appId: caller.appId,
+          tenantId: caller.tenant.id,
+          tenantUsers: caller.tenant.users.size,
+          cost: resourceUnits(route.cost ?? 1, call),
+          write: route.method !== 'GET',
+        });
+        reply.headers(headers);
+      }
+      const result = await route.handler(call);
+      if (result === undefined) return reply.code(204).send();
+      if (isGraphResult(result)) {
+        if (result.headers) reply.headers(result.headers);
+        if (result.contentType) reply.type(result.contentType);
+        return reply.code(result.status).send(result.body ?? '');
+      }
+      return reply.code(200).type('application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8').send(result);
+    },
+  });
+}

@@ -1,0 +1,89 @@
+import type { SandboxClock } from '../clock.js';
+import type { Group, Tenant, User } from './model.js';
+
+/**
+ * Writes to users and groups. Every write goes through here so that it lands in the tenant's change log and
+ * delta queries see it, whoever made it: Graph, the control API or simulated churn.
+ */
+export class DirectoryWrites {
+  constructor(private readonly clock: SandboxClock) {}
+
+  private log(tenant: Tenant, kind: 'user' | 'group', id: string, op: 'upsert' | 'softDelete' | 'hardDelete', members?: { added: string[]; removed: string[] }) {
+    tenant.changeLog.record({ kind, id, op, at: this.clock.now(), ...(members ? { members } : {}) });
+  }
+
+  addUser(tenant: Tenant, user: User): User {
+    tenant.users.set(user.id, user);
+    this.log(tenant, 'user', user.id, 'upsert');
+    return user;
+  }
+
+  updateUser(tenant: Tenant, user: User, patch: Partial<User>): User {
+    Object.assign(user, patch);
+    this.log(tenant, 'user', user.id, 'upsert');
+    return user;
+  }
+
+  /** Deletes a user: soft (to deleted items, as DELETE /users/{id} does) or hard (gone for good). */
+  deleteUser(tenant: Tenant, user: User, hard = false): void {
+    tenant.users.delete(user.id);
+    if (hard) tenant.deletedUsers.delete(user.id);
+    else tenant.deletedUsers.set(user.id, user);
+    this.log(tenant, 'user', user.id, hard ? 'hardDelete' : 'softDelete');
+    for (const group of tenant.groups.values()) {
+      if (group.memberIds.includes(user.id) || group.ownerIds.includes(user.id)) {
+        group.ownerIds = group.ownerIds.filter((id) => id !== user.id);
+        this.removeMembers(tenant, group, [user.id]);
+      }
+    }
+    for (const other of tenant.users.values()) {
+      if (other.managerId === user.id) this.updateUser(tenant, other, { managerId: null });
+    }
+  }
+
+  addGroup(tenant: Tenant, group: Group): Group {
+    tenant.groups.set(group.id, group);
+    this.log(tenant, 'group', group.id, 'upsert');
+    if (group.memberIds.length > 0) this.log(tenant, 'group', group.id, 'upsert', { added: [...group.memberIds], removed: [] });
+    return group;
+  }
+
+  updateGroup(tenant: Tenant, group: Group, patch: Partial<Omit<Group, 'memberIds'>>): Group {
+    Object.assign(group, patch);
+    this.log(tenant, 'group', group.id, 'upsert');
+    return group;
+  }
+
+  deleteGroup(tenant: Tenant, group: Group, hard = false): void {
+    tenant.groups.delete(group.id);
+    if (hard) tenant.deletedGroups.delete(group.id);
+    else tenant.deletedGroups.set(group.id, group);
+    this.log(tenant, 'group', group.id, hard ? 'hardDelete' : 'softDelete');
+    for (const other of tenant.groups.values()) {
+      if (other.memberIds.includes(group.id)) this.removeMembers(tenant, other, [group.id]);
+    }
+  }
+
+  /** Adds members (users or groups); returns the IDs that were not members before. */
+  addMembers(tenant: Tenant, group: Group, ids: string[]): string[] {
+    const present = new Set(group.memberIds);
+    const added = [...new Set(ids)].filter((id) => !present.has(id));
+    if (added.length === 0) return added;
+    group.memberIds.push(...added);
+    this.log(tenant, 'group', group.id, 'upsert', { added, removed: [] });
+    return added;
+  }
+
+  removeMembers(tenant: Tenant, group: Group, ids: string[]): string[] {
+    const drop = new Set(ids);
+    const removed = group.memberIds.filter((id) => drop.has(id));
+    if (removed.length === 0) return removed;
+    group.memberIds = group.memberIds.filter((id) => !drop.has(id));
+    this.log(tenant, 'group', group.id, 'upsert', { added: [], removed });
+    return removed;
+  }
+
+  now(): string {
+    return this.clock.iso();
+  }
+}

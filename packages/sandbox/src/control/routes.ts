@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { SandboxClock } from '../clock.js';
 import type { GraphContext } from '../graph/context.js';
+import type { NewFault } from '../graph/traffic/faults.js';
 import type { IdentitySettings } from '../identity/context.js';
 import {
   addCertificate,
@@ -10,10 +11,11 @@ import {
   InvalidCertificateError,
   requiredResourceAccess,
 } from '../tenant/app-registrations.js';
+import { type ChurnRequest, churn } from '../tenant/churn.js';
 import { type Directory, UnknownPermissionError } from '../tenant/directory.js';
-import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Tenant, type User } from '../tenant/model.js';
+import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Group, type Tenant, type User } from '../tenant/model.js';
 import { createSelfSignedCertificate } from '../tls/x509.js';
-import { applicationView, servicePrincipalViews, tenantSummary, tenantView, userView } from './views.js';
+import { applicationView, groupView, servicePrincipalViews, tenantSummary, tenantView, userView } from './views.js';
 
 export interface ControlDeps {
   directory: Directory;
@@ -278,7 +280,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
             oneDriveProvisioned: true,
           };
           applyUserPatch(user, patch);
-          tenant.users.set(user.id, user);
+          directory.writes.addUser(tenant, user);
           return reply.code(201).send(userView(directory, user));
         },
       );
@@ -293,6 +295,7 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
           const tenant = tenantOf(request.params.tid);
           const user = userOf(tenant, request.params.user);
           applyUserPatch(user, request.body);
+          directory.writes.updateUser(tenant, user, {});
           return userView(directory, user);
         },
       );
@@ -481,6 +484,186 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
           });
         },
       );
+
+      control.delete<{ Params: { tid: string; user: string }; Querystring: { hard?: string } }>(
+        '/tenants/:tid/users/:user',
+        async (request, reply) => {
+          const tenant = tenantOf(request.params.tid);
+          directory.writes.deleteUser(tenant, userOf(tenant, request.params.user), request.query.hard === 'true');
+          return reply.code(204).send();
+        },
+      );
+
+      // ---- groups and churn ----
+      control.post<{
+        Params: { tid: string };
+        Body: {
+          displayName: string;
+          description?: string;
+          mailEnabled?: boolean;
+          securityEnabled?: boolean;
+          groupTypes?: string[];
+          mailNickname?: string;
+          members?: string[];
+          owners?: string[];
+        };
+      }>(
+        '/tenants/:tid/groups',
+        {
+          schema: {
+            body: {
+              type: 'object',
+              required: ['displayName'],
+              additionalProperties: false,
+              properties: {
+                displayName: { type: 'string', minLength: 1, maxLength: 256 },
+                description: { type: 'string' },
+                mailEnabled: { type: 'boolean' },
+                securityEnabled: { type: 'boolean' },
+                groupTypes: { type: 'array', items: { type: 'string', enum: ['Unified', 'DynamicMembership'] } },
+                mailNickname: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+                members: stringArray,
+                owners: stringArray,
+              },
+            },
+          },
+        },
+        async (request, reply) => {
+          const tenant = tenantOf(request.params.tid);
+          const body = request.body;
+          const resolve = (ids: string[] | undefined) =>
+            (ids ?? []).map((id) => {
+              const user = directory.findUser(tenant, id);
+              if (user) return user.id;
+              if (tenant.groups.has(id.toLowerCase())) return id.toLowerCase();
+              throw notFound(`member '${id}' is neither a user nor a group of ${tenant.defaultDomain}`);
+            });
+          const unified = body.groupTypes?.includes('Unified') ?? false;
+          const mailEnabled = body.mailEnabled ?? unified;
+          const nickname = body.mailNickname ?? body.displayName.toLowerCase().replace(/[^a-z0-9]+/g, '');
+          const group: Group = {
+            id: randomUUID(),
+            displayName: body.displayName,
+            description: body.description ?? null,
+            mailNickname: nickname,
+            mail: mailEnabled ? `${nickname}@${tenant.defaultDomain}` : null,
+            mailEnabled,
+            securityEnabled: body.securityEnabled ?? !unified,
+            groupTypes: body.groupTypes ?? [],
+            visibility: unified ? 'Private' : null,
+            createdDateTime: clock.iso(),
+            memberIds: [...new Set(resolve(body.members))],
+            ownerIds: resolve(body.owners),
+          };
+          directory.writes.addGroup(tenant, group);
+          return reply.code(201).send(groupView(group));
+        },
+      );
+      control.post<{ Params: { tid: string }; Body: ChurnRequest }>(
+        '/tenants/:tid/churn',
+        {
+          schema: {
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              properties: Object.fromEntries(
+                ['usersAdded', 'usersUpdated', 'usersDeleted', 'groupsChanged', 'membershipChanges', 'seed'].map(
+                  (k) => [k, { type: 'integer', minimum: 0, maximum: 1_000_000 }],
+                ),
+              ),
+            },
+          },
+        },
+        async (request) => churn(tenantOf(request.params.tid), directory.writes, request.body ?? {}),
+      );
+
+      // ---- Graph traffic: faults, latency, throttling, stats ----
+      control.get('/faults', async () => deps.graph.faults.list());
+      control.post<{ Body: NewFault }>(
+        '/faults',
+        {
+          schema: {
+            body: {
+              type: 'object',
+              required: ['pathPattern', 'status'],
+              additionalProperties: false,
+              properties: {
+                pathPattern: { type: 'string', minLength: 1 },
+                method: {
+                  type: 'string',
+                  enum: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'get', 'post', 'patch', 'put', 'delete'],
+                },
+                status: { type: 'integer', minimum: 400, maximum: 599 },
+                retryAfterSeconds: { type: 'number', minimum: 0 },
+                count: { type: 'integer', minimum: 1 },
+                probability: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+                body: {},
+              },
+            },
+          },
+        },
+        async (request, reply) => {
+          try {
+            const { matcher: _m, ...rule } = deps.graph.faults.add(request.body);
+            return reply.code(201).send(rule);
+          } catch (err) {
+            throw new ControlError(400, 'BadRequest', `pathPattern is not a valid pattern: ${(err as Error).message}`);
+          }
+        },
+      );
+      control.delete('/faults', async (_request, reply) => {
+        deps.graph.faults.clear();
+        return reply.code(204).send();
+      });
+      control.delete<{ Params: { id: string } }>('/faults/:id', async (request, reply) => {
+        if (!deps.graph.faults.remove(request.params.id)) throw notFound(`fault '${request.params.id}' not found`);
+        return reply.code(204).send();
+      });
+      control.get('/latency', async () => deps.graph.latency);
+      control.put<{ Body: { ms: number; jitterMs?: number } }>(
+        '/latency',
+        {
+          schema: {
+            body: {
+              type: 'object',
+              required: ['ms'],
+              additionalProperties: false,
+              properties: {
+                ms: { type: 'number', minimum: 0, maximum: 60_000 },
+                jitterMs: { type: 'number', minimum: 0, maximum: 60_000 },
+              },
+            },
+          },
+        },
+        async (request) =>
+          Object.assign(deps.graph.latency, { ms: request.body.ms, jitterMs: request.body.jitterMs ?? 0 }),
+      );
+      control.get('/throttling', async () => deps.graph.throttling.settings);
+      control.put<{ Body: { enabled?: boolean; scale?: number } }>(
+        '/throttling',
+        {
+          schema: {
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                enabled: { type: 'boolean' },
+                scale: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 },
+              },
+            },
+          },
+        },
+        async (request) => {
+          Object.assign(deps.graph.throttling.settings, request.body);
+          deps.graph.throttling.reset();
+          return deps.graph.throttling.settings;
+        },
+      );
+      control.get('/stats', async () => deps.graph.stats.snapshot());
+      control.post('/stats/reset', async () => {
+        deps.graph.stats.reset();
+        return deps.graph.stats.snapshot();
+      });
 
       // ---- consent ----
       const consentSchema = {

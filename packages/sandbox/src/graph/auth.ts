@@ -1,7 +1,13 @@
 import { importJWK, type JWTPayload, jwtVerify } from 'jose';
 import type { SigningKeys } from '../identity/signing-keys.js';
 import type { Directory } from '../tenant/directory.js';
-import { MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_RESOURCE_URI, type ServicePrincipal, type Tenant, type User } from '../tenant/model.js';
+import {
+  MICROSOFT_GRAPH_APP_ID,
+  MICROSOFT_GRAPH_RESOURCE_URI,
+  type ServicePrincipal,
+  type Tenant,
+  type User,
+} from '../tenant/model.js';
 import { GraphError } from './errors.js';
 
 /** Who is calling Graph, from a verified access token. */
@@ -43,7 +49,7 @@ export class GraphAuthenticator {
     if (!authorization?.trim()) throw unauthenticated('Access token is empty.');
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     const token = match?.[1];
-    if (!token || token.split('.').length !== 3) {
+    if (token?.split('.').length !== 3) {
       throw unauthenticated('CompactToken parsing failed with error code: 80049217');
     }
     this.key ??= await importJWK(this.keys.jwk, 'RS256');

@@ -21,20 +21,25 @@ function validate(body: unknown): BatchItem[] {
   const requests = (body as { requests?: unknown } | undefined)?.requests;
   if (!Array.isArray(requests)) throw invalid('Invalid batch payload format.');
   if (requests.length === 0) throw invalid('Invalid batch payload format.');
-  if (requests.length > MAX_REQUESTS) throw invalid(`Number of batch request steps exceeds the maximum of ${MAX_REQUESTS}.`);
+  if (requests.length > MAX_REQUESTS)
+    throw invalid(`Number of batch request steps exceeds the maximum of ${MAX_REQUESTS}.`);
   const ids = new Set<string>();
   for (const raw of requests as Record<string, unknown>[]) {
     if (!raw || typeof raw !== 'object') throw invalid('Invalid batch payload format.');
-    if (typeof raw.id !== 'string' || raw.id === '') throw invalid("Request Id must be specified for every request.");
+    if (typeof raw.id !== 'string' || raw.id === '') throw invalid('Request Id must be specified for every request.');
     if (ids.has(raw.id)) throw invalid(`Request Id '${raw.id}' is duplicated. Request Id must be unique.`);
     ids.add(raw.id);
-    if (typeof raw.method !== 'string' || !METHODS.has(raw.method.toUpperCase())) throw invalid(`Invalid method '${String(raw.method)}' for request '${raw.id}'.`);
+    if (typeof raw.method !== 'string' || !METHODS.has(raw.method.toUpperCase()))
+      throw invalid(`Invalid method '${String(raw.method)}' for request '${raw.id}'.`);
     if (typeof raw.url !== 'string' || raw.url === '' || /^https?:/i.test(raw.url)) {
-      throw invalid(`Invalid request URI '${String(raw.url)}' for request '${raw.id}': it must be relative, e.g. /users.`);
+      throw invalid(
+        `Invalid request URI '${String(raw.url)}' for request '${raw.id}': it must be relative, e.g. /users.`,
+      );
     }
     const headers = raw.headers as Record<string, string> | undefined;
     const hasType = headers && Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
-    if (raw.body !== undefined && !hasType) throw invalid('Write request id : ' + raw.id + ' does not contain Content-Type header or body.');
+    if (raw.body !== undefined && !hasType)
+      throw invalid(`Write request id : ${raw.id} does not contain Content-Type header or body.`);
   }
   for (const raw of requests as BatchItem[]) {
     for (const dep of raw.dependsOn ?? []) {
@@ -58,7 +63,10 @@ function innerUrl(url: string): string {
 export function registerBatch(app: FastifyInstance, _ctx: GraphContext): void {
   app.post('/$batch', async (request, reply) => {
     const items = validate(request.body);
-    const results = new Map<string, Promise<{ id: string; status: number; headers: Record<string, string>; body?: unknown }>>();
+    const results = new Map<
+      string,
+      Promise<{ id: string; status: number; headers: Record<string, string>; body?: unknown }>
+    >();
     const run = (item: BatchItem) => {
       const existing = results.get(item.id);
       if (existing) return existing;
@@ -70,7 +78,12 @@ export function registerBatch(app: FastifyInstance, _ctx: GraphContext): void {
               id: item.id,
               status: 424,
               headers: { 'content-type': 'application/json' },
-              body: { error: { code: 'FailedDependency', message: `Request '${item.id}' failed because request '${dep}' failed.` } },
+              body: {
+                error: {
+                  code: 'FailedDependency',
+                  message: `Request '${item.id}' failed because request '${dep}' failed.`,
+                },
+              },
             };
           }
         }
@@ -80,10 +93,19 @@ export function registerBatch(app: FastifyInstance, _ctx: GraphContext): void {
           method: item.method.toUpperCase() as 'GET',
           url: innerUrl(item.url),
           headers,
-          ...(item.body !== undefined ? { payload: typeof item.body === 'string' ? item.body : JSON.stringify(item.body) } : {}),
+          ...(item.body !== undefined
+            ? { payload: typeof item.body === 'string' ? item.body : JSON.stringify(item.body) }
+            : {}),
         });
         const out: Record<string, string> = {};
-        for (const name of ['content-type', 'location', 'retry-after', 'x-ms-throttle-scope', 'x-ms-throttle-information', 'odata-version']) {
+        for (const name of [
+          'content-type',
+          'location',
+          'retry-after',
+          'x-ms-throttle-scope',
+          'x-ms-throttle-information',
+          'odata-version',
+        ]) {
           const v = res.headers[name];
           if (typeof v === 'string') out[name] = v;
         }
@@ -97,6 +119,9 @@ export function registerBatch(app: FastifyInstance, _ctx: GraphContext): void {
       return promise;
     };
     const responses = await Promise.all(items.map(run));
-    return reply.code(200).type('application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8').send({ responses });
+    return reply
+      .code(200)
+      .type('application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8')
+      .send({ responses });
   });
 }

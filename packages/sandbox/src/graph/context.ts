@@ -56,5 +56,10 @@ export interface GraphResult {
 }
 
 export function isGraphResult(value: unknown): value is GraphResult {
-  return typeof value === 'object' && value !== null && 'status' in value && typeof (value as GraphResult).status === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'status' in value &&
+    typeof (value as GraphResult).status === 'number'
+  );
 }

@@ -15,7 +15,10 @@ const FAULT_CODES: Record<number, [string, string]> = {
   400: ['BadRequest', 'The request was injected to fail.'],
   401: ['InvalidAuthenticationToken', 'Access token validation failure.'],
   403: ['Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'],
-  404: ['Request_ResourceNotFound', 'Resource does not exist or one of its queried reference-property objects are not present.'],
+  404: [
+    'Request_ResourceNotFound',
+    'Resource does not exist or one of its queried reference-property objects are not present.',
+  ],
   500: ['generalException', 'General exception while processing.'],
   502: ['badGateway', 'The service is temporarily unavailable.'],
   503: ['serviceNotAvailable', 'The service is temporarily unavailable. Please retry.'],
@@ -32,7 +35,9 @@ function sendError(ctx: GraphContext, request: FastifyRequest, reply: FastifyRep
   return reply
     .code(err.status)
     .type('application/json')
-    .send(graphErrorBody(err, { requestId: request.id, clientRequestId: clientRequestId(request), nowMs: ctx.clock.now() }));
+    .send(
+      graphErrorBody(err, { requestId: request.id, clientRequestId: clientRequestId(request), nowMs: ctx.clock.now() }),
+    );
 }
 
 /**
@@ -47,7 +52,12 @@ export function registerGraph(app: FastifyInstance, ctx: GraphContext): void {
         reply.header('request-id', request.id);
         reply.header('client-request-id', clientRequestId(request));
         reply.header('strict-transport-security', 'max-age=31536000');
-        reply.header('x-ms-ags-diagnostic', JSON.stringify({ ServerInfo: { DataCenter: 'Sandbox', Slice: 'E', Ring: '1', ScaleUnit: '000', RoleInstance: 'sandbox' } }));
+        reply.header(
+          'x-ms-ags-diagnostic',
+          JSON.stringify({
+            ServerInfo: { DataCenter: 'Sandbox', Slice: 'E', Ring: '1', ScaleUnit: '000', RoleInstance: 'sandbox' },
+          }),
+        );
         const isBatchItem = request.headers[BATCH_ITEM_HEADER] === '1';
         const { ms, jitterMs } = ctx.latency;
         if (!isBatchItem && (ms > 0 || jitterMs > 0)) {
@@ -56,11 +66,19 @@ export function registerGraph(app: FastifyInstance, ctx: GraphContext): void {
         const path = request.url.split('?')[0]!;
         const fault = ctx.faults.match(request.method, path);
         if (fault) {
-          const [code, message] = FAULT_CODES[fault.status] ?? ['generalException', 'The request was injected to fail.'];
+          const [code, message] = FAULT_CODES[fault.status] ?? [
+            'generalException',
+            'The request was injected to fail.',
+          ];
           const err =
             fault.status === 429
               ? tooManyRequests(fault.retryAfterSeconds ?? 1)
-              : new GraphError(fault.status, code, message, fault.retryAfterSeconds !== null ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+              : new GraphError(
+                  fault.status,
+                  code,
+                  message,
+                  fault.retryAfterSeconds !== null ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
+                );
           if (fault.body !== undefined) {
             reply.headers(err.headers);
             return reply.code(fault.status).type('application/json').send(fault.body);
@@ -69,7 +87,10 @@ export function registerGraph(app: FastifyInstance, ctx: GraphContext): void {
         }
       });
       graph.addHook('onResponse', async (request, reply) => {
-        ctx.stats.finished(`${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, reply.statusCode);
+        ctx.stats.finished(
+          `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+          reply.statusCode,
+        );
       });
       graph.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
         if (error instanceof GraphError) return sendError(ctx, request, reply, error);
@@ -80,12 +101,22 @@ export function registerGraph(app: FastifyInstance, ctx: GraphContext): void {
           return sendError(ctx, request, reply, new GraphError(error.statusCode, 'BadRequest', message));
         }
         request.log.error(error);
-        return sendError(ctx, request, reply, new GraphError(500, 'generalException', 'General exception while processing.'));
+        return sendError(
+          ctx,
+          request,
+          reply,
+          new GraphError(500, 'generalException', 'General exception while processing.'),
+        );
       });
       graph.setNotFoundHandler((request, reply) => {
         const segments = request.url.split('?')[0]!.split('/').filter(Boolean).slice(1);
         const segment = segments[0] ?? '';
-        return sendError(ctx, request, reply, new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`));
+        return sendError(
+          ctx,
+          request,
+          reply,
+          new GraphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`),
+        );
       });
       registerUserRoutes(graph, ctx);
       registerGroupRoutes(graph, ctx);

@@ -18,12 +18,18 @@ export interface EndpointPermissions {
 }
 
 const DENIED: Record<Workload, () => GraphError> = {
-  directory: () => new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'),
+  directory: () =>
+    new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'),
   outlook: () => new GraphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.'),
   files: () => new GraphError(403, 'accessDenied', 'Access denied'),
   presence: () => new GraphError(403, 'Forbidden', 'Insufficient privileges to complete the operation.'),
   reports: () => new GraphError(403, 'UnknownError', 'Insufficient privileges to complete the operation.'),
-  subscriptions: () => new GraphError(403, 'ExtensionError', 'Operation: Create; Exception: [Status Code: Forbidden; Reason: Insufficient privileges]'),
+  subscriptions: () =>
+    new GraphError(
+      403,
+      'ExtensionError',
+      'Operation: Create; Exception: [Status Code: Forbidden; Reason: Insufficient privileges]',
+    ),
 };
 
 /** Lets the call through if the token carries any permission Microsoft accepts for the endpoint. */

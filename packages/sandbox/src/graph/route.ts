@@ -62,7 +62,10 @@ export function graphRoute(app: FastifyInstance, ctx: GraphContext, route: Graph
         if (result.contentType) reply.type(result.contentType);
         return reply.code(result.status).send(result.body ?? '');
       }
-      return reply.code(200).type('application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8').send(result);
+      return reply
+        .code(200)
+        .type('application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8')
+        .send(result);
     },
   });
 }

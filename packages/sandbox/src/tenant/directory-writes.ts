@@ -8,7 +8,13 @@ import type { Group, Tenant, User } from './model.js';
 export class DirectoryWrites {
   constructor(private readonly clock: SandboxClock) {}
 
-  private log(tenant: Tenant, kind: 'user' | 'group', id: string, op: 'upsert' | 'softDelete' | 'hardDelete', members?: { added: string[]; removed: string[] }) {
+  private log(
+    tenant: Tenant,
+    kind: 'user' | 'group',
+    id: string,
+    op: 'upsert' | 'softDelete' | 'hardDelete',
+    members?: { added: string[]; removed: string[] },
+  ) {
     tenant.changeLog.record({ kind, id, op, at: this.clock.now(), ...(members ? { members } : {}) });
   }
 
@@ -44,7 +50,8 @@ export class DirectoryWrites {
   addGroup(tenant: Tenant, group: Group): Group {
     tenant.groups.set(group.id, group);
     this.log(tenant, 'group', group.id, 'upsert');
-    if (group.memberIds.length > 0) this.log(tenant, 'group', group.id, 'upsert', { added: [...group.memberIds], removed: [] });
+    if (group.memberIds.length > 0)
+      this.log(tenant, 'group', group.id, 'upsert', { added: [...group.memberIds], removed: [] });
     return group;
   }
 

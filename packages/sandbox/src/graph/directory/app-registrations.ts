@@ -30,12 +30,22 @@ const assignmentSpec = (context: string): CollectionSpec<AppRoleAssignment> => (
   defaultTop: 100,
   maxTop: 999,
   properties: Object.keys(assignmentJson({} as AppRoleAssignment)),
-  filter: { resource: 'AppRoleAssignment', properties: { resourceId: eqOnly('guid'), principalId: eqOnly('guid'), appRoleId: eqOnly('guid') } },
+  filter: {
+    resource: 'AppRoleAssignment',
+    properties: { resourceId: eqOnly('guid'), principalId: eqOnly('guid'), appRoleId: eqOnly('guid') },
+  },
   toJson: assignmentJson,
 });
 
 function grantJson(g: OAuth2PermissionGrant) {
-  return { id: g.id, clientId: g.clientId, consentType: g.consentType, principalId: g.principalId, resourceId: g.resourceId, scope: g.scope };
+  return {
+    id: g.id,
+    clientId: g.clientId,
+    consentType: g.consentType,
+    principalId: g.principalId,
+    resourceId: g.resourceId,
+    scope: g.scope,
+  };
 }
 
 const grantSpec = (context: string): CollectionSpec<OAuth2PermissionGrant> => ({
@@ -46,7 +56,12 @@ const grantSpec = (context: string): CollectionSpec<OAuth2PermissionGrant> => ({
   properties: ['id', 'clientId', 'consentType', 'principalId', 'resourceId', 'scope'],
   filter: {
     resource: 'OAuth2PermissionGrant',
-    properties: { clientId: eqOnly('guid'), consentType: eqOnly('string'), principalId: eqOnly('guid'), resourceId: eqOnly('guid') },
+    properties: {
+      clientId: eqOnly('guid'),
+      consentType: eqOnly('string'),
+      principalId: eqOnly('guid'),
+      resourceId: eqOnly('guid'),
+    },
   },
   toJson: grantJson,
 });
@@ -87,7 +102,13 @@ export function registerAppRegistrationRoutes(app: FastifyInstance, ctx: GraphCo
     method: 'GET',
     url: '/servicePrincipals/:id',
     permissions: P.getServicePrincipal,
-    handler: (call) => entity(call, 'servicePrincipals', servicePrincipalJson(findServicePrincipal(call, call.params.id!)), servicePrincipalSpec()),
+    handler: (call) =>
+      entity(
+        call,
+        'servicePrincipals',
+        servicePrincipalJson(findServicePrincipal(call, call.params.id!)),
+        servicePrincipalSpec(),
+      ),
   });
   route({
     method: 'GET',

@@ -44,7 +44,10 @@ interface Collapsed {
 }
 
 function collapse(changes: Change[]): Collapsed[] {
-  const byId = new Map<string, { id: string; op: Change['op']; props: boolean; added: Set<string>; removed: Set<string> }>();
+  const byId = new Map<
+    string,
+    { id: string; op: Change['op']; props: boolean; added: Set<string>; removed: Set<string> }
+  >();
   for (const c of changes) {
     let e = byId.get(c.id);
     if (!e) {
@@ -101,7 +104,10 @@ export function directoryDelta(call: GraphCall, resource: Resource): Record<stri
       throw syncStateExpired(call, resource);
     }
     // A deltaLink starts a new round: the changes from where the last one ended up to now.
-    round = query.deltaToken !== null ? { ...opened, p: 'changes', s: opened.u, u: tenant.changeLog.current, o: 0, m: 0 } : opened;
+    round =
+      query.deltaToken !== null
+        ? { ...opened, p: 'changes', s: opened.u, u: tenant.changeLog.current, o: 0, m: 0 }
+        : opened;
   } else {
     validateSelect(resource, query.select);
     round = { r: resource, p: 'initial', s: 0, u: tenant.changeLog.current, o: 0, m: 0, sel: query.select, t: now };
@@ -150,7 +156,10 @@ function usersPage(call: GraphCall, state: DeltaState): { value: unknown[]; next
   const value = slice.map((e) => {
     const user = tenant.users.get(e.id);
     if (e.op === 'upsert' && user) return shape(user);
-    return { id: e.id, '@removed': { reason: e.op === 'hardDelete' || !tenant.deletedUsers.has(e.id) ? 'deleted' : 'changed' } };
+    return {
+      id: e.id,
+      '@removed': { reason: e.op === 'hardDelete' || !tenant.deletedUsers.has(e.id) ? 'deleted' : 'changed' },
+    };
   });
   const more = state.o + size < entries.length;
   return { value, next: more ? { ...state, o: state.o + size } : null };
@@ -173,9 +182,16 @@ function groupsPage(call: GraphCall, state: DeltaState): { value: unknown[]; nex
     rows = changed
       .map((e): Row => {
         if (e.op !== 'upsert' || !tenant.groups.has(e.id)) {
-          return { id: e.id, removed: e.op === 'hardDelete' || !tenant.deletedGroups.has(e.id) ? 'deleted' : 'changed', members: [] };
+          return {
+            id: e.id,
+            removed: e.op === 'hardDelete' || !tenant.deletedGroups.has(e.id) ? 'deleted' : 'changed',
+            members: [],
+          };
         }
-        return { id: e.id, members: [...e.added.map((id) => ({ id })), ...e.removed.map((id) => ({ id, removed: true }))] };
+        return {
+          id: e.id,
+          members: [...e.added.map((id) => ({ id })), ...e.removed.map((id) => ({ id, removed: true }))],
+        };
       })
       // A membership-only change is invisible when members are not tracked.
       .filter((row, i) => row.removed || tracksMembers || changed[i]!.propertiesChanged);
@@ -197,7 +213,9 @@ function groupsPage(call: GraphCall, state: DeltaState): { value: unknown[]; nex
     const item: Record<string, unknown> = shape(group);
     if (tracksMembers) {
       const chunk = row.members.slice(m, m + budget);
-      item['members@delta'] = chunk.map((x) => (x.removed ? { ...ref(x.id), '@removed': { reason: 'deleted' } } : ref(x.id)));
+      item['members@delta'] = chunk.map((x) =>
+        x.removed ? { ...ref(x.id), '@removed': { reason: 'deleted' } } : ref(x.id),
+      );
       budget -= chunk.length;
       m += chunk.length;
       value.push(item);

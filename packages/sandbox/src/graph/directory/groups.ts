@@ -43,8 +43,18 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
   const route = (r: Parameters<typeof graphRoute>[2]) => graphRoute(app, ctx, r);
   const groups = (call: GraphCall) => [...call.tenant.groups.values()];
 
-  route({ method: 'GET', url: '/groups', permissions: P.listGroups, handler: (call) => listCollection(call, groups(call), groupSpec(call.tenant)) });
-  route({ method: 'GET', url: '/groups/$count', permissions: P.listGroups, handler: (call) => countCollection(call, groups(call), groupSpec(call.tenant)) });
+  route({
+    method: 'GET',
+    url: '/groups',
+    permissions: P.listGroups,
+    handler: (call) => listCollection(call, groups(call), groupSpec(call.tenant)),
+  });
+  route({
+    method: 'GET',
+    url: '/groups/$count',
+    permissions: P.listGroups,
+    handler: (call) => countCollection(call, groups(call), groupSpec(call.tenant)),
+  });
   for (const url of ['/groups/delta', '/groups/delta()']) {
     route({ method: 'GET', url, permissions: P.groupsDelta, handler: (call) => directoryDelta(call, 'groups') });
   }
@@ -52,7 +62,11 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
     method: 'GET',
     url: '/groups/:id',
     permissions: P.getGroup,
-    handler: (call) => entity(call, 'groups', groupJson(findGroup(call, call.params.id!)), { properties: GROUP_PROPERTIES, typeName: 'group' }),
+    handler: (call) =>
+      entity(call, 'groups', groupJson(findGroup(call, call.params.id!)), {
+        properties: GROUP_PROPERTIES,
+        typeName: 'group',
+      }),
   });
   route({
     method: 'POST',
@@ -68,7 +82,10 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
       const groupTypes = Array.isArray(body.groupTypes) ? (body.groupTypes as string[]) : [];
       const mailEnabled = Boolean(body.mailEnabled);
       const nickname = String(body.mailNickname);
-      if ([...call.tenant.groups.values()].some((g) => g.mailNickname.toLowerCase() === nickname.toLowerCase()) && mailEnabled) {
+      if (
+        [...call.tenant.groups.values()].some((g) => g.mailNickname.toLowerCase() === nickname.toLowerCase()) &&
+        mailEnabled
+      ) {
         throw badRequest('Another object with the same value for property mailNickname already exists.');
       }
       const bound = (name: string) =>
@@ -92,7 +109,10 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
         ownerIds: bound('owners'),
       };
       call.ctx.directory.writes.addGroup(call.tenant, group);
-      return { status: 201, body: { '@odata.context': `${call.origin}/v1.0/$metadata#groups/$entity`, ...groupJson(group) } };
+      return {
+        status: 201,
+        body: { '@odata.context': `${call.origin}/v1.0/$metadata#groups/$entity`, ...groupJson(group) },
+      };
     },
   });
   route({
@@ -105,7 +125,10 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
       const allowed = ['displayName', 'description', 'mailNickname', 'visibility'];
       for (const key of Object.keys(body)) {
         if (!allowed.includes(key)) {
-          throw badRequest(`The property '${key}' does not exist on type 'microsoft.graph.group'. Make sure to only use property names that are defined by the type or mark the type as open type.`, 'BadRequest');
+          throw badRequest(
+            `The property '${key}' does not exist on type 'microsoft.graph.group'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+            'BadRequest',
+          );
         }
       }
       call.ctx.directory.writes.updateGroup(call.tenant, group, body as Partial<Group>);
@@ -122,7 +145,13 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
     },
   });
 
-  const membersRoute = (url: string, permissions: typeof P.members, cost: number, ids: (call: GraphCall, g: Group) => string[], rel: string) => {
+  const membersRoute = (
+    url: string,
+    permissions: typeof P.members,
+    cost: number,
+    ids: (call: GraphCall, g: Group) => string[],
+    rel: string,
+  ) => {
     route({
       method: 'GET',
       url,
@@ -145,7 +174,13 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
     });
   };
   membersRoute('/groups/:id/members', P.members, 3, (_c, g) => g.memberIds, 'members');
-  membersRoute('/groups/:id/transitiveMembers', P.transitiveMembers, 5, (c, g) => transitiveMembersOf(c.tenant, g), 'transitiveMembers');
+  membersRoute(
+    '/groups/:id/transitiveMembers',
+    P.transitiveMembers,
+    5,
+    (c, g) => transitiveMembersOf(c.tenant, g),
+    'transitiveMembers',
+  );
   membersRoute('/groups/:id/owners', P.owners, 1, (_c, g) => g.ownerIds, 'owners');
 
   route({
@@ -159,7 +194,9 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
       if (!id) throw badRequest(`Invalid object identifier '${String(ref)}'.`);
       if (!call.tenant.users.has(id) && !call.tenant.groups.has(id)) throw notFound(id);
       if (group.memberIds.includes(id)) {
-        throw badRequest("One or more added object references already exist for the following modified properties: 'members'.");
+        throw badRequest(
+          "One or more added object references already exist for the following modified properties: 'members'.",
+        );
       }
       call.ctx.directory.writes.addMembers(call.tenant, group, [id]);
       return undefined;

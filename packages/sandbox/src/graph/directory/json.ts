@@ -1,6 +1,6 @@
 import type { Application, Group, ServicePrincipal, Tenant, User } from '../../tenant/model.js';
-import { APPLICATION_FILTER, GROUP_FILTER, SERVICE_PRINCIPAL_FILTER, USER_FILTER } from '../odata/filter.js';
 import type { CollectionSpec } from '../odata/collection.js';
+import { APPLICATION_FILTER, GROUP_FILTER, SERVICE_PRINCIPAL_FILTER, USER_FILTER } from '../odata/filter.js';
 
 /** A user as Graph v1.0 represents it (the properties the sandbox keeps). */
 export function userJson(user: User): Record<string, unknown> {
@@ -146,7 +146,10 @@ export function applicationJson(app: Application): Record<string, unknown> {
     isFallbackPublicClient: app.isFallbackPublicClient,
     publisherDomain: null,
     identifierUris: [],
-    web: { redirectUris: app.web.redirectUris, implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false } },
+    web: {
+      redirectUris: app.web.redirectUris,
+      implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false },
+    },
     publicClient: { redirectUris: app.publicClient.redirectUris },
     spa: { redirectUris: app.spa.redirectUris },
     requiredResourceAccess: app.requiredResourceAccess,
@@ -232,8 +235,29 @@ export function userSpec(tenant: Tenant, context = 'users'): CollectionSpec<User
     defaultSelect: USER_DEFAULT_SELECT,
     properties: USER_PROPERTIES,
     filter: USER_FILTER,
-    orderby: { basic: ['displayName', 'userPrincipalName'], advanced: ['displayName', 'userPrincipalName', 'createdDateTime', 'mail', 'givenName', 'surname', 'jobTitle', 'department'] },
-    search: ['displayName', 'mail', 'userPrincipalName', 'givenName', 'surname', 'jobTitle', 'department', 'mailNickname'],
+    orderby: {
+      basic: ['displayName', 'userPrincipalName'],
+      advanced: [
+        'displayName',
+        'userPrincipalName',
+        'createdDateTime',
+        'mail',
+        'givenName',
+        'surname',
+        'jobTitle',
+        'department',
+      ],
+    },
+    search: [
+      'displayName',
+      'mail',
+      'userPrincipalName',
+      'givenName',
+      'surname',
+      'jobTitle',
+      'department',
+      'mailNickname',
+    ],
     expand: {
       manager: (u) => {
         const m = u.managerId ? tenant.users.get(u.managerId) : undefined;
@@ -249,7 +273,8 @@ export function userSpec(tenant: Tenant, context = 'users'): CollectionSpec<User
 }
 
 export function groupSpec(tenant: Tenant, context = 'groups'): CollectionSpec<Group> {
-  const related = (ids: string[]) => ids.map((id) => directoryObjectJson(tenant, id)).filter((o): o is Record<string, unknown> => Boolean(o));
+  const related = (ids: string[]) =>
+    ids.map((id) => directoryObjectJson(tenant, id)).filter((o): o is Record<string, unknown> => Boolean(o));
   return {
     context,
     typeName: 'group',

@@ -114,7 +114,8 @@ export function registerTenantInfoRoutes(app: FastifyInstance, ctx: GraphContext
         {
           id: directoryRoleId(tenant, GLOBAL_ADMINISTRATOR_ROLE_ID),
           deletedDateTime: null,
-          description: 'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
+          description:
+            'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
           displayName: 'Global Administrator',
           roleTemplateId: GLOBAL_ADMINISTRATOR_ROLE_ID,
         },
@@ -128,9 +129,13 @@ export function registerTenantInfoRoutes(app: FastifyInstance, ctx: GraphContext
       const { tenant } = call;
       const id = call.params.id!;
       const templateId =
-        id === directoryRoleId(tenant, GLOBAL_ADMINISTRATOR_ROLE_ID) || id === GLOBAL_ADMINISTRATOR_ROLE_ID ? GLOBAL_ADMINISTRATOR_ROLE_ID : undefined;
+        id === directoryRoleId(tenant, GLOBAL_ADMINISTRATOR_ROLE_ID) || id === GLOBAL_ADMINISTRATOR_ROLE_ID
+          ? GLOBAL_ADMINISTRATOR_ROLE_ID
+          : undefined;
       if (!templateId) throw notFound(id);
-      const members = [...tenant.users.values()].filter((u) => u.directoryRoleIds.includes(templateId)).map((u) => u.id);
+      const members = [...tenant.users.values()]
+        .filter((u) => u.directoryRoleIds.includes(templateId))
+        .map((u) => u.id);
       return listCollection(call, members, directoryObjectSpec(tenant, 'directoryObjects'));
     },
   });

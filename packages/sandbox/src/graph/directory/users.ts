@@ -6,7 +6,14 @@ import { badRequest, GraphError, notFound } from '../errors.js';
 import { countCollection, entity, listCollection } from '../odata/collection.js';
 import { graphRoute } from '../route.js';
 import { directoryDelta } from './delta.js';
-import { directoryObjectJson, directoryObjectSpec, USER_DEFAULT_SELECT, USER_PROPERTIES, userJson, userSpec } from './json.js';
+import {
+  directoryObjectJson,
+  directoryObjectSpec,
+  USER_DEFAULT_SELECT,
+  USER_PROPERTIES,
+  userJson,
+  userSpec,
+} from './json.js';
 import { DIRECTORY_PERMISSIONS as P } from './permissions.js';
 import { directoryRoleId } from './tenant-info.js';
 
@@ -39,7 +46,8 @@ function roleJson(tenant: Tenant, templateId: string) {
     '@odata.type': '#microsoft.graph.directoryRole',
     id: directoryRoleId(tenant, templateId),
     deletedDateTime: null,
-    description: 'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
+    description:
+      'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
     displayName: 'Global Administrator',
     roleTemplateId: templateId,
   };
@@ -91,7 +99,11 @@ function assertWritable(body: Record<string, unknown>): void {
 }
 
 function asObject(body: unknown): Record<string, unknown> {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.', 'BadRequest');
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw badRequest(
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+      'BadRequest',
+    );
   return body as Record<string, unknown>;
 }
 
@@ -108,8 +120,20 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
   const route = (r: Parameters<typeof graphRoute>[2]) => graphRoute(app, ctx, r);
   const users = (call: GraphCall) => [...call.tenant.users.values()];
 
-  route({ method: 'GET', url: '/users', permissions: P.listUsers, cost: 2, handler: (call) => listCollection(call, users(call), userSpec(call.tenant)) });
-  route({ method: 'GET', url: '/users/$count', permissions: P.listUsers, cost: 2, handler: (call) => countCollection(call, users(call), userSpec(call.tenant)) });
+  route({
+    method: 'GET',
+    url: '/users',
+    permissions: P.listUsers,
+    cost: 2,
+    handler: (call) => listCollection(call, users(call), userSpec(call.tenant)),
+  });
+  route({
+    method: 'GET',
+    url: '/users/$count',
+    permissions: P.listUsers,
+    cost: 2,
+    handler: (call) => countCollection(call, users(call), userSpec(call.tenant)),
+  });
   for (const url of ['/users/delta', '/users/delta()']) {
     route({ method: 'GET', url, permissions: P.usersDelta, handler: (call) => directoryDelta(call, 'users') });
   }
@@ -119,7 +143,11 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
     permissions: P.getUser,
     handler: (call) => {
       const user = findUser(call, call.params.id!);
-      return entity(call, 'users', userJson(user), { properties: USER_PROPERTIES, typeName: 'user', defaultSelect: USER_DEFAULT_SELECT });
+      return entity(call, 'users', userJson(user), {
+        properties: USER_PROPERTIES,
+        typeName: 'user',
+        defaultSelect: USER_DEFAULT_SELECT,
+      });
     },
   });
   route({
@@ -129,7 +157,13 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
     handler: (call) => {
       const body = asObject(call.body);
       assertWritable(body);
-      for (const required of ['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile']) {
+      for (const required of [
+        'accountEnabled',
+        'displayName',
+        'mailNickname',
+        'userPrincipalName',
+        'passwordProfile',
+      ]) {
         if (body[required] === undefined || body[required] === null || body[required] === '') {
           throw badRequest(`Property '${required}' value is required but is empty or missing.`);
         }
@@ -141,7 +175,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
       }
       const password = (body.passwordProfile as { password?: unknown } | undefined)?.password;
       if (typeof password !== 'string' || password.length < 8) {
-        throw badRequest('The specified password does not comply with password complexity requirements. Please provide a different password.');
+        throw badRequest(
+          'The specified password does not comply with password complexity requirements. Please provide a different password.',
+        );
       }
       const now = call.ctx.clock.iso();
       const user: User = {
@@ -177,7 +213,10 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
         oneDriveProvisioned: false,
       };
       call.ctx.directory.writes.addUser(call.tenant, user);
-      return { status: 201, body: { '@odata.context': `${call.origin}/v1.0/$metadata#users/$entity`, ...userJson(user) } };
+      return {
+        status: 201,
+        body: { '@odata.context': `${call.origin}/v1.0/$metadata#users/$entity`, ...userJson(user) },
+      };
     },
   });
   route({
@@ -188,7 +227,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
       const user = findUser(call, call.params.id!);
       const body = asObject(call.body);
       assertWritable(body);
-      const { passwordProfile, ...fields } = body as Record<string, unknown> & { passwordProfile?: { password?: string } };
+      const { passwordProfile, ...fields } = body as Record<string, unknown> & {
+        passwordProfile?: { password?: string };
+      };
       if (typeof fields.userPrincipalName === 'string') assertUpnDomain(call.tenant, fields.userPrincipalName);
       const patch: Partial<User> = { ...(fields as Partial<User>) };
       if (passwordProfile?.password) {
@@ -216,11 +257,28 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
       const user = findUser(call, call.params.id!);
       const manager = user.managerId ? call.tenant.users.get(user.managerId) : undefined;
       if (!manager) throw notFound('manager');
-      return entity(call, 'directoryObjects', { '@odata.type': '#microsoft.graph.user', ...userJson(manager) }, { properties: USER_PROPERTIES, typeName: 'user' });
+      return entity(
+        call,
+        'directoryObjects',
+        { '@odata.type': '#microsoft.graph.user', ...userJson(manager) },
+        { properties: USER_PROPERTIES, typeName: 'user' },
+      );
     },
   });
-  route({ method: 'GET', url: '/users/:id/memberOf', permissions: P.memberOf, cost: 2, handler: (call) => memberOfBody(call, findUser(call, call.params.id!), false, 'directoryObjects') });
-  route({ method: 'GET', url: '/users/:id/transitiveMemberOf', permissions: P.transitiveMemberOf, cost: 2, handler: (call) => memberOfBody(call, findUser(call, call.params.id!), true, 'directoryObjects') });
+  route({
+    method: 'GET',
+    url: '/users/:id/memberOf',
+    permissions: P.memberOf,
+    cost: 2,
+    handler: (call) => memberOfBody(call, findUser(call, call.params.id!), false, 'directoryObjects'),
+  });
+  route({
+    method: 'GET',
+    url: '/users/:id/transitiveMemberOf',
+    permissions: P.transitiveMemberOf,
+    cost: 2,
+    handler: (call) => memberOfBody(call, findUser(call, call.params.id!), true, 'directoryObjects'),
+  });
 
   // /me: the signed-in user of a delegated token.
   const me = (call: GraphCall) => call.caller.user!;
@@ -228,10 +286,27 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
     method: 'GET',
     url: '/me',
     permissions: P.me,
-    handler: (call) => entity(call, 'users', userJson(me(call)), { properties: USER_PROPERTIES, typeName: 'user', defaultSelect: USER_DEFAULT_SELECT }),
+    handler: (call) =>
+      entity(call, 'users', userJson(me(call)), {
+        properties: USER_PROPERTIES,
+        typeName: 'user',
+        defaultSelect: USER_DEFAULT_SELECT,
+      }),
   });
-  route({ method: 'GET', url: '/me/memberOf', permissions: P.meMemberOf, cost: 2, handler: (call) => memberOfBody(call, me(call), false, 'directoryObjects') });
-  route({ method: 'GET', url: '/me/transitiveMemberOf', permissions: P.meMemberOf, cost: 2, handler: (call) => memberOfBody(call, me(call), true, 'directoryObjects') });
+  route({
+    method: 'GET',
+    url: '/me/memberOf',
+    permissions: P.meMemberOf,
+    cost: 2,
+    handler: (call) => memberOfBody(call, me(call), false, 'directoryObjects'),
+  });
+  route({
+    method: 'GET',
+    url: '/me/transitiveMemberOf',
+    permissions: P.meMemberOf,
+    cost: 2,
+    handler: (call) => memberOfBody(call, me(call), true, 'directoryObjects'),
+  });
   route({
     method: 'GET',
     url: '/me/manager',
@@ -239,7 +314,12 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
     handler: (call) => {
       const manager = me(call).managerId ? call.tenant.users.get(me(call).managerId!) : undefined;
       if (!manager) throw notFound('manager');
-      return entity(call, 'directoryObjects', { '@odata.type': '#microsoft.graph.user', ...userJson(manager) }, { properties: USER_PROPERTIES, typeName: 'user' });
+      return entity(
+        call,
+        'directoryObjects',
+        { '@odata.type': '#microsoft.graph.user', ...userJson(manager) },
+        { properties: USER_PROPERTIES, typeName: 'user' },
+      );
     },
   });
 }

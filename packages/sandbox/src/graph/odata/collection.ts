@@ -75,7 +75,11 @@ function compareValues(a: unknown, b: unknown): number {
  * `ConsistencyLevel: eventual`), `$orderby`, `$select`, `$expand`, `$top` within the resource's maximum and
  * server-driven paging with an absolute `@odata.nextLink`.
  */
-export function listCollection<T>(call: GraphCall, items: readonly T[], spec: CollectionSpec<T>): Record<string, unknown> {
+export function listCollection<T>(
+  call: GraphCall,
+  items: readonly T[],
+  spec: CollectionSpec<T>,
+): Record<string, unknown> {
   const q = call.query;
   const advanced = q.eventual && q.count;
   if (q.top !== null && (q.top < 1 || q.top > spec.maxTop)) {
@@ -89,7 +93,10 @@ export function listCollection<T>(call: GraphCall, items: readonly T[], spec: Co
     );
   }
   if (q.expand && (q.eventual || q.search !== null)) {
-    throw badRequest('The request uses an expand property that is not supported with advanced queries.', 'Request_UnsupportedQuery');
+    throw badRequest(
+      'The request uses an expand property that is not supported with advanced queries.',
+      'Request_UnsupportedQuery',
+    );
   }
   for (const name of q.expand ?? []) {
     if (!spec.expand || !Object.keys(spec.expand).some((k) => k.toLowerCase() === name.toLowerCase())) {
@@ -124,7 +131,10 @@ export function listCollection<T>(call: GraphCall, items: readonly T[], spec: Co
     rows = rows.map((r) => ({ item: r.item, json: spec.toJson(r.item) }));
     if (filter) rows = rows.filter((r) => evaluateFilter(filter!, r.json!));
     if (q.search !== null) {
-      const match = searchMatcher(q.search.replace(/^"|"$/g, (m) => m), spec.search ?? ['displayName']);
+      const match = searchMatcher(
+        q.search.replace(/^"|"$/g, (m) => m),
+        spec.search ?? ['displayName'],
+      );
       rows = rows.filter((r) => match(r.json!));
     }
     if (q.orderby) {
@@ -162,7 +172,12 @@ export function listCollection<T>(call: GraphCall, items: readonly T[], spec: Co
   };
   if (q.count && q.eventual && q.skipToken === null) body['@odata.count'] = rows.length;
   if (offset + pageSize < rows.length) {
-    body['@odata.nextLink'] = linkWith(call.origin, call.request.url, '$skiptoken', sealToken(call.ctx.tokenKey, { o: offset + pageSize }));
+    body['@odata.nextLink'] = linkWith(
+      call.origin,
+      call.request.url,
+      '$skiptoken',
+      sealToken(call.ctx.tokenKey, { o: offset + pageSize }),
+    );
   }
   body.value = value;
   return body;
@@ -185,7 +200,12 @@ export function countCollection<T>(call: GraphCall, items: readonly T[], spec: C
 }
 
 /** A single entity: `$select` applied, `@odata.context` added. */
-export function entity(call: GraphCall, context: string, json: Record<string, unknown>, spec: Pick<CollectionSpec<unknown>, 'properties' | 'typeName' | 'defaultSelect'>) {
+export function entity(
+  call: GraphCall,
+  context: string,
+  json: Record<string, unknown>,
+  spec: Pick<CollectionSpec<unknown>, 'properties' | 'typeName' | 'defaultSelect'>,
+) {
   assertSelectable(call.query.select, spec.properties, spec.typeName);
   const selected = call.query.select ? `(${call.query.select.join(',')})` : '';
   return {

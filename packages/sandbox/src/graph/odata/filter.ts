@@ -753,7 +753,7 @@ function lookup(value: unknown, path: string): unknown {
   for (const segment of path.split('/')) {
     if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
     const record = current as Record<string, unknown>;
-    if (segment in record) {
+    if (Object.hasOwn(record, segment)) {
       current = record[segment];
       continue;
     }
@@ -782,15 +782,15 @@ function cap(
 }
 
 /** Key-like and enumerated values: eq and in. */
-const key = (type: PropertyCapability['type'] = 'string') => cap(type, ['eq', 'in'], ['ne', 'not']);
+const exact = (type: PropertyCapability['type'] = 'string') => cap(type, ['eq', 'in'], ['ne', 'not']);
 /** Indexed text: eq, in, ranges, startsWith by default; eq null in advanced queries. */
-const text = () => cap('string', ['eq', 'ge', 'le', 'in', 'startsWith'], ['ne', 'not', 'eqNull']);
+const indexedText = () => cap('string', ['eq', 'ge', 'le', 'in', 'startsWith'], ['ne', 'not', 'eqNull']);
 /** Text indexed only in the advanced store: everything needs advanced query parameters. */
-const advancedText = () => cap('string', [], ['eq', 'ne', 'not', 'ge', 'le', 'in', 'startsWith', 'eqNull']);
+const advancedOnlyText = () => cap('string', [], ['eq', 'ne', 'not', 'ge', 'le', 'in', 'startsWith', 'eqNull']);
 /** Mail addresses: as text, plus endsWith in advanced queries. */
-const address = () => cap('string', ['eq', 'ge', 'le', 'in', 'startsWith'], ['ne', 'not', 'endsWith', 'eqNull']);
+const mailAddress = () => cap('string', ['eq', 'ge', 'le', 'in', 'startsWith'], ['ne', 'not', 'endsWith', 'eqNull']);
 /** Free text that is not in the `in` index. */
-const description = () => cap('string', ['eq', 'ge', 'le', 'startsWith'], ['ne', 'not']);
+const freeText = () => cap('string', ['eq', 'ge', 'le', 'startsWith'], ['ne', 'not']);
 /** Dates with eq and ranges by default. */
 const timestamp = (inByDefault: boolean) =>
   cap(
@@ -806,25 +806,25 @@ const strings = (basic: FilterOperator[], advanced: FilterOperator[] = []) =>
 export const USER_FILTER: FilterCapabilities = {
   resource: 'User',
   properties: {
-    id: key(),
+    id: exact(),
     userPrincipalName: cap('string', ['eq', 'ge', 'le', 'in', 'startsWith'], ['ne', 'not', 'endsWith']),
-    displayName: text(),
-    givenName: text(),
-    surname: text(),
-    mail: address(),
-    mailNickname: text(),
-    jobTitle: text(),
-    department: text(),
-    city: text(),
-    state: text(),
-    country: text(),
-    usageLocation: text(),
-    companyName: advancedText(),
-    officeLocation: advancedText(),
-    mobilePhone: advancedText(),
-    postalCode: advancedText(),
-    streetAddress: advancedText(),
-    preferredLanguage: advancedText(),
+    displayName: indexedText(),
+    givenName: indexedText(),
+    surname: indexedText(),
+    mail: mailAddress(),
+    mailNickname: indexedText(),
+    jobTitle: indexedText(),
+    department: indexedText(),
+    city: indexedText(),
+    state: indexedText(),
+    country: indexedText(),
+    usageLocation: indexedText(),
+    companyName: advancedOnlyText(),
+    officeLocation: advancedOnlyText(),
+    mobilePhone: advancedOnlyText(),
+    postalCode: advancedOnlyText(),
+    streetAddress: advancedOnlyText(),
+    preferredLanguage: advancedOnlyText(),
     employeeType: cap('string', [], ['eq', 'ne', 'not', 'ge', 'le', 'in', 'startsWith']),
     employeeId: cap('string', ['eq', 'in', 'startsWith'], ['ne', 'not', 'ge', 'le', 'eqNull']),
     employeeHireDate: cap('datetime', [], ['eq', 'ne', 'not', 'ge', 'le', 'in']),
@@ -832,10 +832,10 @@ export const USER_FILTER: FilterCapabilities = {
     showInAddressList: cap('boolean', [], ['eq', 'ne', 'not', 'in']),
     onPremisesSyncEnabled: cap('boolean', ['eq', 'in'], ['ne', 'not', 'eqNull']),
     userType: cap('string', ['eq', 'in'], ['ne', 'not', 'eqNull']),
-    creationType: key(),
-    externalUserState: key(),
-    ageGroup: key(),
-    consentProvidedForMinor: key(),
+    creationType: exact(),
+    externalUserState: exact(),
+    ageGroup: exact(),
+    consentProvidedForMinor: exact(),
     createdDateTime: timestamp(false),
     assignedLicenses: cap('objectCollection', ['any'], ['not'], { skuId: cap('guid', ['eq']) }),
     assignedPlans: cap('objectCollection', ['any'], ['not'], {
@@ -859,22 +859,22 @@ export const USER_FILTER: FilterCapabilities = {
 export const GROUP_FILTER: FilterCapabilities = {
   resource: 'Group',
   properties: {
-    id: key(),
-    displayName: text(),
-    description: description(),
-    mail: address(),
-    mailNickname: text(),
-    mailEnabled: key('boolean'),
-    securityEnabled: key('boolean'),
-    isAssignableToRole: key('boolean'),
+    id: exact(),
+    displayName: indexedText(),
+    description: freeText(),
+    mail: mailAddress(),
+    mailNickname: indexedText(),
+    mailEnabled: exact('boolean'),
+    securityEnabled: exact('boolean'),
+    isAssignableToRole: exact('boolean'),
     onPremisesSyncEnabled: cap('boolean', ['eq', 'in'], ['ne', 'not', 'eqNull']),
     hasMembersWithLicenseErrors: cap('boolean', ['eq']),
     groupTypes: strings(['eq']),
-    visibility: key(),
-    classification: description(),
-    membershipRule: description(),
-    membershipRuleProcessingState: key(),
-    preferredLanguage: text(),
+    visibility: exact(),
+    classification: freeText(),
+    membershipRule: freeText(),
+    membershipRuleProcessingState: exact(),
+    preferredLanguage: indexedText(),
     createdDateTime: timestamp(true),
     expirationDateTime: timestamp(true),
     renewedDateTime: timestamp(true),
@@ -886,15 +886,15 @@ export const GROUP_FILTER: FilterCapabilities = {
 export const SERVICE_PRINCIPAL_FILTER: FilterCapabilities = {
   resource: 'ServicePrincipal',
   properties: {
-    id: key(),
+    id: exact(),
     appId: cap('string', ['eq', 'in', 'startsWith'], ['ne', 'not']),
-    displayName: text(),
-    description: description(),
-    accountEnabled: key('boolean'),
-    appRoleAssignmentRequired: key('boolean'),
-    servicePrincipalType: key(),
-    preferredSingleSignOnMode: key(),
-    applicationTemplateId: key(),
+    displayName: indexedText(),
+    description: freeText(),
+    accountEnabled: exact('boolean'),
+    appRoleAssignmentRequired: exact('boolean'),
+    servicePrincipalType: exact(),
+    preferredSingleSignOnMode: exact(),
+    applicationTemplateId: exact(),
     appOwnerOrganizationId: cap('guid', ['eq', 'ge', 'le', 'in'], ['ne', 'not']),
     servicePrincipalNames: strings(['eq', 'ge', 'le', 'startsWith']),
     alternativeNames: strings(['eq', 'ge', 'le', 'startsWith']),
@@ -906,13 +906,13 @@ export const SERVICE_PRINCIPAL_FILTER: FilterCapabilities = {
 export const APPLICATION_FILTER: FilterCapabilities = {
   resource: 'Application',
   properties: {
-    id: key(),
-    appId: key(),
-    displayName: text(),
-    description: description(),
-    signInAudience: key(),
-    disabledByMicrosoftStatus: key(),
-    applicationTemplateId: key(),
+    id: exact(),
+    appId: exact(),
+    displayName: indexedText(),
+    description: freeText(),
+    signInAudience: exact(),
+    disabledByMicrosoftStatus: exact(),
+    applicationTemplateId: exact(),
     publisherDomain: cap('string', ['eq', 'ge', 'le', 'in', 'startsWith'], ['ne', 'not']),
     createdDateTime: cap('datetime', ['eq', 'ge', 'le', 'in'], ['ne', 'not', 'eqNull']),
     identifierUris: strings(['eq', 'ge', 'le', 'startsWith']),

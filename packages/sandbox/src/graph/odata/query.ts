@@ -42,7 +42,8 @@ export function readQuery(query: Record<string, unknown>, headers: Record<string
       ? null
       : orderbyText.split(',').map((part) => {
           const [property = '', direction = 'asc'] = part.trim().split(/\s+/);
-          if (!['asc', 'desc'].includes(direction.toLowerCase())) throw badRequest(`Syntax error at position ${part.length} in '${orderbyText}'.`, 'BadRequest');
+          if (!['asc', 'desc'].includes(direction.toLowerCase()))
+            throw badRequest(`Syntax error at position ${part.length} in '${orderbyText}'.`, 'BadRequest');
           return { property, desc: direction.toLowerCase() === 'desc' };
         });
   const consistency = headers.consistencylevel;
@@ -61,7 +62,11 @@ export function readQuery(query: Record<string, unknown>, headers: Record<string
 }
 
 /** Keeps only the selected properties (Graph returns exactly those, in the selected order). */
-export function project(item: Record<string, unknown>, select: string[] | null, defaults?: string[]): Record<string, unknown> {
+export function project(
+  item: Record<string, unknown>,
+  select: string[] | null,
+  defaults?: string[],
+): Record<string, unknown> {
   const keys = select ?? defaults;
   if (!keys) return item;
   const out: Record<string, unknown> = {};

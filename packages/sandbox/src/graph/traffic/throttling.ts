@@ -54,7 +54,12 @@ const DIRECTORY_WRITES = 3_000;
 const DIRECTORY_WRITE_WINDOW_MS = 150_000;
 
 /** The 429 Graph answers with: `TooManyRequests`, a Retry-After in seconds and the throttle-scope headers. */
-export function tooManyRequests(retryAfterSeconds: number, headers: Record<string, string> = {}, code = 'TooManyRequests', message = 'Please retry again later.') {
+export function tooManyRequests(
+  retryAfterSeconds: number,
+  headers: Record<string, string> = {},
+  code = 'TooManyRequests',
+  message = 'Please retry again later.',
+) {
   return new GraphError(
     429,
     code,
@@ -107,7 +112,9 @@ export class Throttling {
     const now = this.now();
     const scopeKey = `${charge.appId}/${charge.tenantId}`;
     const reads = this.bucket(`dir-ru/${scopeKey}`, directoryQuota(charge.tenantUsers), DIRECTORY_WINDOW_MS);
-    const writes = charge.write ? this.bucket(`dir-w/${scopeKey}`, DIRECTORY_WRITES, DIRECTORY_WRITE_WINDOW_MS) : undefined;
+    const writes = charge.write
+      ? this.bucket(`dir-w/${scopeKey}`, DIRECTORY_WRITES, DIRECTORY_WRITE_WINDOW_MS)
+      : undefined;
     const scope = `Tenant_Application/${charge.write ? 'ReadWrite' : 'Read'}/${charge.appId}/${charge.tenantId}`;
     const read = reads.take(charge.cost, now);
     if (!read.ok) {

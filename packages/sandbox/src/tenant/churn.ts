@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { en, Faker } from '@faker-js/faker';
+import type { DirectoryWrites } from './directory-writes.js';
+import { SKU_OFFICE_365_E3 } from './generator.js';
+import type { Group, Tenant, User } from './model.js';
+
+export interface ChurnRequest {
+  usersAdded?: number;
+  usersUpdated?: number;
+  usersDeleted?: number;
+  groupsChanged?: number;
+  membershipChanges?: number;
+  /** Makes the choice of objects repeatable. */
+  seed?: number;
+}
+
+export interface ChurnResult {
+  usersAdded: string[];
+  usersUpdated: string[];
+  usersDeleted: string[];
+  groupsChanged: string[];
+  membershipChanges: { groupId: string; added?: string; removed?: string }[];
+}
+
+const TITLES = ['Senior Analyst', 'Team Lead', 'Specialist', 'Consultant', 'Coordinator', 'Principal Engineer'];
+
+/**
+ * Simulates a tenant's everyday changes — joiners, movers, leavers, renamed groups and membership edits — through
+ * the recorded writes, so that a delta query afterwards must return exactly these changes.
+ */
+export function churn(tenant: Tenant, writes: DirectoryWrites, request: ChurnRequest): ChurnResult {
+  const f = new Faker({ locale: [en] });
+  f.seed(request.seed ?? Date.now() % 2_147_483_647);
+  const result: ChurnResult = {
+    usersAdded: [],
+    usersUpdated: [],
+    usersDeleted: [],
+    groupsChanged: [],
+    membershipChanges: [],
+  };
+  const ordinary = (): User[] => [...tenant.users.values()].filter((u) => u.directoryRoleIds.length === 0);
+  const now = writes.now();
+  const nicknames = new Set([...tenant.users.values()].map((u) => u.mailNickname));
+
+  for (let i = 0; i < (request.usersAdded ?? 0); i++) {
+    const given = f.person.firstName();
+    const surname = f.person.lastName();
+    let nick = `${given}.${surname}`.toLowerCase().replace(/[^a-z0-9.]/g, '');
+    while (nicknames.has(nick)) nick = `${nick}${f.number.int(9)}`;
+    nicknames.add(nick);
+    const upn = `${nick}@${tenant.defaultDomain}`;
+    const user: User = {
+      id: randomUUID(),
+      userPrincipalName: upn,
+      displayName: `${given} ${surname}`,
+      givenName: given,
+      surname,
+      mail: upn,
+      mailNickname: nick,
+      jobTitle: f.helpers.arrayElement(TITLES),
+      department: 'Operations',
+      officeLocation: 'Remote',
+      city: 'Dublin',
+      country: 'Ireland',
+      usageLocation: 'IE',
+      mobilePhone: null,
+      businessPhones: [],
+      employeeId: f.string.numeric(6),
+      companyName: tenant.displayName,
+      managerId: null,
+      accountEnabled: true,
+      userType: 'Member',
+      createdDateTime: now,
+      assignedLicenses: [{ skuId: SKU_OFFICE_365_E3, disabledPlans: [] }],
+      directoryRoleIds: [],
+      password: `Churn-${f.string.alphanumeric(10)}1!`,
+      mfaRequired: false,
+      conditionalAccessBlocked: false,
+      signInSessionsValidFromDateTime: now,
+      lastPasswordChangeDateTime: now,
+      mailboxEnabled: true,
+      oneDriveProvisioned: true,
+    };
+    writes.addUser(tenant, user);
+    result.usersAdded.push(user.id);
+  }
+
+  const added = new Set(result.usersAdded);
+  const untouched = () => ordinary().filter((u) => !added.has(u.id) && !result.usersUpdated.includes(u.id));
+  for (const user of f.helpers.arrayElements(untouched(), Math.min(request.usersUpdated ?? 0, untouched().length))) {
+    writes.updateUser(tenant, user, { jobTitle: f.helpers.arrayElement(TITLES), officeLocation: f.location.city() });
+    result.usersUpdated.push(user.id);
+  }
+  const deletable = untouched();
+  for (const user of f.helpers.arrayElements(deletable, Math.min(request.usersDeleted ?? 0, deletable.length))) {
+    writes.deleteUser(tenant, user);
+    result.usersDeleted.push(user.id);
+  }
+
+  const groups = (): Group[] => [...tenant.groups.values()];
+  for (const group of f.helpers.arrayElements(groups(), Math.min(request.groupsChanged ?? 0, groups().length))) {
+    writes.updateGroup(tenant, group, {
+      description: `${group.description ?? group.displayName} (updated ${now.slice(0, 10)})`,
+    });
+    result.groupsChanged.push(group.id);
+  }
+
+  const users = ordinary();
+  for (let i = 0; i < (request.membershipChanges ?? 0) && users.length > 0 && groups().length > 0; i++) {
+    const group = f.helpers.arrayElement(groups());
+    const removable = group.memberIds.filter((id) => tenant.users.has(id));
+    if (removable.length > 0 && f.datatype.boolean()) {
+      const removed = f.helpers.arrayElement(removable);
+      writes.removeMembers(tenant, group, [removed]);
+      result.membershipChanges.push({ groupId: group.id, removed });
+    } else {
+      const candidates = users.filter((u) => !group.memberIds.includes(u.id));
+      if (candidates.length === 0) continue;
+      const addedId = f.helpers.arrayElement(candidates).id;
+      writes.addMembers(tenant, group, [addedId]);
+      result.membershipChanges.push({ groupId: group.id, added: addedId });
+    }
+  }
+  return result;
+}

@@ -131,10 +131,7 @@ export function listCollection<T>(
     rows = rows.map((r) => ({ item: r.item, json: spec.toJson(r.item) }));
     if (filter) rows = rows.filter((r) => evaluateFilter(filter!, r.json!));
     if (q.search !== null) {
-      const match = searchMatcher(
-        q.search.replace(/^"|"$/g, (m) => m),
-        spec.search ?? ['displayName'],
-      );
+      const match = searchMatcher(q.search, spec.search ?? ['displayName']);
       rows = rows.filter((r) => match(r.json!));
     }
     if (q.orderby) {

@@ -77,7 +77,7 @@ export function registerBatch(app: FastifyInstance, _ctx: GraphContext): void {
             return {
               id: item.id,
               status: 424,
-              headers: { 'content-type': 'application/json' },
+              headers: { 'Content-Type': 'application/json' },
               body: {
                 error: {
                   code: 'FailedDependency',
@@ -97,16 +97,17 @@ export function registerBatch(app: FastifyInstance, _ctx: GraphContext): void {
             ? { payload: typeof item.body === 'string' ? item.body : JSON.stringify(item.body) }
             : {}),
         });
+        // Item headers use Microsoft's casing; the Graph SDK looks up "Content-Type" exactly.
         const out: Record<string, string> = {};
         for (const name of [
-          'content-type',
-          'location',
-          'retry-after',
+          'Content-Type',
+          'Location',
+          'Retry-After',
+          'Cache-Control',
           'x-ms-throttle-scope',
           'x-ms-throttle-information',
-          'odata-version',
         ]) {
-          const v = res.headers[name];
+          const v = res.headers[name.toLowerCase()];
           if (typeof v === 'string') out[name] = v;
         }
         let body: unknown;

@@ -148,3 +148,39 @@ export async function expectAadError(promise: Promise<unknown>): Promise<AadErro
   }
   throw new Error('expected the call to fail');
 }
+
+/** Registers an app with these application permissions (admin-consented) and returns an app-only token for it. */
+export async function appToken(h: Harness, permissions: string[], tenantId = h.tenantId): Promise<{ token: string; app: TestApp }> {
+  const app = await createApp(
+    h,
+    { displayName: `App ${permissions.join(' ')}`, requiredPermissions: { application: permissions }, grantAdminConsent: true, secret: {} },
+    tenantId,
+  );
+  const result = await confidentialClient(h, app.appId, { clientSecret: app.secret!.value }, tenantId).acquireTokenByClientCredential({
+    scopes: ['https://graph.microsoft.com/.default'],
+  });
+  return { token: result!.accessToken, app };
+}
+
+/** Calls Graph with a bearer token; returns status, headers and parsed JSON (or text). */
+export async function graph(
+  h: Harness,
+  token: string | null,
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const url = path.startsWith('https://') ? path : `${h.sandbox.graph}${path}`;
+  const res = await h.fetch(url, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
+  return { status: res.status, headers: res.headers as unknown as Headers, body };
+}

@@ -48,7 +48,11 @@ describe('unmodified @microsoft/microsoft-graph-client against the sandbox', () 
     const batch = new BatchRequestContent([
       { id: '1', request: new Request(`${h.sandbox.graph}/users/${users.value[0].id}`, { method: 'GET' }) },
       { id: '2', request: new Request(`${h.sandbox.graph}/groups?$top=3`, { method: 'GET' }), dependsOn: ['1'] },
-      { id: '3', request: new Request(`${h.sandbox.graph}/users/00000000-0000-0000-0000-000000000000`, { method: 'GET' }), dependsOn: ['2'] },
+      {
+        id: '3',
+        request: new Request(`${h.sandbox.graph}/users/00000000-0000-0000-0000-000000000000`, { method: 'GET' }),
+        dependsOn: ['2'],
+      },
     ]);
     const response = new BatchResponseContent(await client.api('/$batch').post(await batch.getContent()));
     assert.equal(response.getResponseById('1')!.status, 200);
@@ -61,12 +65,20 @@ describe('unmodified @microsoft/microsoft-graph-client against the sandbox', () 
 
   test('RetryHandler waits Retry-After on a 429 and succeeds', async () => {
     await h.control('POST', '/stats/reset');
-    await h.control('POST', '/faults', { pathPattern: '/v1.0/organization', status: 429, retryAfterSeconds: 1, count: 1 }, 201);
+    await h.control(
+      'POST',
+      '/faults',
+      { pathPattern: '/v1.0/organization', status: 429, retryAfterSeconds: 1, count: 1 },
+      201,
+    );
     const started = Date.now();
-    const org = await client.api('/organization').get().catch(async () => {
-      // /organization needs Organization.Read.All; the fault answers before the permission check.
-      return undefined;
-    });
+    const org = await client
+      .api('/organization')
+      .get()
+      .catch(async () => {
+        // /organization needs Organization.Read.All; the fault answers before the permission check.
+        return undefined;
+      });
     const elapsed = Date.now() - started;
     const stats = await h.control('GET', '/stats');
     assert.equal(stats.byStatus['429'], 1, 'one throttled attempt');
@@ -74,17 +86,25 @@ describe('unmodified @microsoft/microsoft-graph-client against the sandbox', () 
     assert.equal(org, undefined, 'the retry reached the permission check (403), proving it was sent');
     assert.equal(stats.byStatus['403'], 1);
 
-    await h.control('POST', '/faults', { pathPattern: '/v1.0/users', method: 'GET', status: 429, retryAfterSeconds: 1, count: 2 }, 201);
+    await h.control(
+      'POST',
+      '/faults',
+      { pathPattern: '/v1.0/users', method: 'GET', status: 429, retryAfterSeconds: 1, count: 2 },
+      201,
+    );
     const users = await client.api('/users').top(5).get();
     assert.equal(users.value.length, 5, 'succeeds after two throttled attempts');
     assert.equal((await h.control('GET', '/stats')).byStatus['429'], 3);
   });
 
   test('GraphError carries Graph’s code and status', async () => {
-    await assert.rejects(client.api('/users/no-such-user@nowhere.test').get(), (err: { statusCode: number; code: string }) => {
-      assert.equal(err.statusCode, 404);
-      assert.equal(err.code, 'Request_ResourceNotFound');
-      return true;
-    });
+    await assert.rejects(
+      client.api('/users/no-such-user@nowhere.test').get(),
+      (err: { statusCode: number; code: string }) => {
+        assert.equal(err.statusCode, 404);
+        assert.equal(err.code, 'Request_ResourceNotFound');
+        return true;
+      },
+    );
   });
 });

@@ -150,13 +150,27 @@ export async function expectAadError(promise: Promise<unknown>): Promise<AadErro
 }
 
 /** Registers an app with these application permissions (admin-consented) and returns an app-only token for it. */
-export async function appToken(h: Harness, permissions: string[], tenantId = h.tenantId): Promise<{ token: string; app: TestApp }> {
+export async function appToken(
+  h: Harness,
+  permissions: string[],
+  tenantId = h.tenantId,
+): Promise<{ token: string; app: TestApp }> {
   const app = await createApp(
     h,
-    { displayName: `App ${permissions.join(' ')}`, requiredPermissions: { application: permissions }, grantAdminConsent: true, secret: {} },
+    {
+      displayName: `App ${permissions.join(' ')}`,
+      requiredPermissions: { application: permissions },
+      grantAdminConsent: true,
+      secret: {},
+    },
     tenantId,
   );
-  const result = await confidentialClient(h, app.appId, { clientSecret: app.secret!.value }, tenantId).acquireTokenByClientCredential({
+  const result = await confidentialClient(
+    h,
+    app.appId,
+    { clientSecret: app.secret!.value },
+    tenantId,
+  ).acquireTokenByClientCredential({
     scopes: ['https://graph.microsoft.com/.default'],
   });
   return { token: result!.accessToken, app };

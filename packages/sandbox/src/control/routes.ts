@@ -118,8 +118,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
         return { now: clock.iso(), offsetSeconds: 0 };
       });
 
-      control.get('/settings', async () => deps.settings);
-      control.patch<{ Body: Partial<IdentitySettings> }>(
+      const allSettings = () => ({ ...deps.settings, ...deps.graph.settings });
+      control.get('/settings', async () => allSettings());
+      control.patch<{ Body: Partial<IdentitySettings> & Partial<GraphContext['settings']> }>(
         '/settings',
         {
           schema: {
@@ -132,11 +133,24 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
                 deviceCodeExpiresInSeconds: { type: 'integer', minimum: 10, maximum: 3600 },
                 refreshTokenMaxInactiveSeconds: { type: 'integer', minimum: 60 },
                 authorizationCodeLifetimeSeconds: { type: 'integer', minimum: 10, maximum: 3600 },
+                deltaTokenLifetimeSeconds: { type: 'integer', minimum: 1 },
+                deltaPageSize: { type: 'integer', minimum: 1, maximum: 1000 },
+                expiredDeltaStatus: { type: 'integer', enum: [400, 410] },
               },
             },
           },
         },
-        async (request) => Object.assign(deps.settings, request.body),
+        async (request) => {
+          const { deltaTokenLifetimeSeconds, deltaPageSize, expiredDeltaStatus, ...identity } = request.body as Record<
+            string,
+            number
+          >;
+          Object.assign(deps.settings, identity);
+          const graph = { deltaTokenLifetimeSeconds, deltaPageSize, expiredDeltaStatus };
+          for (const [key, value] of Object.entries(graph))
+            if (value !== undefined) Object.assign(deps.graph.settings, { [key]: value });
+          return allSettings();
+        },
       );
 
       control.get('/tenants', async () => [...directory.tenants.values()].map((t) => tenantSummary(directory, t)));

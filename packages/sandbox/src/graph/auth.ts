@@ -31,6 +31,9 @@ const AUDIENCES = [MICROSOFT_GRAPH_RESOURCE_URI, `${MICROSOFT_GRAPH_RESOURCE_URI
 const CHALLENGE =
   'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"';
 
+const NOT_WELL_FORMED =
+  "IDX14100: JWT is not well formed, there are no dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format. (JWS): 'EncodedHeader.EncodedPayload.EncodedSignature'. (JWE): 'EncodedProtectedHeader.EncodedEncryptedKey.EncodedInitializationVector.EncodedCiphertext.EncodedAuthenticationTag'.";
+
 function unauthenticated(message: string, code = 'InvalidAuthenticationToken'): GraphError {
   return new GraphError(401, code, message, { 'www-authenticate': CHALLENGE });
 }
@@ -49,9 +52,8 @@ export class GraphAuthenticator {
     if (!authorization?.trim()) throw unauthenticated('Access token is empty.');
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     const token = match?.[1];
-    if (token?.split('.').length !== 3) {
-      throw unauthenticated('CompactToken parsing failed with error code: 80049217');
-    }
+    if (!token?.includes('.')) throw unauthenticated(NOT_WELL_FORMED);
+    if (token.split('.').length !== 3) throw unauthenticated('CompactToken parsing failed with error code: 80049217');
     this.key ??= await importJWK(this.keys.jwk, 'RS256');
     let claims: JWTPayload;
     try {
@@ -63,7 +65,7 @@ export class GraphAuthenticator {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ERR_JWT_EXPIRED' || code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
-        throw unauthenticated('Access token has expired or is not yet valid.');
+        throw unauthenticated('Lifetime validation failed, the token is expired.');
       }
       if (code === 'ERR_JWS_INVALID' || code === 'ERR_JWT_INVALID') {
         throw unauthenticated('CompactToken parsing failed with error code: 80049217');

@@ -21,8 +21,7 @@ function validate(body: unknown): BatchItem[] {
   const requests = (body as { requests?: unknown } | undefined)?.requests;
   if (!Array.isArray(requests)) throw invalid('Invalid batch payload format.');
   if (requests.length === 0) throw invalid('Invalid batch payload format.');
-  if (requests.length > MAX_REQUESTS)
-    throw invalid(`Number of batch request steps exceeds the maximum of ${MAX_REQUESTS}.`);
+  if (requests.length > MAX_REQUESTS) throw invalid('Number of requests inside batch exceed the limit.');
   const ids = new Set<string>();
   for (const raw of requests as Record<string, unknown>[]) {
     if (!raw || typeof raw !== 'object') throw invalid('Invalid batch payload format.');

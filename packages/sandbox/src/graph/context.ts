@@ -12,11 +12,14 @@ export interface GraphSettings {
   deltaTokenLifetimeSeconds: number;
   /** Objects per users/delta and groups/delta page (observed: 200). */
   deltaPageSize: number;
+  /** How an expired delta token fails: 400 syncStateNotFound (documented for directory objects) or 410 Gone with a Location to restart. */
+  expiredDeltaStatus: 400 | 410;
 }
 
 export const DEFAULT_GRAPH_SETTINGS: GraphSettings = {
   deltaTokenLifetimeSeconds: 7 * 86_400,
   deltaPageSize: 200,
+  expiredDeltaStatus: 400,
 };
 
 /** What every Graph endpoint works with. */

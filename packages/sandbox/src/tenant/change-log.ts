@@ -13,6 +13,8 @@ export interface Change {
   op: 'upsert' | 'softDelete' | 'hardDelete';
   /** Membership edits of a group, in order. */
   members?: { added: string[]; removed: string[] };
+  /** Only the user's manager reference changed (visible to delta only when `manager` is selected). */
+  manager?: true;
 }
 
 /**

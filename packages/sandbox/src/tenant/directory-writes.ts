@@ -18,6 +18,12 @@ export class DirectoryWrites {
     tenant.changeLog.record({ kind, id, op, at: this.clock.now(), ...(members ? { members } : {}) });
   }
 
+  /** Sets or clears a user's manager: a relationship change, tracked apart from property changes. */
+  setManager(tenant: Tenant, user: User, managerId: string | null): void {
+    user.managerId = managerId;
+    tenant.changeLog.record({ kind: 'user', id: user.id, op: 'upsert', at: this.clock.now(), manager: true });
+  }
+
   addUser(tenant: Tenant, user: User): User {
     tenant.users.set(user.id, user);
     this.log(tenant, 'user', user.id, 'upsert');
@@ -43,7 +49,7 @@ export class DirectoryWrites {
       }
     }
     for (const other of tenant.users.values()) {
-      if (other.managerId === user.id) this.updateUser(tenant, other, { managerId: null });
+      if (other.managerId === user.id) this.setManager(tenant, other, null);
     }
   }
 

@@ -638,4 +638,256 @@ export const GRAPH_PERMISSIONS: readonly GraphPermissionEntry[] = [
       adminConsentRequired: false,
     },
   },
+  {
+    name: 'User.ReadWrite',
+    application: null,
+    delegated: {
+      id: 'b4e74841-8e56-480b-be8b-910348b18b4c',
+      displayName: 'Read and write access to user profile',
+      description:
+        'Allows the app to read your profile. It also allows the app to update your profile information on your behalf.',
+      adminConsentRequired: false,
+    },
+  },
+  {
+    name: 'User.Create',
+    application: {
+      id: '4240f680-4f73-4082-a766-aa916a2dc9b3',
+      displayName: 'Create users',
+      description: 'Allows the app to create users, without a signed-in user.',
+    },
+    delegated: {
+      id: 'd8ce6a2a-46ff-438e-96bc-020f23870a55',
+      displayName: 'Create users',
+      description: 'Allows the app to create users, on behalf of the signed-in user.',
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'User.ManageIdentities.All',
+    application: {
+      id: 'c529cfca-c91b-489c-af2b-d92990b66ce6',
+      displayName: "Manage all users' identities",
+      description:
+        "Allows the app to read, update and delete identities that are associated with a user's account, without a signed in user. This controls the identities users can sign-in with.",
+    },
+    delegated: {
+      id: '637d7bec-b31e-4deb-acc9-24275642a2c9',
+      displayName: 'Manage  user identities',
+      description:
+        "Allows the app to read, update and delete identities that are associated with a user's account that the signed-in user has access to. This controls the identities users can sign-in with.",
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'User.EnableDisableAccount.All',
+    application: {
+      id: '3011c876-62b7-4ada-afa2-506cbbecc68c',
+      displayName: 'Enable and disable user accounts',
+      description: "Allows the app to enable and disable users' accounts, without a signed-in user.",
+    },
+    delegated: {
+      id: 'f92e74e7-2563-467f-9dd0-902688cb5863',
+      displayName: 'Enable and disable user accounts',
+      description: "Allows the app to enable and disable users' accounts, on behalf of the signed-in user.",
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'User.DeleteRestore.All',
+    application: {
+      id: 'eccc023d-eccf-4e7b-9683-8813ab36cecc',
+      displayName: 'Delete and restore all users',
+      description: 'Allows the app to delete and restore all users, without a signed-in user.',
+    },
+    delegated: {
+      id: '4bb440cd-2cf2-4f90-8004-aa2acd2537c5',
+      displayName: 'Delete and restore users',
+      description: 'Allows the app to delete and restore all users, on behalf of the signed-in user.',
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'Group.Create',
+    application: {
+      id: 'bf7b1a76-6e77-406b-b258-bf5c7720e98f',
+      displayName: 'Create groups',
+      description: 'Allows the app to create groups without a signed-in user.',
+    },
+    delegated: null,
+  },
+  {
+    name: 'GroupMember.ReadWrite.All',
+    application: {
+      id: 'dbaae8cf-10b5-4b86-a4a1-f871c94c6695',
+      displayName: 'Read and write all group memberships',
+      description:
+        'Allows the app to list groups, read basic properties, read and update the membership of the groups this app has access to without a signed-in user. Group properties and owners cannot be updated and groups cannot be deleted.',
+    },
+    delegated: {
+      id: 'f81125ac-d3b7-4573-a3b2-7099cc39df9e',
+      displayName: 'Read and write group memberships',
+      description:
+        'Allows the app to list groups, read basic properties, read and update the membership of the groups the signed-in user has access to. Group properties and owners cannot be updated and groups cannot be deleted.',
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'Organization.ReadWrite.All',
+    application: {
+      id: '292d869f-3427-49a8-9dab-8c70152b74e9',
+      displayName: 'Read and write organization information',
+      description:
+        'Allows the app to read and write the organization and related resources, without a signed-in user. Related resources include things like subscribed skus and tenant branding information.',
+    },
+    delegated: {
+      id: '46ca0847-7e6b-426e-9775-ea810a948356',
+      displayName: 'Read and write organization information',
+      description:
+        'Allows the app to read and write the organization and related resources, on behalf of the signed-in user. Related resources include things like subscribed skus and tenant branding information.',
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'Domain.Read.All',
+    application: {
+      id: 'dbb9058a-0e50-45d7-ae91-66909b5d4664',
+      displayName: 'Read domains',
+      description: 'Allows the app to read all domain properties without a signed-in user.',
+    },
+    delegated: {
+      id: '2f9ee017-59c1-4f1d-9472-bd5529a7b311',
+      displayName: 'Read domains.',
+      description: 'Allows the app to read all domain properties on behalf of the signed-in user.',
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'Domain.ReadWrite.All',
+    application: {
+      id: '7e05723c-0bb0-42da-be95-ae9f08a6e53c',
+      displayName: 'Read and write domains',
+      description:
+        'Allows the app to read and write all domain properties without a signed in user.  Also allows the app to add,  verify and remove domains.',
+    },
+    delegated: {
+      id: '0b5d694c-a244-4bde-86e6-eb5cd07730fe',
+      displayName: 'Read and write domains',
+      description:
+        'Allows the app to read and write all domain properties on behalf of the signed-in user. Also allows the app to add, verify and remove domains.',
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'LicenseAssignment.Read.All',
+    application: {
+      id: 'e2f98668-2877-4f38-a2f4-8202e0717aa1',
+      displayName: 'Read all license assignments.',
+      description: 'Allows an app to read license assignments for users and groups, without a signed-in user.',
+    },
+    delegated: {
+      id: 'f395577a-0960-456b-979f-7228de0c5996',
+      displayName: 'Read all license assignments.',
+      description: 'Allows an app to read license assignments for users and groups, on behalf of the signed-in user.',
+      adminConsentRequired: false,
+    },
+  },
+  {
+    name: 'RoleManagement.ReadWrite.Directory',
+    application: {
+      id: '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8',
+      displayName: 'Read and write all directory RBAC settings',
+      description:
+        "Allows the app to read and manage the role-based access control (RBAC) settings for your company's directory, without a signed-in user. This includes instantiating directory roles and managing directory role membership, and reading directory role templates, directory roles and memberships.",
+    },
+    delegated: {
+      id: 'd01b97e9-cbc0-49fe-810a-750afd5527a3',
+      displayName: 'Read and write directory RBAC settings',
+      description:
+        "Allows the app to read and manage the role-based access control (RBAC) settings for your company's directory, on behalf of the signed-in user. This includes instantiating directory roles and managing directory role membership, and reading directory role templates, directory roles and memberships.",
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'Application.ReadWrite.All',
+    application: {
+      id: '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9',
+      displayName: 'Read and write all applications',
+      description:
+        'Allows the app to create, read, update and delete applications and service principals without a signed-in user. Allows management of app role assignments, except those exposed by Microsoft Graph. Does not allow management of delegated permission grants.',
+    },
+    delegated: {
+      id: 'bdfbf15f-ee85-4955-8675-146e8e5296b5',
+      displayName: 'Read and write applications',
+      description:
+        'Allows the app to create, read, update and delete applications and service principals on behalf of the signed-in user. Allows management of app role assignments, except those exposed by Microsoft Graph. Does not allow management of delegated permission grants.',
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'Application.ReadWrite.OwnedBy',
+    application: {
+      id: '18a4783c-866b-4cc7-a460-3d5e5662c884',
+      displayName: 'Manage apps that this app creates or owns',
+      description:
+        'Allows the app to create other applications, and fully manage those applications (read, update, update application secrets and delete), without a signed-in user.  It cannot update any apps that it is not an owner of.',
+    },
+    delegated: null,
+  },
+  {
+    name: 'DelegatedPermissionGrant.ReadWrite.All',
+    application: {
+      id: '8e8e4742-1d95-4f68-9d56-6ee75648c72a',
+      displayName: 'Manage all delegated permission grants',
+      description:
+        'Allows the app to manage permission grants for delegated permissions exposed by any API (including Microsoft Graph), without a signed-in user.',
+    },
+    delegated: {
+      id: '41ce6ca6-6826-4807-84f1-1c82854f7ee5',
+      displayName: 'Manage all delegated permission grants',
+      description:
+        'Allows the app to manage permission grants for delegated permissions exposed by any API (including Microsoft Graph), on behalf of the signed in user.',
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'DelegatedPermissionGrant.Read.All',
+    application: {
+      id: '81b4724a-58aa-41c1-8a55-84ef97466587',
+      displayName: 'Read all delegated permission grants',
+      description: 'Allows the app to read all delegated permission grants, without a signed-in user.',
+    },
+    delegated: {
+      id: 'a197cdc4-a8e8-4d49-9d35-4ca7c83887b4',
+      displayName: 'Read delegated permission grants',
+      description: 'Allows the app to read delegated permission grants, on behalf of the signed in user.',
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'Device.Read.All',
+    application: {
+      id: '7438b122-aefc-4978-80ed-43db9fcc7715',
+      displayName: 'Read all devices',
+      description:
+        "Allows the app to read your organization's devices' configuration information without a signed-in user.",
+    },
+    delegated: {
+      id: '951183d1-1a61-466f-a6d1-1fde911bfd95',
+      displayName: 'Read all devices',
+      description:
+        "Allows the app to read your organization's devices' configuration information on behalf of the signed-in user.",
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'Directory.AccessAsUser.All',
+    application: null,
+    delegated: {
+      id: '0e263e50-5827-48a4-b97c-d940288653c7',
+      displayName: 'Access directory as the signed in user',
+      description: 'Allows the app to have the same access to information in the directory as the signed-in user.',
+      adminConsentRequired: true,
+    },
+  },
 ];

@@ -12,6 +12,10 @@ import { createRemoteJWKSet, customFetch, type JWTPayload, jwtVerify } from 'jos
 import { Agent, fetch } from 'undici';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '../../src/index.js';
 
+/** Graph and control-API JSON as tests read it; the assertions check its shape. */
+// biome-ignore lint/suspicious/noExplicitAny: one alias instead of casts at every read of a JSON body.
+export type Json = any;
+
 /** One data folder for all test runs, so the CA and keys are made once. */
 export const TEST_DATA_DIR = join(tmpdir(), 'tenantlink-sandbox-test');
 
@@ -20,8 +24,7 @@ export interface Harness {
   dispatcher: Agent;
   tenantId: string;
   /** Calls the control API; throws with the body when the status is not the expected one. */
-  // biome-ignore lint/suspicious/noExplicitAny: tests read control-API JSON freely; the assertions check its shape.
-  control<T = any>(method: string, path: string, body?: unknown, expectStatus?: number): Promise<T>;
+  control<T = Json>(method: string, path: string, body?: unknown, expectStatus?: number): Promise<T>;
   /** HTTPS fetch that trusts the sandbox CA. */
   fetch: (url: string, init?: Parameters<typeof fetch>[1]) => ReturnType<typeof fetch>;
   networkClient: INetworkModule;
@@ -182,7 +185,7 @@ export async function graph(
   token: string | null,
   path: string,
   init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Headers; body: any }> {
+): Promise<{ status: number; headers: Headers; body: Json }> {
   const url = path.startsWith('https://') ? path : `${h.sandbox.graph}${path}`;
   const res = await h.fetch(url, {
     method: init.method ?? 'GET',

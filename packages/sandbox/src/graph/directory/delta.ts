@@ -37,25 +37,35 @@ function memberType(tenant: Tenant, id: string): string {
 interface Collapsed {
   id: string;
   op: Change['op'];
-  /** Some change was to the object's properties, not only to its membership. */
+  /** Some change was to the object's properties (or its existence), not only to its membership or manager. */
   propertiesChanged: boolean;
+  managerChanged: boolean;
   added: string[];
   removed: string[];
 }
 
 function collapse(changes: Change[]): Collapsed[] {
-  const byId = new Map<
-    string,
-    { id: string; op: Change['op']; props: boolean; added: Set<string>; removed: Set<string> }
-  >();
+  type Entry = {
+    id: string;
+    op: Change['op'];
+    props: boolean;
+    manager: boolean;
+    added: Set<string>;
+    removed: Set<string>;
+  };
+  const byId = new Map<string, Entry>();
   for (const c of changes) {
-    let e = byId.get(c.id);
-    if (!e) {
-      e = { id: c.id, op: c.op, props: false, added: new Set(), removed: new Set() };
-      byId.set(c.id, e);
-    }
+    const e: Entry = byId.get(c.id) ?? {
+      id: c.id,
+      op: c.op,
+      props: false,
+      manager: false,
+      added: new Set(),
+      removed: new Set(),
+    };
     e.op = c.op;
-    if (!c.members) e.props = true;
+    if (c.manager) e.manager = true;
+    else if (!c.members) e.props = true;
     for (const id of c.members?.added ?? []) {
       e.removed.delete(id);
       e.added.add(id);
@@ -64,14 +74,15 @@ function collapse(changes: Change[]): Collapsed[] {
       e.added.delete(id);
       e.removed.add(id);
     }
-    // An object seen again after a delete is back; order the output by last change.
+    // Re-inserting keeps the output ordered by each object's last change.
     byId.delete(c.id);
     byId.set(c.id, e);
   }
   return [...byId.values()].map((e) => ({
     id: e.id,
     op: e.op,
-    propertiesChanged: e.props,
+    propertiesChanged: e.props || e.op !== 'upsert',
+    managerChanged: e.manager,
     added: [...e.added],
     removed: [...e.removed],
   }));
@@ -131,14 +142,17 @@ function respond(call: GraphCall, resource: Resource, value: unknown[], next: De
   return body;
 }
 
-/** The error for a delta token past its lifetime: 410 Gone, with a Location that restarts the sync. */
+/**
+ * The error for a delta token past its lifetime: 400 `syncStateNotFound` as documented for directory objects, or
+ * (setting `expiredDeltaStatus: 410`) the documented 410 Gone whose Location restarts the sync.
+ */
 function syncStateExpired(call: GraphCall, resource: Resource): GraphError {
-  return new GraphError(
-    410,
-    'SyncStateNotFound',
-    'The sync state generation is not found. Delta tokens are valid for 7 days; restart the delta query.',
-    { location: `${call.origin}/v1.0/${resource}/delta` },
-  );
+  const message =
+    'The sync state generation is not found. The delta token is expired and data must be synchronized again.';
+  if (call.ctx.settings.expiredDeltaStatus === 410) {
+    return new GraphError(410, 'resyncRequired', message, { location: `${call.origin}/v1.0/${resource}/delta` });
+  }
+  return new GraphError(400, 'syncStateNotFound', message);
 }
 
 function usersPage(call: GraphCall, state: DeltaState): { value: unknown[]; next: DeltaState | null } {
@@ -151,11 +165,21 @@ function usersPage(call: GraphCall, state: DeltaState): { value: unknown[]; next
     const more = state.o + size < all.length;
     return { value: slice.map(shape), next: more ? { ...state, o: state.o + size } : null };
   }
-  const entries = collapse(tenant.changeLog.between('user', state.s, state.u));
+  // A change to the manager reference alone is seen only when `manager` is selected.
+  const tracksManager = state.sel?.some((s) => s.toLowerCase() === 'manager') ?? false;
+  const entries = collapse(tenant.changeLog.between('user', state.s, state.u)).filter(
+    (e) => e.propertiesChanged || (tracksManager && e.managerChanged),
+  );
   const slice = entries.slice(state.o, state.o + size);
   const value = slice.map((e) => {
     const user = tenant.users.get(e.id);
-    if (e.op === 'upsert' && user) return shape(user);
+    if (e.op === 'upsert' && user) {
+      const item = shape(user);
+      if (tracksManager && e.managerChanged) {
+        item['manager@delta'] = user.managerId ? [{ '@odata.type': '#microsoft.graph.user', id: user.managerId }] : [];
+      }
+      return item;
+    }
     return {
       id: e.id,
       '@removed': { reason: e.op === 'hardDelete' || !tenant.deletedUsers.has(e.id) ? 'deleted' : 'changed' },

@@ -83,7 +83,10 @@ export function listCollection<T>(
   const q = call.query;
   const advanced = q.eventual && q.count;
   if (q.top !== null && (q.top < 1 || q.top > spec.maxTop)) {
-    throw badRequest(`Invalid page size specified: '${q.top}'. Must be between 1 and ${spec.maxTop} inclusive.`);
+    throw badRequest(
+      `Invalid page size specified: '${q.top}'. Must be between 1 and ${spec.maxTop} inclusive.`,
+      'Request_UnsupportedQuery',
+    );
   }
   assertSelectable(q.select, spec.properties, spec.typeName);
   if (q.search !== null && !q.eventual) {

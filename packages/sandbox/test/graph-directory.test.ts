@@ -219,6 +219,11 @@ describe('Graph directory workload', () => {
     assert.equal(initial.items.length, userCount);
     assert.ok(initial.pages >= Math.ceil(userCount / 200), 'pages of at most 200');
     assert.deepEqual(Object.keys(initial.items[0]!).sort(), ['displayName', 'id', 'jobTitle']);
+    const withoutId = await graph(h, reader, '/users/delta?$select=displayName');
+    assert.ok(
+      withoutId.body.value.every((u: Json) => typeof u.id === 'string'),
+      'delta items always carry id',
+    );
     const idle = await deltaRound(initial.deltaLink);
     assert.equal(idle.items.length, 0, 'no changes, no items');
 

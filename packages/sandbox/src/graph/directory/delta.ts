@@ -158,7 +158,11 @@ function syncStateExpired(call: GraphCall, resource: Resource): GraphError {
 function usersPage(call: GraphCall, state: DeltaState): { value: unknown[]; next: DeltaState | null } {
   const { tenant, ctx } = call;
   const size = ctx.settings.deltaPageSize;
-  const shape = (u: User) => project(userJson(u), state.sel, USER_DEFAULT_SELECT);
+  // Delta items always carry `id`, whatever `$select` names.
+  const shape = (u: User): Record<string, unknown> => ({
+    ...project(userJson(u), state.sel, USER_DEFAULT_SELECT),
+    id: u.id,
+  });
   if (state.p === 'initial') {
     const all = [...tenant.users.values()];
     const slice = all.slice(state.o, state.o + size);
@@ -194,7 +198,10 @@ function groupsPage(call: GraphCall, state: DeltaState): { value: unknown[]; nex
   const size = ctx.settings.deltaPageSize;
   const tracksMembers = !state.sel || state.sel.some((s) => s.toLowerCase() === 'members');
   const fields = state.sel?.filter((s) => s.toLowerCase() !== 'members') ?? null;
-  const shape = (g: Group) => project(groupJson(g), fields && fields.length > 0 ? fields : state.sel ? ['id'] : null);
+  const shape = (g: Group) => ({
+    ...project(groupJson(g), fields && fields.length > 0 ? fields : state.sel ? ['id'] : null),
+    id: g.id,
+  });
   const ref = (id: string) => ({ '@odata.type': memberType(tenant, id), id });
 
   type Row = { id: string; removed?: 'changed' | 'deleted'; members: { id: string; removed?: boolean }[] };

@@ -83,7 +83,7 @@ const MANAGER = ['User.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All
 
 export const DIRECTORY_PERMISSIONS = {
   listUsers: entry('listUsers', 'GET', '/users', USER_READ_APP, USER_READ_DELEGATED),
-  getUser: entry('getUser', 'GET', '/users/{id | userPrincipalName}', USER_READ_APP, [
+  getUser: entry('getUser', 'GET', '/users/{id or userPrincipalName}', USER_READ_APP, [
     'User.Read',
     'User.ReadWrite',
     ...USER_READ_DELEGATED,

@@ -1,0 +1,13 @@
+import { DIRECTORY_PERMISSIONS } from '../directory/permissions.js';
+import type { EndpointPermissions } from '../permissions.js';
+
+function cell(list: string[] | null): string {
+  if (list === null) return 'not supported';
+  const [least, ...higher] = list;
+  return higher.length > 0 ? `**${least}**; ${higher.join(', ')}` : `**${least}**`;
+}
+
+/** The endpoint → permissions table as Markdown rows (least privileged in bold), for the sandbox README. */
+export function permissionTableRows(endpoints: EndpointPermissions[] = Object.values(DIRECTORY_PERMISSIONS)): string[] {
+  return endpoints.map((e) => `| \`${e.method} ${e.path}\` | ${cell(e.application)} | ${cell(e.delegated)} |`);
+}

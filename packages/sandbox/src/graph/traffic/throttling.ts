@@ -84,6 +84,7 @@ export interface DirectoryCharge {
  */
 export class Throttling {
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly mailboxInFlight = new Map<string, number>();
 
   constructor(
     readonly settings: ThrottleSettings,
@@ -138,4 +139,47 @@ export class Throttling {
     if (used > 0.8) headers['x-ms-throttle-limit-percentage'] = used.toFixed(1);
     return headers;
   }
+
+  /**
+   * Outlook (mail, calendar, contacts) limits per app per mailbox: 10,000 requests per 10 minutes and 4 in flight.
+   * Returns the function that ends the request (call it when the response is sent), or throws a 429.
+   */
+  acquireMailbox(appId: string, mailboxId: string): () => void {
+    if (!this.settings.enabled) return () => {};
+    const key = `${appId}/${mailboxId.toLowerCase()}`;
+    const limit = Math.max(1, Math.round(MAILBOX_CONCURRENCY * this.settings.scale));
+    const inFlight = this.mailboxInFlight.get(key) ?? 0;
+    if (inFlight >= limit) {
+      throw tooManyRequests(1, {}, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.');
+    }
+    const rate = this.bucket(`mbx/${key}`, MAILBOX_REQUESTS, MAILBOX_WINDOW_MS).take(1, this.now());
+    if (!rate.ok) {
+      throw tooManyRequests(
+        Math.max(1, Math.ceil(rate.waitMs / 1000)),
+        {},
+        'ApplicationThrottled',
+        'Application is over its MailboxRequestRate limit.',
+      );
+    }
+    this.mailboxInFlight.set(key, inFlight + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.mailboxInFlight.set(key, Math.max(0, (this.mailboxInFlight.get(key) ?? 1) - 1));
+    };
+  }
+
+  /** A plain request-count limit for a scope (presence: 1,500 per 30 s per app and tenant; usage reports: 14 per 10 min). */
+  chargeRequests(scope: string, limit: number, windowMs: number): void {
+    if (!this.settings.enabled) return;
+    const result = this.bucket(`req/${scope}`, limit, windowMs).take(1, this.now());
+    if (!result.ok) throw tooManyRequests(Math.max(1, Math.ceil(result.waitMs / 1000)));
+  }
 }
+
+export const MAILBOX_CONCURRENCY = 4;
+export const MAILBOX_REQUESTS = 10_000;
+export const MAILBOX_WINDOW_MS = 600_000;
+export const PRESENCE_LIMIT = { requests: 1_500, windowMs: 30_000 };
+export const USAGE_REPORTS_LIMIT = { requests: 14, windowMs: 600_000 };

@@ -12,6 +12,12 @@ function integer(min: number, max: number) {
   };
 }
 
+function positiveNumber(value: string) {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number above 0');
+  return n;
+}
+
 const program = new Command('tenantlink-sandbox')
   .description('A local Microsoft 365 tenant: the Microsoft identity platform and Microsoft Graph, over HTTPS.')
   .showHelpAfterError();
@@ -27,6 +33,14 @@ program
   .option('--tenants <n>', 'tenants to seed', integer(1, 100), 1)
   .option('--data <dir>', 'folder for the CA, TLS and signing keys', '.tenantlink-sandbox')
   .option('--state-file <file>', 'where to write the state file (default <data>/state.json)')
+  .option('--no-throttling', "turn Graph throttling off (it is on, with Microsoft's quotas, by default)")
+  .option(
+    '--throttle-scale <factor>',
+    'multiply every throttling quota (0.01 = a hundred times tighter)',
+    positiveNumber,
+    1,
+  )
+  .option('--latency <ms>', 'add this many milliseconds to every Graph request', integer(0, 60_000), 0)
   .action(async (opts) => {
     const sandbox = await startSandbox({
       host: opts.host,
@@ -36,6 +50,8 @@ program
       groups: opts.groups,
       tenants: opts.tenants,
       dataDir: opts.data,
+      throttling: { enabled: opts.throttling, scale: opts.throttleScale },
+      latency: { ms: opts.latency },
       ...(opts.stateFile ? { stateFile: opts.stateFile } : {}),
     });
     const lines = [

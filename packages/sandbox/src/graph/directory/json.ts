@@ -49,42 +49,27 @@ export const USER_DEFAULT_SELECT = [
   'id',
 ];
 
-export const USER_PROPERTIES = [...Object.keys(userJsonShape()), 'manager', 'memberOf'];
-
-function userJsonShape(): Record<string, unknown> {
-  return userJson({
-    id: '',
-    userPrincipalName: '',
-    displayName: '',
-    givenName: null,
-    surname: null,
-    mail: null,
-    mailNickname: '',
-    jobTitle: null,
-    department: null,
-    officeLocation: null,
-    city: null,
-    country: null,
-    usageLocation: null,
-    mobilePhone: null,
-    businessPhones: [],
-    employeeId: null,
-    companyName: null,
-    managerId: null,
-    accountEnabled: true,
-    userType: 'Member',
-    createdDateTime: '',
-    assignedLicenses: [],
-    directoryRoleIds: [],
-    password: '',
-    mfaRequired: false,
-    conditionalAccessBlocked: false,
-    signInSessionsValidFromDateTime: '',
-    lastPasswordChangeDateTime: '',
-    mailboxEnabled: true,
-    oneDriveProvisioned: true,
-  });
-}
+/** Every user property the sandbox serves ($select-able), and the navigation properties. */
+export const USER_PROPERTIES = [
+  ...USER_DEFAULT_SELECT,
+  'accountEnabled',
+  'assignedLicenses',
+  'city',
+  'companyName',
+  'country',
+  'createdDateTime',
+  'department',
+  'employeeId',
+  'lastPasswordChangeDateTime',
+  'mailNickname',
+  'otherMails',
+  'proxyAddresses',
+  'signInSessionsValidFromDateTime',
+  'usageLocation',
+  'userType',
+  'manager',
+  'memberOf',
+];
 
 export function groupJson(group: Group): Record<string, unknown> {
   return {
@@ -107,22 +92,21 @@ export function groupJson(group: Group): Record<string, unknown> {
 }
 
 export const GROUP_PROPERTIES = [
-  ...Object.keys(
-    groupJson({
-      id: '',
-      displayName: '',
-      description: null,
-      mailNickname: '',
-      mail: null,
-      mailEnabled: false,
-      securityEnabled: true,
-      groupTypes: [],
-      visibility: null,
-      createdDateTime: '',
-      memberIds: [],
-      ownerIds: [],
-    }),
-  ),
+  'id',
+  'deletedDateTime',
+  'classification',
+  'createdDateTime',
+  'description',
+  'displayName',
+  'groupTypes',
+  'mail',
+  'mailEnabled',
+  'mailNickname',
+  'proxyAddresses',
+  'renewedDateTime',
+  'resourceProvisioningOptions',
+  'securityEnabled',
+  'visibility',
   'members',
   'owners',
 ];
@@ -193,38 +177,38 @@ export function servicePrincipalJson(sp: ServicePrincipal): Record<string, unkno
   };
 }
 
-const APPLICATION_PROPERTIES = Object.keys(
-  applicationJson({
-    id: '',
-    appId: '',
-    displayName: '',
-    signInAudience: 'AzureADMyOrg',
-    homeTenantId: '',
-    web: { redirectUris: [] },
-    publicClient: { redirectUris: [] },
-    spa: { redirectUris: [] },
-    isFallbackPublicClient: false,
-    passwordCredentials: [],
-    keyCredentials: [],
-    requiredResourceAccess: [],
-    createdDateTime: '',
-  }),
-);
+const APPLICATION_PROPERTIES = [
+  'id',
+  'appId',
+  'displayName',
+  'createdDateTime',
+  'signInAudience',
+  'isFallbackPublicClient',
+  'publisherDomain',
+  'identifierUris',
+  'web',
+  'publicClient',
+  'spa',
+  'requiredResourceAccess',
+  'passwordCredentials',
+  'keyCredentials',
+];
 
-const SERVICE_PRINCIPAL_PROPERTIES = Object.keys(
-  servicePrincipalJson({
-    id: '',
-    appId: '',
-    displayName: '',
-    accountEnabled: true,
-    appOwnerOrganizationId: '',
-    servicePrincipalType: 'Application',
-    signInAudience: 'AzureADMyOrg',
-    appRoles: [],
-    oauth2PermissionScopes: [],
-    createdDateTime: '',
-  }),
-);
+const SERVICE_PRINCIPAL_PROPERTIES = [
+  'id',
+  'accountEnabled',
+  'appDisplayName',
+  'appId',
+  'appOwnerOrganizationId',
+  'appRoleAssignmentRequired',
+  'displayName',
+  'servicePrincipalNames',
+  'servicePrincipalType',
+  'signInAudience',
+  'appRoles',
+  'oauth2PermissionScopes',
+  'createdDateTime',
+];
 
 export function userSpec(tenant: Tenant, context = 'users'): CollectionSpec<User> {
   return {

@@ -268,8 +268,11 @@ export function generateOrganisation(options: OrganisationOptions): Tenant {
   }
   while (groupList.length < targetGroups && users.length > 0) {
     const name = `Project ${f.word.adjective({ length: { min: 4, max: 9 } })} ${f.word.noun({ length: { min: 4, max: 9 } })}`;
+    // Pick by index: arrayElements would copy and shuffle the whole user list for every group.
     const size = Math.min(users.length, f.number.int({ min: 3, max: 12 }));
-    const members = f.helpers.arrayElements(users, size);
+    const picked = new Set<User>();
+    while (picked.size < size) picked.add(users[f.number.int({ min: 0, max: users.length - 1 })]!);
+    const members = [...picked];
     const kind = f.datatype.boolean(0.5) ? 'microsoft365' : 'security';
     groupList.push(
       makeGroup(

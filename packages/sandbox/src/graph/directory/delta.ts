@@ -205,12 +205,17 @@ function groupsPage(call: GraphCall, state: DeltaState): { value: unknown[]; nex
   const ref = (id: string) => ({ '@odata.type': memberType(tenant, id), id });
 
   type Row = { id: string; removed?: 'changed' | 'deleted'; members: { id: string; removed?: boolean }[] };
-  let rows: Row[];
+  // Rows are built as the page needs them: a tenant's groups can hold millions of member references.
+  let rows: { length: number; at: (i: number) => Row };
   if (state.p === 'initial') {
-    rows = [...tenant.groups.values()].map((g) => ({ id: g.id, members: g.memberIds.map((id) => ({ id })) }));
+    const groups = [...tenant.groups.values()];
+    rows = {
+      length: groups.length,
+      at: (i) => ({ id: groups[i]!.id, members: groups[i]!.memberIds.map((id) => ({ id })) }),
+    };
   } else {
     const changed = collapse(tenant.changeLog.between('group', state.s, state.u));
-    rows = changed
+    const list = changed
       .map((e): Row => {
         if (e.op !== 'upsert' || !tenant.groups.has(e.id)) {
           return {
@@ -226,6 +231,7 @@ function groupsPage(call: GraphCall, state: DeltaState): { value: unknown[]; nex
       })
       // A membership-only change is invisible when members are not tracked.
       .filter((row, i) => row.removed || tracksMembers || changed[i]!.propertiesChanged);
+    rows = { length: list.length, at: (i) => list[i]! };
   }
 
   const value: unknown[] = [];
@@ -233,7 +239,7 @@ function groupsPage(call: GraphCall, state: DeltaState): { value: unknown[]; nex
   let m = state.m;
   let budget = MEMBERS_PER_PAGE;
   while (o < rows.length && value.length < size) {
-    const row = rows[o]!;
+    const row = rows.at(o);
     if (row.removed) {
       value.push({ id: row.id, '@removed': { reason: row.removed } });
       o++;

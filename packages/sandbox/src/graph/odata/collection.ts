@@ -129,9 +129,9 @@ export function listCollection<T>(
 
   // Without filter, search or sort, page straight over the items; otherwise work on their JSON.
   const needJson = filter !== undefined || q.search !== null || q.orderby !== null;
-  let rows: { item: T; json?: Record<string, unknown> }[] = items.map((item) => ({ item }));
+  let rows: { item: T; json?: Record<string, unknown> }[] | undefined;
   if (needJson) {
-    rows = rows.map((r) => ({ item: r.item, json: spec.toJson(r.item) }));
+    rows = items.map((item) => ({ item, json: spec.toJson(item) }));
     if (filter) rows = rows.filter((r) => evaluateFilter(filter!, r.json!));
     if (q.search !== null) {
       const match = searchMatcher(q.search, spec.search ?? ['displayName']);
@@ -156,7 +156,10 @@ export function listCollection<T>(
     offset = state.o;
   }
   const pageSize = q.top ?? spec.defaultTop;
-  const page = rows.slice(offset, offset + pageSize);
+  const total = rows ? rows.length : items.length;
+  const page = rows
+    ? rows.slice(offset, offset + pageSize)
+    : items.slice(offset, offset + pageSize).map((item) => ({ item, json: undefined }));
   const value = page.map((r) => {
     const json = r.json ?? spec.toJson(r.item);
     const out = project(json, q.select, spec.defaultSelect);
@@ -170,8 +173,8 @@ export function listCollection<T>(
   const body: Record<string, unknown> = {
     '@odata.context': `${call.origin}/v1.0/$metadata#${spec.context}${q.select ? `(${q.select.join(',')})` : ''}`,
   };
-  if (q.count && q.eventual && q.skipToken === null) body['@odata.count'] = rows.length;
-  if (offset + pageSize < rows.length) {
+  if (q.count && q.eventual && q.skipToken === null) body['@odata.count'] = total;
+  if (offset + pageSize < total) {
     body['@odata.nextLink'] = linkWith(
       call.origin,
       call.request.url,

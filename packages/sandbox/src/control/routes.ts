@@ -309,15 +309,17 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
           const tenant = tenantOf(request.params.tid);
           const user = userOf(tenant, request.params.user);
           applyUserPatch(user, request.body);
-          directory.writes.updateUser(tenant, user, {});
+          directory.writes.updateUser(tenant, user, {}, Object.keys(request.body));
           return userView(directory, user);
         },
       );
       control.post<{ Params: { tid: string; user: string } }>(
         '/tenants/:tid/users/:user/revokeSignInSessions',
         async (request) => {
-          const user = userOf(tenantOf(request.params.tid), request.params.user);
-          user.signInSessionsValidFromDateTime = clock.iso();
+          const tenant = tenantOf(request.params.tid);
+          directory.writes.updateUser(tenant, userOf(tenant, request.params.user), {
+            signInSessionsValidFromDateTime: clock.iso(),
+          });
           return { value: true };
         },
       );

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BATCH_ITEM_HEADER, registerBatch } from './batch.js';
+import { BATCH_ITEM_HEADER, BATCH_ITEM_SECRET, registerBatch } from './batch.js';
 import type { GraphContext } from './context.js';
 import { registerAppRegistrationRoutes } from './directory/app-registrations.js';
 import { registerGroupRoutes } from './directory/groups.js';
@@ -58,7 +58,7 @@ export function registerGraph(app: FastifyInstance, ctx: GraphContext): void {
             ServerInfo: { DataCenter: 'Sandbox', Slice: 'E', Ring: '1', ScaleUnit: '000', RoleInstance: 'sandbox' },
           }),
         );
-        const isBatchItem = request.headers[BATCH_ITEM_HEADER] === '1';
+        const isBatchItem = request.headers[BATCH_ITEM_HEADER] === BATCH_ITEM_SECRET;
         const { ms, jitterMs } = ctx.latency;
         if (!isBatchItem && (ms > 0 || jitterMs > 0)) {
           await new Promise((r) => setTimeout(r, ms + Math.random() * jitterMs));

@@ -15,6 +15,8 @@ export interface Change {
   members?: { added: string[]; removed: string[] };
   /** Only the user's manager reference changed (visible to delta only when `manager` is selected). */
   manager?: true;
+  /** The properties an update changed; absent for creation (everything is new). */
+  properties?: string[];
 }
 
 /**

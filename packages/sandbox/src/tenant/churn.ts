@@ -22,6 +22,13 @@ export interface ChurnResult {
   membershipChanges: { groupId: string; added?: string; removed?: string }[];
 }
 
+/** `count` distinct items chosen by index (arrayElements would copy and shuffle the whole list). */
+function pickDistinct<T>(f: Faker, items: readonly T[], count: number): T[] {
+  const chosen = new Set<number>();
+  while (chosen.size < Math.min(count, items.length)) chosen.add(f.number.int({ min: 0, max: items.length - 1 }));
+  return [...chosen].map((i) => items[i]!);
+}
+
 const TITLES = ['Senior Analyst', 'Team Lead', 'Specialist', 'Consultant', 'Coordinator', 'Principal Engineer'];
 
 /**
@@ -85,20 +92,22 @@ export function churn(tenant: Tenant, writes: DirectoryWrites, request: ChurnReq
     result.usersAdded.push(user.id);
   }
 
+  // Pick updated and deleted users at once, distinct, among the users that existed before.
   const added = new Set(result.usersAdded);
-  const untouched = () => ordinary().filter((u) => !added.has(u.id) && !result.usersUpdated.includes(u.id));
-  for (const user of f.helpers.arrayElements(untouched(), Math.min(request.usersUpdated ?? 0, untouched().length))) {
+  const existing = ordinary().filter((u) => !added.has(u.id));
+  const wanted = Math.min((request.usersUpdated ?? 0) + (request.usersDeleted ?? 0), existing.length);
+  const picked = pickDistinct(f, existing, wanted);
+  const toUpdate = picked.slice(0, Math.min(request.usersUpdated ?? 0, picked.length));
+  const toDelete = picked.slice(toUpdate.length);
+  for (const user of toUpdate) {
     writes.updateUser(tenant, user, { jobTitle: f.helpers.arrayElement(TITLES), officeLocation: f.location.city() });
     result.usersUpdated.push(user.id);
   }
-  const deletable = untouched();
-  for (const user of f.helpers.arrayElements(deletable, Math.min(request.usersDeleted ?? 0, deletable.length))) {
-    writes.deleteUser(tenant, user);
-    result.usersDeleted.push(user.id);
-  }
+  writes.deleteUsers(tenant, toDelete);
+  result.usersDeleted.push(...toDelete.map((u) => u.id));
 
   const groups = (): Group[] => [...tenant.groups.values()];
-  for (const group of f.helpers.arrayElements(groups(), Math.min(request.groupsChanged ?? 0, groups().length))) {
+  for (const group of pickDistinct(f, groups(), Math.min(request.groupsChanged ?? 0, tenant.groups.size))) {
     writes.updateGroup(tenant, group, {
       description: `${group.description ?? group.displayName} (updated ${now.slice(0, 10)})`,
     });
@@ -114,9 +123,14 @@ export function churn(tenant: Tenant, writes: DirectoryWrites, request: ChurnReq
       writes.removeMembers(tenant, group, [removed]);
       result.membershipChanges.push({ groupId: group.id, removed });
     } else {
-      const candidates = users.filter((u) => !group.memberIds.includes(u.id));
-      if (candidates.length === 0) continue;
-      const addedId = f.helpers.arrayElement(candidates).id;
+      // A random user not yet in the group (a few tries; big groups make misses likely).
+      const members = new Set(group.memberIds);
+      let addedId: string | undefined;
+      for (let tries = 0; tries < 20 && !addedId; tries++) {
+        const candidate = f.helpers.arrayElement(users).id;
+        if (!members.has(candidate)) addedId = candidate;
+      }
+      if (!addedId) continue;
       writes.addMembers(tenant, group, [addedId]);
       result.membershipChanges.push({ groupId: group.id, added: addedId });
     }

@@ -30,26 +30,34 @@ export class DirectoryWrites {
     return user;
   }
 
-  updateUser(tenant: Tenant, user: User, patch: Partial<User>): User {
+  /** Applies a patch; `properties` names what changed when it is not the patch's own keys. */
+  updateUser(tenant: Tenant, user: User, patch: Partial<User>, properties: string[] = Object.keys(patch)): User {
     Object.assign(user, patch);
-    this.log(tenant, 'user', user.id, 'upsert');
+    tenant.changeLog.record({ kind: 'user', id: user.id, op: 'upsert', at: this.clock.now(), properties });
     return user;
   }
 
   /** Deletes a user: soft (to deleted items, as DELETE /users/{id} does) or hard (gone for good). */
   deleteUser(tenant: Tenant, user: User, hard = false): void {
-    tenant.users.delete(user.id);
-    if (hard) tenant.deletedUsers.delete(user.id);
-    else tenant.deletedUsers.set(user.id, user);
-    this.log(tenant, 'user', user.id, hard ? 'hardDelete' : 'softDelete');
+    this.deleteUsers(tenant, [user], hard);
+  }
+
+  /** Deletes users in one pass over groups and managers (a per-user pass would be slow in a large tenant). */
+  deleteUsers(tenant: Tenant, users: User[], hard = false): void {
+    const gone = new Set(users.map((u) => u.id));
+    for (const user of users) {
+      tenant.users.delete(user.id);
+      if (hard) tenant.deletedUsers.delete(user.id);
+      else tenant.deletedUsers.set(user.id, user);
+      this.log(tenant, 'user', user.id, hard ? 'hardDelete' : 'softDelete');
+    }
     for (const group of tenant.groups.values()) {
-      if (group.memberIds.includes(user.id) || group.ownerIds.includes(user.id)) {
-        group.ownerIds = group.ownerIds.filter((id) => id !== user.id);
-        this.removeMembers(tenant, group, [user.id]);
-      }
+      if (group.ownerIds.some((id) => gone.has(id))) group.ownerIds = group.ownerIds.filter((id) => !gone.has(id));
+      const removed = group.memberIds.filter((id) => gone.has(id));
+      if (removed.length > 0) this.removeMembers(tenant, group, removed);
     }
     for (const other of tenant.users.values()) {
-      if (other.managerId === user.id) this.setManager(tenant, other, null);
+      if (other.managerId && gone.has(other.managerId)) this.setManager(tenant, other, null);
     }
   }
 
@@ -63,7 +71,13 @@ export class DirectoryWrites {
 
   updateGroup(tenant: Tenant, group: Group, patch: Partial<Omit<Group, 'memberIds'>>): Group {
     Object.assign(group, patch);
-    this.log(tenant, 'group', group.id, 'upsert');
+    tenant.changeLog.record({
+      kind: 'group',
+      id: group.id,
+      op: 'upsert',
+      at: this.clock.now(),
+      properties: Object.keys(patch),
+    });
     return group;
   }
 

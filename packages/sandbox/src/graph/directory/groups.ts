@@ -6,7 +6,7 @@ import { badRequest, notFound } from '../errors.js';
 import { countCollection, entity, listCollection } from '../odata/collection.js';
 import { graphRoute } from '../route.js';
 import { directoryDelta } from './delta.js';
-import { directoryObjectSpec, GROUP_PROPERTIES, groupJson, groupSpec } from './json.js';
+import { directoryObjectSpec, groupJson, groupSpec } from './json.js';
 import { DIRECTORY_PERMISSIONS as P } from './permissions.js';
 
 function findGroup(call: GraphCall, id: string): Group {
@@ -20,8 +20,8 @@ export function transitiveMembersOf(tenant: Tenant, group: Group): string[] {
   const seen = new Set<string>();
   const visitedGroups = new Set<string>([group.id]);
   const queue = [...group.memberIds];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
+  for (let next = 0; next < queue.length; next++) {
+    const id = queue[next]!;
     if (seen.has(id)) continue;
     seen.add(id);
     const nested = tenant.groups.get(id);
@@ -63,10 +63,13 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
     url: '/groups/:id',
     permissions: P.getGroup,
     handler: (call) =>
-      entity(call, 'groups', groupJson(findGroup(call, call.params.id!)), {
-        properties: GROUP_PROPERTIES,
-        typeName: 'group',
-      }),
+      entity(
+        call,
+        'groups',
+        groupJson(findGroup(call, call.params.id!)),
+        groupSpec(call.tenant),
+        findGroup(call, call.params.id!),
+      ),
   });
   route({
     method: 'POST',
@@ -88,12 +91,34 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
       ) {
         throw badRequest('Another object with the same value for property mailNickname already exists.');
       }
-      const bound = (name: string) =>
-        ((body[`${name}@odata.bind`] as unknown[]) ?? []).map((ref) => {
-          const id = referencedId(ref);
-          if (!id || !call.tenant.users.has(id)) throw badRequest(`Invalid object identifier '${String(ref)}'.`);
+      const bound = (name: string) => {
+        const refs = body[`${name}@odata.bind`] ?? [];
+        if (!Array.isArray(refs))
+          throw badRequest(`Invalid value specified for property '${name}@odata.bind' of resource 'Group'.`);
+        return refs.map((ref) => {
+          const id = referencedId(ref)?.toLowerCase();
+          if (!id || (!call.tenant.users.has(id) && !call.tenant.groups.has(id))) {
+            throw badRequest(`Invalid object identifier '${String(ref)}'.`);
+          }
           return id;
         });
+      };
+      const types: Record<string, string> = {
+        displayName: 'string',
+        mailNickname: 'string',
+        mailEnabled: 'boolean',
+        securityEnabled: 'boolean',
+      };
+      for (const [key, type] of Object.entries(types)) {
+        if (typeof body[key] !== type)
+          throw badRequest(`Invalid value specified for property '${key}' of resource 'Group'.`);
+      }
+      if (
+        body.groupTypes !== undefined &&
+        (!Array.isArray(body.groupTypes) || body.groupTypes.some((t) => typeof t !== 'string'))
+      ) {
+        throw badRequest("Invalid value specified for property 'groupTypes' of resource 'Group'.");
+      }
       const group: Group = {
         id: randomUUID(),
         displayName: String(body.displayName),
@@ -123,6 +148,12 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
       const group = findGroup(call, call.params.id!);
       const body = (call.body ?? {}) as Record<string, unknown>;
       const allowed = ['displayName', 'description', 'mailNickname', 'visibility'];
+      for (const [key, value] of Object.entries(body)) {
+        const nullable = key === 'description';
+        if (allowed.includes(key) && !(typeof value === 'string' || (nullable && value === null))) {
+          throw badRequest(`Invalid value specified for property '${key}' of resource 'Group'.`);
+        }
+      }
       for (const key of Object.keys(body)) {
         if (!allowed.includes(key)) {
           throw badRequest(
@@ -190,9 +221,10 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
     handler: (call) => {
       const group = findGroup(call, call.params.id!);
       const ref = (call.body as Record<string, unknown> | undefined)?.['@odata.id'];
-      const id = referencedId(ref);
+      const id = referencedId(ref)?.toLowerCase();
       if (!id) throw badRequest(`Invalid object identifier '${String(ref)}'.`);
       if (!call.tenant.users.has(id) && !call.tenant.groups.has(id)) throw notFound(id);
+      if (id === group.id) throw badRequest('A group cannot be a member of itself.');
       if (group.memberIds.includes(id)) {
         throw badRequest(
           "One or more added object references already exist for the following modified properties: 'members'.",
@@ -208,8 +240,9 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: GraphContext): vo
     permissions: P.removeMember,
     handler: (call) => {
       const group = findGroup(call, call.params.id!);
-      const memberId = call.params.memberId!;
-      if (!group.memberIds.includes(memberId)) throw notFound(memberId);
+      const memberId = call.params.memberId!.toLowerCase();
+      // Graph names the group, not the member, when the reference is not there.
+      if (!group.memberIds.includes(memberId)) throw notFound(group.id);
       call.ctx.directory.writes.removeMembers(call.tenant, group, [memberId]);
       return undefined;
     },

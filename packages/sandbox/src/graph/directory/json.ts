@@ -211,6 +211,21 @@ const SERVICE_PRINCIPAL_PROPERTIES = [
 ];
 
 export function userSpec(tenant: Tenant, context = 'users'): CollectionSpec<User> {
+  // user → groups, built once per request and only if memberOf is expanded.
+  let index: Map<string, Group[]> | undefined;
+  const memberships = () => {
+    if (!index) {
+      index = new Map();
+      for (const g of tenant.groups.values()) {
+        for (const id of g.memberIds) {
+          const list = index.get(id);
+          if (list) list.push(g);
+          else index.set(id, [g]);
+        }
+      }
+    }
+    return index;
+  };
   return {
     context,
     typeName: 'user',
@@ -243,14 +258,19 @@ export function userSpec(tenant: Tenant, context = 'users'): CollectionSpec<User
       'mailNickname',
     ],
     expand: {
-      manager: (u) => {
-        const m = u.managerId ? tenant.users.get(u.managerId) : undefined;
-        return m ? [{ '@odata.type': '#microsoft.graph.user', ...userJson(m) }] : [];
+      manager: {
+        single: true,
+        related: (u) => {
+          const m = u.managerId ? tenant.users.get(u.managerId) : undefined;
+          return m ? [{ '@odata.type': '#microsoft.graph.user', ...userJson(m) }] : [];
+        },
       },
-      memberOf: (u) =>
-        [...tenant.groups.values()]
-          .filter((g) => g.memberIds.includes(u.id))
-          .map((g) => ({ '@odata.type': '#microsoft.graph.group', ...groupJson(g) })),
+      memberOf: {
+        related: (u, limit) =>
+          (memberships().get(u.id) ?? [])
+            .slice(0, limit)
+            .map((g) => ({ '@odata.type': '#microsoft.graph.group', ...groupJson(g) })),
+      },
     },
     toJson: userJson,
   };
@@ -269,7 +289,10 @@ export function groupSpec(tenant: Tenant, context = 'groups'): CollectionSpec<Gr
     filter: GROUP_FILTER,
     orderby: { basic: ['displayName'], advanced: ['displayName', 'createdDateTime', 'mail'] },
     search: ['displayName', 'description', 'mail', 'mailNickname'],
-    expand: { members: (g) => related(g.memberIds), owners: (g) => related(g.ownerIds) },
+    expand: {
+      members: { related: (g, limit) => related(g.memberIds.slice(0, limit)) },
+      owners: { related: (g, limit) => related(g.ownerIds.slice(0, limit)) },
+    },
     toJson: groupJson,
   };
 }

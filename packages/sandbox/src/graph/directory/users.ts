@@ -6,19 +6,12 @@ import { badRequest, GraphError, notFound } from '../errors.js';
 import { countCollection, entity, listCollection } from '../odata/collection.js';
 import { graphRoute } from '../route.js';
 import { directoryDelta } from './delta.js';
-import {
-  directoryObjectJson,
-  directoryObjectSpec,
-  USER_DEFAULT_SELECT,
-  USER_PROPERTIES,
-  userJson,
-  userSpec,
-} from './json.js';
+import { directoryObjectJson, directoryObjectSpec, USER_PROPERTIES, userJson, userSpec } from './json.js';
 import { DIRECTORY_PERMISSIONS as P } from './permissions.js';
 import { directoryRoleId } from './tenant-info.js';
 
 export function findUser(call: GraphCall, idOrUpn: string): User {
-  const user = call.ctx.directory.findUser(call.tenant, decodeURIComponent(idOrUpn));
+  const user = call.ctx.directory.findUser(call.tenant, idOrUpn);
   if (!user) throw notFound(idOrUpn);
   return user;
 }
@@ -65,35 +58,59 @@ function memberOfBody(call: GraphCall, user: User, transitive: boolean, context:
   });
 }
 
-const WRITABLE = new Set([
-  'accountEnabled',
-  'displayName',
-  'givenName',
-  'surname',
-  'jobTitle',
-  'department',
-  'officeLocation',
-  'mobilePhone',
-  'businessPhones',
-  'usageLocation',
-  'city',
-  'country',
-  'companyName',
-  'employeeId',
-  'mailNickname',
-  'userPrincipalName',
-  'passwordProfile',
-  'mail',
-]);
+type PropertyType = 'string' | 'nullableString' | 'boolean' | 'stringArray' | 'passwordProfile';
 
+/** The user properties a client may write, with the JSON type Graph expects for each. */
+const WRITABLE: Record<string, PropertyType> = {
+  accountEnabled: 'boolean',
+  displayName: 'string',
+  givenName: 'nullableString',
+  surname: 'nullableString',
+  jobTitle: 'nullableString',
+  department: 'nullableString',
+  officeLocation: 'nullableString',
+  mobilePhone: 'nullableString',
+  businessPhones: 'stringArray',
+  usageLocation: 'nullableString',
+  city: 'nullableString',
+  country: 'nullableString',
+  companyName: 'nullableString',
+  employeeId: 'nullableString',
+  mailNickname: 'string',
+  userPrincipalName: 'string',
+  passwordProfile: 'passwordProfile',
+  mail: 'nullableString',
+};
+
+function hasType(value: unknown, type: PropertyType): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' && value.trim() !== '';
+    case 'nullableString':
+      return value === null || typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'stringArray':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string');
+    case 'passwordProfile':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+}
+
+/** Unknown properties and values of the wrong type are refused before anything is stored. */
 function assertWritable(body: Record<string, unknown>): void {
-  for (const key of Object.keys(body)) {
-    if (!WRITABLE.has(key) && !key.startsWith('@')) {
+  for (const [key, value] of Object.entries(body)) {
+    if (key.startsWith('@')) continue;
+    const type = WRITABLE[key];
+    if (!type) {
       throw new GraphError(
         400,
         'BadRequest',
         `The property '${key}' does not exist on type 'microsoft.graph.user'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
       );
+    }
+    if (!hasType(value, type)) {
+      throw badRequest(`Invalid value specified for property '${key}' of resource 'User'.`);
     }
   }
 }
@@ -113,6 +130,22 @@ function assertUpnDomain(tenant: Tenant, upn: string): void {
     throw badRequest(
       'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
     );
+  }
+}
+
+/** `User.ReadWrite` is a permission on the signed-in user only; other delegated permissions reach every user. */
+function assertMayWriteUser(call: GraphCall, target: User): void {
+  if (call.caller.kind !== 'user') return;
+  const broad = [
+    'User.ReadWrite.All',
+    'Directory.ReadWrite.All',
+    'User.ManageIdentities.All',
+    'User.EnableDisableAccount.All',
+  ];
+  const held = new Set(call.caller.scopes.map((s) => s.toLowerCase()));
+  if (broad.some((p) => held.has(p.toLowerCase()))) return;
+  if (target.id !== call.caller.user?.id) {
+    throw new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
   }
 }
 
@@ -143,11 +176,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
     permissions: P.getUser,
     handler: (call) => {
       const user = findUser(call, call.params.id!);
-      return entity(call, 'users', userJson(user), {
-        properties: USER_PROPERTIES,
-        typeName: 'user',
-        defaultSelect: USER_DEFAULT_SELECT,
-      });
+      return entity(call, 'users', userJson(user), userSpec(call.tenant), user);
     },
   });
   route({
@@ -227,10 +256,17 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
       const user = findUser(call, call.params.id!);
       const body = asObject(call.body);
       assertWritable(body);
+      assertMayWriteUser(call, user);
       const { passwordProfile, ...fields } = body as Record<string, unknown> & {
         passwordProfile?: { password?: string };
       };
-      if (typeof fields.userPrincipalName === 'string') assertUpnDomain(call.tenant, fields.userPrincipalName);
+      if (typeof fields.userPrincipalName === 'string') {
+        assertUpnDomain(call.tenant, fields.userPrincipalName);
+        const holder = call.ctx.directory.findUser(call.tenant, fields.userPrincipalName);
+        if (holder && holder.id !== user.id) {
+          throw badRequest('Another object with the same value for property userPrincipalName already exists.');
+        }
+      }
       const patch: Partial<User> = { ...(fields as Partial<User>) };
       if (passwordProfile?.password) {
         patch.password = passwordProfile.password;
@@ -286,12 +322,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
     method: 'GET',
     url: '/me',
     permissions: P.me,
-    handler: (call) =>
-      entity(call, 'users', userJson(me(call)), {
-        properties: USER_PROPERTIES,
-        typeName: 'user',
-        defaultSelect: USER_DEFAULT_SELECT,
-      }),
+    handler: (call) => entity(call, 'users', userJson(me(call)), userSpec(call.tenant), me(call)),
   });
   route({
     method: 'GET',

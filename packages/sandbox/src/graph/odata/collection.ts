@@ -8,8 +8,70 @@ import {
   parseFilter,
   validateFilter,
 } from './filter.js';
-import { assertSelectable, project } from './query.js';
+import { assertSelectable, type ExpandOption, project } from './query.js';
 import { linkWith, openToken, sealToken } from './tokens.js';
+
+/** Refuses filters too long or too deeply nested to parse safely (Graph caps these too). */
+export function parseFilterText(text: string): FilterNode {
+  let depth = 0;
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    if (depth > 32) throw badRequest('Invalid filter clause: the expression is nested too deeply.', 'BadRequest');
+  }
+  if (text.length > 8_192) throw badRequest('Invalid filter clause: the expression is too long.', 'BadRequest');
+  try {
+    return parseFilter(text);
+  } catch (err) {
+    if (err instanceof ODataFilterError) throw new GraphError(400, err.code, err.message);
+    if (err instanceof RangeError)
+      throw badRequest('Invalid filter clause: the expression is too complex.', 'BadRequest');
+    throw err;
+  }
+}
+
+/** A navigation property `$expand` can inline: one object (`manager`) or a list (at most 20, no nextLink). */
+export interface Expandable<T> {
+  single?: boolean;
+  /** The related objects' JSON, at most `limit` of them (cut before serialising). */
+  related: (item: T, limit: number) => Record<string, unknown>[];
+}
+
+const EXPAND_LIMIT = 20;
+
+/** Adds the expanded navigation properties to an item's JSON. */
+function applyExpand<T>(
+  out: Record<string, unknown>,
+  item: T,
+  expand: ExpandOption[] | null,
+  spec: { expand?: Record<string, Expandable<T>> },
+) {
+  for (const option of expand ?? []) {
+    const [key, expandable] = Object.entries(spec.expand ?? {}).find(
+      ([k]) => k.toLowerCase() === option.name.toLowerCase(),
+    )!;
+    const related = expandable
+      .related(item, EXPAND_LIMIT)
+      .map((r) => (option.select ? { '@odata.type': r['@odata.type'], ...project(r, option.select) } : r));
+    if (expandable.single) {
+      if (related[0]) out[key] = related[0];
+    } else {
+      out[key] = related;
+    }
+  }
+  return out;
+}
+
+function assertExpandable<T>(
+  expand: ExpandOption[] | null,
+  spec: { typeName: string; expand?: Record<string, Expandable<T>> },
+) {
+  for (const option of expand ?? []) {
+    if (!spec.expand || !Object.keys(spec.expand).some((k) => k.toLowerCase() === option.name.toLowerCase())) {
+      throw badRequest(`Could not find a property named '${option.name}' on type 'microsoft.graph.${spec.typeName}'.`);
+    }
+  }
+}
 
 /** How one Graph collection behaves: its page sizes and which query options it supports. */
 export interface CollectionSpec<T> {
@@ -29,12 +91,15 @@ export interface CollectionSpec<T> {
   /** Properties `$search` looks in (needs ConsistencyLevel: eventual). */
   search?: string[];
   /** Expandable navigation properties: each gives the related objects' JSON (Graph returns at most 20). */
-  expand?: Record<string, (item: T) => Record<string, unknown>[]>;
+  expand?: Record<string, Expandable<T>>;
   toJson: (item: T) => Record<string, unknown>;
 }
 
+/** Where a page ends, bound to the tenant and collection it was issued for. */
 interface PageState {
   o: number;
+  tid: string;
+  c: string;
 }
 
 /** `$search="displayName:ada" OR "mail:ada"`: each clause matches a word of the property that starts with the term. */
@@ -63,11 +128,13 @@ function searchMatcher(search: string, allowed: string[]): (json: Record<string,
   };
 }
 
+const collator = new Intl.Collator('en', { sensitivity: 'base' });
+
 function compareValues(a: unknown, b: unknown): number {
   if (a === b) return 0;
   if (a === null || a === undefined) return 1;
   if (b === null || b === undefined) return -1;
-  return String(a).localeCompare(String(b), 'en', { sensitivity: 'base' });
+  return collator.compare(String(a), String(b));
 }
 
 /**
@@ -101,17 +168,13 @@ export function listCollection<T>(
       'Request_UnsupportedQuery',
     );
   }
-  for (const name of q.expand ?? []) {
-    if (!spec.expand || !Object.keys(spec.expand).some((k) => k.toLowerCase() === name.toLowerCase())) {
-      throw badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.${spec.typeName}'.`);
-    }
-  }
+  assertExpandable(q.expand, spec);
 
   let filter: FilterNode | undefined;
   if (q.filter !== null) {
     if (!spec.filter) throw badRequest('Filter not supported.', 'Request_UnsupportedQuery');
     try {
-      filter = validateFilter(parseFilter(q.filter), spec.filter, advanced);
+      filter = validateFilter(parseFilterText(q.filter), spec.filter, advanced);
     } catch (err) {
       if (err instanceof ODataFilterError) throw new GraphError(400, err.code, err.message);
       throw err;
@@ -152,7 +215,9 @@ export function listCollection<T>(
   let offset = 0;
   if (q.skipToken !== null) {
     const state = openToken<PageState>(call.ctx.tokenKey, q.skipToken);
-    if (!state || !Number.isInteger(state.o)) throw badRequest('Invalid $skiptoken value.', 'Request_BadRequest');
+    if (!state || !Number.isInteger(state.o) || state.tid !== call.tenant.id || state.c !== spec.context) {
+      throw badRequest('Invalid $skiptoken value.', 'Request_BadRequest');
+    }
     offset = state.o;
   }
   const pageSize = q.top ?? spec.defaultTop;
@@ -162,12 +227,7 @@ export function listCollection<T>(
     : items.slice(offset, offset + pageSize).map((item) => ({ item, json: undefined }));
   const value = page.map((r) => {
     const json = r.json ?? spec.toJson(r.item);
-    const out = project(json, q.select, spec.defaultSelect);
-    for (const name of q.expand ?? []) {
-      const [key, related] = Object.entries(spec.expand!).find(([k]) => k.toLowerCase() === name.toLowerCase())!;
-      out[key] = related(r.item).slice(0, 20);
-    }
-    return out;
+    return applyExpand(project(json, q.select, spec.defaultSelect), r.item, q.expand, spec);
   });
 
   const body: Record<string, unknown> = {
@@ -179,7 +239,7 @@ export function listCollection<T>(
       call.origin,
       call.request.url,
       '$skiptoken',
-      sealToken(call.ctx.tokenKey, { o: offset + pageSize }),
+      sealToken(call.ctx.tokenKey, { o: offset + pageSize, tid: call.tenant.id, c: spec.context }),
     );
   }
   body.value = value;
@@ -192,7 +252,7 @@ export function countCollection<T>(call: GraphCall, items: readonly T[], spec: C
   let rows = [...items];
   if (call.query.filter !== null && spec.filter) {
     try {
-      const filter = validateFilter(parseFilter(call.query.filter), spec.filter, true);
+      const filter = validateFilter(parseFilterText(call.query.filter), spec.filter, true);
       rows = rows.filter((item) => evaluateFilter(filter, spec.toJson(item)));
     } catch (err) {
       if (err instanceof ODataFilterError) throw new GraphError(400, err.code, err.message);
@@ -202,17 +262,20 @@ export function countCollection<T>(call: GraphCall, items: readonly T[], spec: C
   return { status: 200, body: String(rows.length), contentType: 'text/plain; charset=utf-8' };
 }
 
-/** A single entity: `$select` applied, `@odata.context` added. */
-export function entity(
+/** A single entity: `$select` and `$expand` applied, `@odata.context` added. */
+export function entity<T>(
   call: GraphCall,
   context: string,
   json: Record<string, unknown>,
-  spec: Pick<CollectionSpec<unknown>, 'properties' | 'typeName' | 'defaultSelect'>,
+  spec: Pick<CollectionSpec<T>, 'properties' | 'typeName' | 'defaultSelect' | 'expand'>,
+  item?: T,
 ) {
   assertSelectable(call.query.select, spec.properties, spec.typeName);
+  assertExpandable(call.query.expand, spec);
   const selected = call.query.select ? `(${call.query.select.join(',')})` : '';
-  return {
+  const body = {
     '@odata.context': `${call.origin}/v1.0/$metadata#${context}${selected}/$entity`,
     ...project(json, call.query.select, spec.defaultSelect),
   };
+  return item === undefined ? body : applyExpand(body, item, call.query.expand, spec);
 }

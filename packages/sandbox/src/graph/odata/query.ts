@@ -1,5 +1,38 @@
 import { badRequest } from '../errors.js';
 
+/** One `$expand` item: a navigation property, with its nested `$select` if given (`members($select=id)`). */
+export interface ExpandOption {
+  name: string;
+  select: string[] | null;
+}
+
+/** Splits on commas outside parentheses. */
+function splitTop(value: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of value) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += ch;
+  }
+  parts.push(current);
+  return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+function expandOptions(value: string | undefined): ExpandOption[] | null {
+  if (value === undefined) return null;
+  return splitTop(value).map((part) => {
+    const match = /^([^($]+)\((.*)\)$/.exec(part);
+    if (!match) return { name: part, select: null };
+    const nested = /(?:^|;)\s*\$select=([^;]*)/i.exec(match[2]!);
+    return { name: match[1]!.trim(), select: nested ? list(nested[1]) : null };
+  });
+}
+
 /** The OData system query options of a Graph request, parsed. */
 export interface ODataQuery {
   select: string[] | null;
@@ -9,7 +42,7 @@ export interface ODataQuery {
   orderby: { property: string; desc: boolean }[] | null;
   count: boolean;
   search: string | null;
-  expand: string[] | null;
+  expand: ExpandOption[] | null;
   deltaToken: string | null;
   /** `ConsistencyLevel: eventual` was sent (advanced directory queries). */
   eventual: boolean;
@@ -55,7 +88,7 @@ export function readQuery(query: Record<string, unknown>, headers: Record<string
     orderby,
     count: (get('count') ?? '').toLowerCase() === 'true',
     search: get('search') ?? null,
-    expand: list(get('expand')),
+    expand: expandOptions(get('expand')),
     deltaToken: get('deltatoken') ?? null,
     eventual: typeof consistency === 'string' && consistency.toLowerCase() === 'eventual',
   };
@@ -80,6 +113,7 @@ export function project(
 /** Rejects `$select` of properties the entity does not have, with Graph's message. */
 export function assertSelectable(select: string[] | null, known: readonly string[], typeName: string): void {
   if (!select) return;
+  if (select.length === 0) throw badRequest('Invalid $select: the list of properties is empty.', 'BadRequest');
   const lower = new Set(known.map((k) => k.toLowerCase()));
   for (const key of select) {
     if (!lower.has(key.toLowerCase())) {

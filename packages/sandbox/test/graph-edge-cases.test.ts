@@ -190,6 +190,17 @@ describe('Graph edge cases: lost updates, bad input, batch boundaries, delta sco
     assert.equal(anonymous.status, 401);
   });
 
+  test('sorted and filtered results are reused across pages but never outlive a write', async () => {
+    const sorted = async () =>
+      (await graph(h, reader, '/users?$orderby=displayName&$select=id,displayName&$top=5')).body.value;
+    const before = await sorted();
+    const last = (await graph(h, reader, '/users?$orderby=displayName desc&$select=id&$top=1')).body.value[0].id;
+    await graph(h, writer, `/users/${last}`, { method: 'PATCH', body: { displayName: 'Aaron Aardvark' } });
+    const after = await sorted();
+    assert.equal(after[0].id, last, 'the renamed user sorts first now');
+    assert.notDeepEqual(after, before);
+  });
+
   test('a skiptoken from one collection is refused by another', async () => {
     const next = (await graph(h, reader, '/users?$top=2')).body['@odata.nextLink'] as string;
     const token = new URL(next).searchParams.get('$skiptoken')!;

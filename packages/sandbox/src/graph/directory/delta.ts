@@ -53,6 +53,17 @@ function sortedIds(tenant: Tenant, resource: Resource): string[] {
   return ids;
 }
 
+const sortedMemberCache = new WeakMap<Group, { seq: number; ids: string[] }>();
+
+/** A group's member IDs in order, recomputed only after a write (a group can have 100,000 members). */
+function sortedMembers(tenant: Tenant, group: Group): string[] {
+  const cached = sortedMemberCache.get(group);
+  if (cached && cached.seq === tenant.changeLog.current) return cached.ids;
+  const ids = [...group.memberIds].sort();
+  sortedMemberCache.set(group, { seq: tenant.changeLog.current, ids });
+  return ids;
+}
+
 /** Index of the first ID after `after` in a sorted list. */
 function firstAfter(ids: readonly string[], after: string | null): number {
   if (after === null) return 0;
@@ -310,7 +321,7 @@ function groupsPage(call: GraphCall, state: DeltaState): { value: unknown[]; nex
       const group = tenant.groups.get(id)!;
       const item: Record<string, unknown> = shape(group);
       if (tracksMembers) {
-        const members = [...group.memberIds].sort();
+        const members = sortedMembers(tenant, group);
         const from = firstAfter(members, memberCursor);
         const chunk = members.slice(from, from + budget);
         item['members@delta'] = chunk.map(ref);

@@ -229,6 +229,7 @@ export function userSpec(tenant: Tenant, context = 'users'): CollectionSpec<User
   return {
     context,
     typeName: 'user',
+    version: String(tenant.changeLog.current),
     defaultTop: 100,
     maxTop: 999,
     defaultSelect: USER_DEFAULT_SELECT,
@@ -282,6 +283,7 @@ export function groupSpec(tenant: Tenant, context = 'groups'): CollectionSpec<Gr
   return {
     context,
     typeName: 'group',
+    version: String(tenant.changeLog.current),
     defaultTop: 100,
     maxTop: 999,
     properties: GROUP_PROPERTIES,

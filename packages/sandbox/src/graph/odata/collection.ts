@@ -93,6 +93,8 @@ export interface CollectionSpec<T> {
   /** Expandable navigation properties: each gives the related objects' JSON (Graph returns at most 20). */
   expand?: Record<string, Expandable<T>>;
   toJson: (item: T) => Record<string, unknown>;
+  /** Changes whenever the items may have changed (the tenant's change-log position); lets filtered or sorted results be reused across pages. */
+  version?: string;
 }
 
 /** Where a page ends, bound to the tenant and collection it was issued for. */
@@ -129,6 +131,27 @@ function searchMatcher(search: string, allowed: string[]): (json: Record<string,
 }
 
 const collator = new Intl.Collator('en', { sensitivity: 'base' });
+
+/**
+ * Filtered or sorted results of recent queries, per tenant object (two sandboxes in one process never share), so
+ * paging through them does not redo the work on every page.
+ */
+const resultCaches = new WeakMap<object, Map<string, unknown[]>>();
+const RESULT_CACHE_SIZE = 8;
+
+function resultCache(tenant: object): Map<string, unknown[]> {
+  let cache = resultCaches.get(tenant);
+  if (!cache) {
+    cache = new Map();
+    resultCaches.set(tenant, cache);
+  }
+  return cache;
+}
+
+function remember(cache: Map<string, unknown[]>, key: string, rows: unknown[]): void {
+  cache.set(key, rows);
+  while (cache.size > RESULT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+}
 
 function compareValues(a: unknown, b: unknown): number {
   if (a === b) return 0;
@@ -193,7 +216,15 @@ export function listCollection<T>(
   // Without filter, search or sort, page straight over the items; otherwise work on their JSON.
   const needJson = filter !== undefined || q.search !== null || q.orderby !== null;
   let rows: { item: T; json?: Record<string, unknown> }[] | undefined;
-  if (needJson) {
+  const cache = resultCache(call.tenant);
+  const cacheKey =
+    needJson && spec.version !== undefined
+      ? `${spec.context}|${spec.version}|${q.filter}|${q.search}|${JSON.stringify(q.orderby)}|${advanced}`
+      : undefined;
+  const cached = cacheKey ? cache.get(cacheKey) : undefined;
+  if (cached) {
+    rows = cached as { item: T; json?: Record<string, unknown> }[];
+  } else if (needJson) {
     rows = items.map((item) => ({ item, json: spec.toJson(item) }));
     if (filter) rows = rows.filter((r) => evaluateFilter(filter!, r.json!));
     if (q.search !== null) {
@@ -211,6 +242,8 @@ export function listCollection<T>(
       });
     }
   }
+
+  if (cacheKey && !cached && rows) remember(cache, cacheKey, rows);
 
   let offset = 0;
   if (q.skipToken !== null) {

@@ -9,6 +9,7 @@ import { registerControlRoutes } from './control/routes.js';
 import { tenantSummary } from './control/views.js';
 import { GraphAuthenticator } from './graph/auth.js';
 import { DEFAULT_GRAPH_SETTINGS, type GraphContext, type GraphSettings, registerGraph } from './graph/index.js';
+import { ChangeBus } from './graph/notifications/bus.js';
 import { FaultInjector, TrafficStats } from './graph/traffic/faults.js';
 import { type ThrottleSettings, Throttling } from './graph/traffic/throttling.js';
 import { GrantStore } from './identity/grant-store.js';
@@ -135,6 +136,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     stats: new TrafficStats(),
     settings: { ...DEFAULT_GRAPH_SETTINGS, ...options.graph },
     tokenKey: randomBytes(32),
+    events: new ChangeBus(),
   };
 
   let state: SandboxState | undefined;

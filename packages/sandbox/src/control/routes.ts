@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { SandboxClock } from '../clock.js';
 import type { GraphContext } from '../graph/context.js';
 import type { NewFault } from '../graph/traffic/faults.js';
+import { WORKLOADS } from '../graph/workloads.js';
 import type { IdentitySettings } from '../identity/context.js';
 import {
   addCertificate,
@@ -12,31 +12,15 @@ import {
   requiredResourceAccess,
 } from '../tenant/app-registrations.js';
 import { type ChurnRequest, churn } from '../tenant/churn.js';
-import { type Directory, UnknownPermissionError } from '../tenant/directory.js';
+import { UnknownPermissionError } from '../tenant/directory.js';
 import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Group, type Tenant, type User } from '../tenant/model.js';
 import { createSelfSignedCertificate } from '../tls/x509.js';
+import { type ControlDeps, ControlError, controlNotFound } from './deps.js';
 import { applicationView, groupView, servicePrincipalViews, tenantSummary, tenantView, userView } from './views.js';
 
-export interface ControlDeps {
-  directory: Directory;
-  clock: SandboxClock;
-  settings: IdentitySettings;
-  graph: GraphContext;
-  createTenant: (input: { displayName?: string; domain?: string; users?: number }) => Tenant;
-  state: () => unknown;
-}
+export type { ControlDeps } from './deps.js';
 
-class ControlError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const notFound = (what: string) => new ControlError(404, 'NotFound', what);
+const notFound = controlNotFound;
 
 const stringArray = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 const permissionsSchema = {
@@ -680,6 +664,8 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
         deps.graph.stats.reset();
         return deps.graph.stats.snapshot();
       });
+
+      for (const workload of WORKLOADS) workload.control?.(control, deps);
 
       // ---- consent ----
       const consentSchema = {

@@ -3,6 +3,7 @@ import type { SandboxClock } from '../clock.js';
 import type { Directory } from '../tenant/directory.js';
 import type { Tenant } from '../tenant/model.js';
 import type { Caller, GraphAuthenticator } from './auth.js';
+import type { ChangeBus } from './notifications/bus.js';
 import type { ODataQuery } from './odata/query.js';
 import type { FaultInjector, LatencySettings, TrafficStats } from './traffic/faults.js';
 import type { Throttling } from './traffic/throttling.js';
@@ -34,6 +35,8 @@ export interface GraphContext {
   settings: GraphSettings;
   /** Signs delta and skip tokens so clients cannot forge them. */
   tokenKey: Buffer;
+  /** Workloads publish their changes here for change-notification subscriptions. */
+  events: ChangeBus;
 }
 
 /** One authenticated Graph request, as a handler sees it. */

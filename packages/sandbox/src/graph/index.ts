@@ -7,6 +7,7 @@ import { registerTenantInfoRoutes } from './directory/tenant-info.js';
 import { registerUserRoutes } from './directory/users.js';
 import { GraphError, graphErrorBody } from './errors.js';
 import { tooManyRequests } from './traffic/throttling.js';
+import { WORKLOADS } from './workloads.js';
 
 export type { GraphContext, GraphSettings } from './context.js';
 export { DEFAULT_GRAPH_SETTINGS } from './context.js';
@@ -122,6 +123,7 @@ export function registerGraph(app: FastifyInstance, ctx: GraphContext): void {
       registerGroupRoutes(graph, ctx);
       registerTenantInfoRoutes(graph, ctx);
       registerAppRegistrationRoutes(graph, ctx);
+      for (const workload of WORKLOADS) workload.routes(graph, ctx);
       registerBatch(graph, ctx);
     },
     { prefix: '/v1.0' },

@@ -11,6 +11,13 @@ export interface GraphRoute {
   permissions: EndpointPermissions;
   /** Directory resource units before query modifiers (Microsoft's table; 1 when unlisted). */
   cost?: number;
+  /**
+   * Outlook routes name the mailbox they touch: the request then counts against that mailbox's limits (10,000 per
+   * 10 minutes, 4 in flight per app) and its peak concurrency is recorded.
+   */
+  mailbox?: (call: GraphCall) => string;
+  /** Other workloads' request-count quotas: a scope key (per app and tenant) with its limit. */
+  quota?: (call: GraphCall) => { scope: string; requests: number; windowMs: number };
   handler: (call: GraphCall) => Promise<GraphResult | object | undefined> | GraphResult | object | undefined;
 }
 
@@ -55,7 +62,27 @@ export function graphRoute(app: FastifyInstance, ctx: GraphContext, route: Graph
         });
         reply.headers(headers);
       }
-      const result = await route.handler(call);
+      let release: (() => void) | undefined;
+      if (route.mailbox) {
+        const mailbox = route.mailbox(call);
+        release = ctx.throttling.acquireMailbox(caller.appId, mailbox);
+        ctx.stats.mailboxStarted(mailbox);
+        const done = release;
+        release = () => {
+          done();
+          ctx.stats.mailboxFinished(mailbox);
+        };
+      }
+      if (route.quota) {
+        const q = route.quota(call);
+        ctx.throttling.chargeRequests(q.scope, q.requests, q.windowMs);
+      }
+      let result: Awaited<ReturnType<GraphRoute['handler']>>;
+      try {
+        result = await route.handler(call);
+      } finally {
+        release?.();
+      }
       if (result === undefined) return reply.code(204).send();
       if (isGraphResult(result)) {
         if (result.headers) reply.headers(result.headers);

@@ -165,11 +165,27 @@ export function registerControlRoutes(app: FastifyInstance, deps: ControlDeps): 
       control.get<{ Params: { tid: string } }>('/tenants/:tid', async (request) =>
         tenantView(directory, tenantOf(request.params.tid)),
       );
-      control.patch<{ Params: { tid: string }; Body: { usersCanConsent?: boolean } }>(
+      control.patch<{ Params: { tid: string }; Body: Partial<Tenant['settings']> }>(
         '/tenants/:tid/settings',
         {
           schema: {
-            body: { type: 'object', additionalProperties: false, properties: { usersCanConsent: { type: 'boolean' } } },
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                usersCanConsent: { type: 'boolean' },
+                sharingCapability: {
+                  type: 'string',
+                  enum: [
+                    'disabled',
+                    'externalUserSharingOnly',
+                    'externalUserAndGuestSharing',
+                    'existingExternalUserSharingOnly',
+                  ],
+                },
+                premiumLicense: { type: 'boolean' },
+              },
+            },
           },
         },
         async (request) => Object.assign(tenantOf(request.params.tid).settings, request.body),

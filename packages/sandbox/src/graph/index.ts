@@ -46,6 +46,7 @@ function sendError(ctx: GraphContext, request: FastifyRequest, reply: FastifyRep
  * latency and faults injected through the control API apply before routing; errors use Graph's envelope.
  */
 export function registerGraph(app: FastifyInstance, ctx: GraphContext): void {
+  for (const workload of WORKLOADS) workload.rootRoutes?.(app, ctx);
   app.register(
     async (graph) => {
       graph.addHook('onRequest', async (request, reply) => {

@@ -10,6 +10,8 @@ import type { EndpointPermissions } from './permissions.js';
 export interface Workload {
   name: string;
   routes(app: FastifyInstance, ctx: GraphContext): void;
+  /** Routes outside /v1.0 (pre-authenticated URLs: upload sessions, copy monitors, report downloads). */
+  rootRoutes?(app: FastifyInstance, ctx: GraphContext): void;
   control?(control: FastifyInstance, deps: ControlDeps): void;
   permissions: EndpointPermissions[];
 }

@@ -86,7 +86,7 @@ export function generateOrganisation(options: OrganisationOptions): Tenant {
     verifiedDomains: [{ name: defaultDomain, isDefault: true, isInitial: true, type: 'Managed' }],
     countryLetterCode: 'GB',
     createdDateTime: created,
-    settings: { usersCanConsent: true },
+    settings: { usersCanConsent: true, sharingCapability: 'externalUserAndGuestSharing', premiumLicense: true },
     users: new Map(),
     groups: new Map(),
     applications: new Map(),

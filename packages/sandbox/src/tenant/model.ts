@@ -188,9 +188,20 @@ export interface VerifiedDomain {
   type: 'Managed';
 }
 
+/** SharePoint's tenant sharing level, as /admin/sharepoint/settings names it. */
+export type SharingCapability =
+  | 'disabled'
+  | 'externalUserSharingOnly'
+  | 'externalUserAndGuestSharing'
+  | 'existingExternalUserSharingOnly';
+
 export interface TenantSettings {
   /** Whether users may consent to delegated permissions that need no admin consent. */
   usersCanConsent: boolean;
+  /** Who files may be shared with: `externalUserAndGuestSharing` allows anonymous links. */
+  sharingCapability: SharingCapability;
+  /** Entra ID P1/P2: sign-in logs and signInActivity need it. */
+  premiumLicense: boolean;
 }
 
 export interface Tenant {

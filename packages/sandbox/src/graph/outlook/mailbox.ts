@@ -67,7 +67,7 @@ export function resolveMailbox(call: GraphCall, idOrUpn: string | undefined, sha
   const { tenant, caller } = call;
   const user = idOrUpn === undefined ? caller.user : call.ctx.directory.findUser(tenant, idOrUpn);
   if (!user) throw mailboxErrors.invalidUser(idOrUpn ?? 'me');
-  if (!user.mailboxEnabled || user.assignedLicenses.length === 0) throw mailboxErrors.notEnabled();
+  if (!user.mailboxEnabled) throw mailboxErrors.notEnabled();
   if (caller.kind === 'app' && !policyAllows(tenant, caller.appId, user.id)) throw mailboxErrors.policyDenied();
   if (caller.kind === 'user' && caller.user && user.id !== caller.user.id) {
     const held = new Set(caller.scopes.map((s) => s.toLowerCase()));

@@ -23,6 +23,7 @@ import { SigningKeys } from './identity/signing-keys.js';
 import { TokenMinter } from './identity/tokens.js';
 import { Directory } from './tenant/directory.js';
 import { generateOrganisation } from './tenant/generator.js';
+import type { Tenant } from './tenant/model.js';
 import { ensureSigningKey, ensureTlsMaterial } from './tls/data-folder.js';
 
 export interface SandboxOptions {
@@ -138,6 +139,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     tokenKey: randomBytes(32),
     events: new ChangeBus(),
   };
+
+  // Users and groups reach change-notification subscriptions through each tenant's change log.
+  const wire = (tenant: Tenant) => {
+    tenant.changeLog.onRecord = (change) => {
+      const odataType = change.kind === 'user' ? '#microsoft.graph.user' : '#microsoft.graph.group';
+      // Directory subscriptions know only updated and deleted: a new user or group arrives as updated.
+      graph.events.publish({
+        tenant,
+        resource: `${change.kind}s/${change.id}`,
+        changeType: change.op === 'upsert' ? 'updated' : 'deleted',
+        odataType,
+        id: change.id,
+      });
+    };
+  };
+  for (const tenant of directory.tenants.values()) wire(tenant);
+  directory.tenantAdded.push(wire);
 
   let state: SandboxState | undefined;
   registerIdentity(app, ctx);

@@ -26,6 +26,8 @@ export interface Change {
 export class ChangeLog {
   private readonly changes: Change[] = [];
   private seq = 0;
+  /** Told of every change as it is recorded (change notifications listen here). */
+  onRecord: ((change: Change) => void) | undefined;
 
   get current(): number {
     return this.seq;
@@ -34,6 +36,7 @@ export class ChangeLog {
   record(change: Omit<Change, 'seq'>): Change {
     const entry = { ...change, seq: ++this.seq };
     this.changes.push(entry);
+    this.onRecord?.(entry);
     return entry;
   }
 

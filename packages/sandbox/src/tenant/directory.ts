@@ -36,6 +36,8 @@ export class Directory {
   readonly tenants = new Map<string, Tenant>();
   /** Writes to users and groups, recorded for delta queries. */
   readonly writes: DirectoryWrites;
+  /** Told of every tenant added (seeded or created later). */
+  readonly tenantAdded: ((tenant: Tenant) => void)[] = [];
 
   constructor(readonly clock: SandboxClock) {
     this.writes = new DirectoryWrites(clock);
@@ -43,6 +45,7 @@ export class Directory {
 
   addTenant(tenant: Tenant): Tenant {
     this.tenants.set(tenant.id, tenant);
+    for (const listener of this.tenantAdded) listener(tenant);
     this.ensureGraphServicePrincipal(tenant);
     return tenant;
   }

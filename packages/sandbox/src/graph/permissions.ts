@@ -2,7 +2,7 @@ import type { Caller } from './auth.js';
 import { GraphError } from './errors.js';
 
 /** Which service answers: each has its own error for a missing permission. */
-export type Workload = 'directory' | 'outlook' | 'files' | 'presence' | 'reports' | 'subscriptions';
+export type Workload = 'directory' | 'outlook' | 'files' | 'presence' | 'reports' | 'auditLogs' | 'subscriptions';
 
 /**
  * The permissions Microsoft lists for one endpoint: the least privileged first, then the higher ones that also
@@ -23,7 +23,13 @@ const DENIED: Record<Workload, () => GraphError> = {
   outlook: () => new GraphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.'),
   files: () => new GraphError(403, 'accessDenied', 'Access denied'),
   presence: () => new GraphError(403, 'Forbidden', 'Insufficient privileges to complete the operation.'),
-  reports: () => new GraphError(403, 'UnknownError', 'Insufficient privileges to complete the operation.'),
+  reports: () => new GraphError(403, 'S2SUnauthorized', 'Invalid scope claims/roles.'),
+  auditLogs: () =>
+    new GraphError(
+      403,
+      'Authentication_MSGraphPermissionMissing',
+      'Calling principal does not have required MSGraph permissions AuditLog.Read.All',
+    ),
   subscriptions: () =>
     new GraphError(
       403,

@@ -213,6 +213,29 @@ describe('Graph directory workload', () => {
     assert.equal(grants.body.value[0].consentType, 'AllPrincipals');
   });
 
+  test('signInActivity: needs AuditLog.Read.All and a premium tenant, and caps pages at 500', async () => {
+    const denied = await graph(h, reader, '/users?$select=id,signInActivity&$top=5');
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body.error.code, 'Authentication_MSGraphPermissionMissing');
+    const { token } = await appToken(h, ['User.Read.All', 'AuditLog.Read.All']);
+    const ok = await graph(h, token, '/users?$select=id,signInActivity&$top=50');
+    assert.equal(ok.status, 200);
+    assert.ok(
+      ok.body.value.some((u: Json) => u.signInActivity?.lastSignInDateTime),
+      'some users have signed in',
+    );
+    assert.equal((await graph(h, token, '/users?$select=id,signInActivity&$top=501')).status, 400);
+    assert.equal((await graph(h, token, '/users?$top=999')).status, 200, 'without signInActivity 999 is fine');
+    await h.control('PATCH', `/tenants/${h.tenantId}/settings`, { premiumLicense: false });
+    try {
+      const basic = await graph(h, token, '/users?$select=id,signInActivity&$top=5');
+      assert.equal(basic.status, 403);
+      assert.equal(basic.body.error.code, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant');
+    } finally {
+      await h.control('PATCH', `/tenants/${h.tenantId}/settings`, { premiumLicense: true });
+    }
+  });
+
   test('users/delta: the first round pages through everyone, then exactly the changes after churn', async () => {
     const initial = await deltaRound('/users/delta?$select=id,displayName,jobTitle');
     const userCount = (await h.control('GET', `/tenants/${h.tenantId}`)).users.length;

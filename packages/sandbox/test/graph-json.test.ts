@@ -14,7 +14,10 @@ describe('directory JSON shapes', () => {
 
   test('the selectable property lists are exactly what the serialisers produce, plus navigation properties', () => {
     const user = userJson([...org.users.values()][0]!);
-    assert.deepEqual([...Object.keys(user), 'manager', 'memberOf'].sort(), [...USER_PROPERTIES].sort());
+    assert.deepEqual(
+      [...Object.keys(user), 'manager', 'memberOf', 'signInActivity'].sort(),
+      [...USER_PROPERTIES].sort(),
+    );
     const group = groupJson([...org.groups.values()][0]!);
     assert.deepEqual([...Object.keys(group), 'members', 'owners'].sort(), [...GROUP_PROPERTIES].sort());
   });

@@ -69,6 +69,7 @@ export const USER_PROPERTIES = [
   'userType',
   'manager',
   'memberOf',
+  'signInActivity',
 ];
 
 export function groupJson(group: Group): Record<string, unknown> {
@@ -210,7 +211,12 @@ const SERVICE_PRINCIPAL_PROPERTIES = [
   'createdDateTime',
 ];
 
-export function userSpec(tenant: Tenant, context = 'users'): CollectionSpec<User> {
+/** Options of a users collection: `signInActivity` when selected (it caps pages at 500, as Graph does). */
+export interface UserSpecOptions {
+  signInActivity?: (user: User) => unknown;
+}
+
+export function userSpec(tenant: Tenant, context = 'users', options: UserSpecOptions = {}): CollectionSpec<User> {
   // user → groups, built once per request and only if memberOf is expanded.
   let index: Map<string, Group[]> | undefined;
   const memberships = () => {
@@ -231,7 +237,7 @@ export function userSpec(tenant: Tenant, context = 'users'): CollectionSpec<User
     typeName: 'user',
     version: String(tenant.changeLog.current),
     defaultTop: 100,
-    maxTop: 999,
+    maxTop: options.signInActivity ? 500 : 999,
     defaultSelect: USER_DEFAULT_SELECT,
     properties: USER_PROPERTIES,
     filter: USER_FILTER,
@@ -273,7 +279,7 @@ export function userSpec(tenant: Tenant, context = 'users'): CollectionSpec<User
             .map((g) => ({ '@odata.type': '#microsoft.graph.group', ...groupJson(g) })),
       },
     },
-    toJson: userJson,
+    toJson: options.signInActivity ? (u) => ({ ...userJson(u), signInActivity: options.signInActivity!(u) }) : userJson,
   };
 }
 

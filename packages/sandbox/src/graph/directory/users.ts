@@ -4,11 +4,32 @@ import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Tenant, type User } from '../../tena
 import type { GraphCall, GraphContext } from '../context.js';
 import { badRequest, GraphError, notFound } from '../errors.js';
 import { countCollection, entity, listCollection } from '../odata/collection.js';
+import { assertPremiumTenant, signInActivityOf } from '../reports/audit-logs.js';
 import { graphRoute } from '../route.js';
 import { directoryDelta } from './delta.js';
 import { directoryObjectJson, directoryObjectSpec, USER_PROPERTIES, userJson, userSpec } from './json.js';
 import { DIRECTORY_PERMISSIONS as P } from './permissions.js';
 import { directoryRoleId } from './tenant-info.js';
+
+/**
+ * `signInActivity` is served only when selected: it needs AuditLog.Read.All besides the users permission, and a tenant
+ * with Entra ID P1/P2.
+ */
+function usersSpec(call: GraphCall) {
+  const wanted = call.query.select?.some((p) => p.toLowerCase() === 'signinactivity') ?? false;
+  if (!wanted) return userSpec(call.tenant);
+  const held = (call.caller.kind === 'app' ? call.caller.roles : call.caller.scopes).map((p) => p.toLowerCase());
+  if (!held.includes('auditlog.read.all')) {
+    throw new GraphError(
+      403,
+      'Authentication_MSGraphPermissionMissing',
+      'Calling principal does not have required MSGraph permissions AuditLog.Read.All',
+    );
+  }
+  assertPremiumTenant(call.tenant);
+  const now = call.ctx.clock.now();
+  return userSpec(call.tenant, 'users', { signInActivity: (u) => signInActivityOf(call.tenant, u.id, now) });
+}
 
 export function findUser(call: GraphCall, idOrUpn: string): User {
   const user = call.ctx.directory.findUser(call.tenant, idOrUpn);
@@ -158,7 +179,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
     url: '/users',
     permissions: P.listUsers,
     cost: 2,
-    handler: (call) => listCollection(call, users(call), userSpec(call.tenant)),
+    handler: (call) => listCollection(call, users(call), usersSpec(call)),
   });
   route({
     method: 'GET',
@@ -176,7 +197,8 @@ export function registerUserRoutes(app: FastifyInstance, ctx: GraphContext): voi
     permissions: P.getUser,
     handler: (call) => {
       const user = findUser(call, call.params.id!);
-      return entity(call, 'users', userJson(user), userSpec(call.tenant), user);
+      const spec = usersSpec(call);
+      return entity(call, 'users', spec.toJson(user), spec, user);
     },
   });
   route({

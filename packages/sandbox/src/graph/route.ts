@@ -79,6 +79,9 @@ export function graphRoute(app: FastifyInstance, ctx: GraphContext, route: Graph
       }
       let result: Awaited<ReturnType<GraphRoute['handler']>>;
       try {
+        // A mailbox store is never instant: holding the slot a moment lets concurrent requests to one mailbox overlap
+        // (as they do against Exchange), so the 4-in-flight limit can bite.
+        if (route.mailbox) await new Promise((r) => setTimeout(r, 1));
         result = await route.handler(call);
       } finally {
         release?.();

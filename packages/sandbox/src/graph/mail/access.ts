@@ -82,22 +82,13 @@ export interface MailRoute {
 
 /**
  * Registers a mail endpoint for `/users/{id | userPrincipalName}` and `/me`, counted against the mailbox's Outlook
- * limits. Each request holds its mailbox slot while the store works, so concurrent requests to one mailbox really
- * overlap (and the 4-in-flight limit can bite) as they do against Exchange.
+ * limits (the route helper holds the mailbox slot while the store works, so concurrent requests really overlap).
  */
 export function mailRoute(app: FastifyInstance, ctx: GraphContext, route: MailRoute): void {
-  const handler = async (call: GraphCall) => {
-    await storeLatency();
-    return route.handler(call);
-  };
+  const handler = (call: GraphCall) => route.handler(call);
   for (const path of route.paths) {
     const common = { method: route.method, mailbox: mailboxKey, handler };
     graphRoute(app, ctx, { ...common, url: `/users/:id${path}`, permissions: route.permissions });
     graphRoute(app, ctx, { ...common, url: `/me${path}`, permissions: meRow(route.permissions) });
   }
-}
-
-/** The mailbox store answers after a short pause (a real store is never instant; 1 ms keeps tests fast). */
-function storeLatency(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 1));
 }

@@ -36,6 +36,7 @@ export class Directory {
   readonly tenants = new Map<string, Tenant>();
   /** Writes to users and groups, recorded for delta queries. */
   readonly writes: DirectoryWrites;
+  private readonly upnIndex = new WeakMap<Tenant, Map<string, User>>();
   /** Told of every tenant added (seeded or created later). */
   readonly tenantAdded: ((tenant: Tenant) => void)[] = [];
 
@@ -62,13 +63,16 @@ export class Directory {
   }
 
   findUser(tenant: Tenant, idOrUpn: string): User | undefined {
-    const byId = tenant.users.get(idOrUpn.toLowerCase());
+    const key = idOrUpn.toLowerCase();
+    const byId = tenant.users.get(key);
     if (byId) return byId;
-    const upn = idOrUpn.toLowerCase();
-    for (const user of tenant.users.values()) {
-      if (user.userPrincipalName.toLowerCase() === upn) return user;
-    }
-    return undefined;
+    // A UPN index, trusted only when the hit still holds that UPN and is still in the tenant; any miss rebuilds it
+    // (a renamed or new user is found then; unknown names cost a scan, as they did before the index).
+    const hit = this.upnIndex.get(tenant)?.get(key);
+    if (hit && hit.userPrincipalName.toLowerCase() === key && tenant.users.get(hit.id) === hit) return hit;
+    const index = new Map([...tenant.users.values()].map((u) => [u.userPrincipalName.toLowerCase(), u]));
+    this.upnIndex.set(tenant, index);
+    return index.get(key);
   }
 
   /** Finds a user anywhere by sign-in name; the domain part picks the tenant. */

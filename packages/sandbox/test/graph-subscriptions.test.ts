@@ -202,6 +202,75 @@ describe('change notifications', () => {
     );
   });
 
+  test('messages and presence: notifications after inbound mail, a sent message and a presence change', async () => {
+    const { token: mailReader } = await appToken(h, ['Mail.ReadWrite', 'Mail.Send', 'Presence.Read.All']);
+    const people = (await h.control('GET', `/tenants/${h.tenantId}`)).users.filter(
+      (u: Json) => u.mailboxEnabled && u.accountEnabled,
+    );
+    const [alice, bob] = people;
+    const mail = await subscribe(
+      {
+        resource: `users/${alice.userPrincipalName}/messages`,
+        changeType: 'created,updated,deleted',
+        clientState: 'mail',
+      },
+      mailReader,
+    );
+    assert.equal(mail.status, 201, JSON.stringify(mail.body));
+    const inbound = await h.control(
+      'POST',
+      `/tenants/${h.tenantId}/users/${alice.id}/inbox`,
+      {
+        from: { address: 'customer@example.net', name: 'A Customer' },
+        subject: 'Routing test',
+      },
+      201,
+    );
+    const created = await receiver.waitFor(
+      (n) => n.subscriptionId === mail.body.id && n.resourceData?.id === inbound.id,
+    );
+    assert.equal(created.changeType, 'created');
+    assert.equal(created.resource, `Users/${alice.id}/Messages/${inbound.id}`);
+    assert.equal(created.resourceData['@odata.type'], '#microsoft.graph.message');
+
+    const sent = await graph(h, mailReader, `/users/${bob.id}/sendMail`, {
+      method: 'POST',
+      body: {
+        message: {
+          subject: 'Hello Alice',
+          body: { contentType: 'Text', content: 'hi' },
+          toRecipients: [{ emailAddress: { address: alice.mail } }],
+        },
+      },
+    });
+    assert.equal(sent.status, 202);
+    await receiver.waitFor(
+      (n) => n.subscriptionId === mail.body.id && n.resourceData?.id !== inbound.id && n.changeType === 'created',
+    );
+
+    const presence = await subscribe(
+      {
+        resource: `communications/presences/${bob.id}`,
+        changeType: 'updated',
+        expirationDateTime: new Date(Date.now() + 30 * 60_000).toISOString(),
+      },
+      mailReader,
+    );
+    assert.equal(presence.status, 201, JSON.stringify(presence.body));
+    await h.control('PATCH', `/tenants/${h.tenantId}/users/${bob.id}/presence`, {
+      availability: 'DoNotDisturb',
+      activity: 'Presenting',
+    });
+    const changed = await receiver.waitFor((n) => n.subscriptionId === presence.body.id);
+    assert.equal(changed.resourceData.id, bob.id);
+    const sixtyOneMinutes = new Date(Date.now() + 61 * 60_000).toISOString();
+    const tooLong = await subscribe(
+      { resource: `communications/presences/${bob.id}`, changeType: 'updated', expirationDateTime: sixtyOneMinutes },
+      mailReader,
+    );
+    assert.equal(tooLong.status, 400, 'presence subscriptions last at most 60 minutes');
+  });
+
   test('a subscription expires on the sandbox clock', async () => {
     const sub = await subscribe({ expirationDateTime: new Date(Date.now() + 10 * 60_000).toISOString() });
     await h.control('POST', '/clock', { advanceSeconds: 11 * 60 });

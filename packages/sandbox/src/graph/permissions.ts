@@ -17,6 +17,18 @@ export interface EndpointPermissions {
   delegated: string[] | null;
 }
 
+/** One endpoint's row: least privileged first, then the higher permissions Microsoft lists; null = not supported. */
+export function permissionRow(
+  workload: Workload,
+  id: string,
+  method: string,
+  path: string,
+  application: string[] | null,
+  delegated: string[] | null,
+): EndpointPermissions {
+  return { id, method, path, workload, application, delegated };
+}
+
 const DENIED: Record<Workload, () => GraphError> = {
   directory: () =>
     new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'),

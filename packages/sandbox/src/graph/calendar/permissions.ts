@@ -1,4 +1,4 @@
-import type { EndpointPermissions } from '../permissions.js';
+import { type EndpointPermissions, permissionRow } from '../permissions.js';
 
 /**
  * Calendar endpoints and their permissions (least privileged first), from the v1.0 permission includes
@@ -26,15 +26,8 @@ const WRITE_DELEGATED = ['Calendars.ReadWrite', 'Calendars.ReadWrite.Shared'];
 export const SHARED_READ = ['Calendars.Read.Shared', 'Calendars.ReadWrite.Shared'];
 export const SHARED_WRITE = ['Calendars.ReadWrite.Shared'];
 
-function row(
-  id: string,
-  method: string,
-  path: string,
-  application: string[] | null,
-  delegated: string[] | null,
-): EndpointPermissions {
-  return { id, method, path, workload: 'outlook', application, delegated };
-}
+const row = (id: string, method: string, path: string, application: string[] | null, delegated: string[] | null) =>
+  permissionRow('outlook', id, method, path, application, delegated);
 
 /** The meeting actions (accept, tentativelyAccept, decline, cancel) need write access, like PATCH. */
 function actionRows<A extends string>(action: A) {

@@ -1,18 +1,11 @@
-import type { EndpointPermissions } from '../permissions.js';
+import { type EndpointPermissions, permissionRow } from '../permissions.js';
 
 /**
  * Directory endpoints and the permissions Microsoft lists for each (least privileged first, then the higher ones),
  * from the Graph v1.0 API reference. `null`: that token type is not supported. The sandbox README prints this table.
  */
-function entry(
-  id: string,
-  method: string,
-  path: string,
-  application: string[] | null,
-  delegated: string[] | null,
-): EndpointPermissions {
-  return { id, method, path, workload: 'directory', application, delegated };
-}
+const entry = (id: string, method: string, path: string, application: string[] | null, delegated: string[] | null) =>
+  permissionRow('directory', id, method, path, application, delegated);
 
 const USER_READ_APP = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 const USER_READ_DELEGATED = [

@@ -1,4 +1,4 @@
-import type { EndpointPermissions } from '../permissions.js';
+import { type EndpointPermissions, permissionRow } from '../permissions.js';
 
 /**
  * Mail endpoints and the permissions Microsoft lists for each (least privileged first, then the higher ones).
@@ -7,15 +7,8 @@ import type { EndpointPermissions } from '../permissions.js';
  * `/users/{id}` row also serves `/me` (delegated only). Another user's mailbox additionally needs a `.Shared`
  * delegated permission and Exchange rights (see access.ts and send.ts).
  */
-function entry(
-  id: string,
-  method: string,
-  path: string,
-  application: string[] | null,
-  delegated: string[] | null,
-): EndpointPermissions {
-  return { id, method, path, workload: 'outlook', application, delegated };
-}
+const entry = (id: string, method: string, path: string, application: string[] | null, delegated: string[] | null) =>
+  permissionRow('outlook', id, method, path, application, delegated);
 
 const USER = '/users/{id or userPrincipalName}';
 const READ_APP = ['Mail.ReadBasic.All', 'Mail.Read', 'Mail.ReadWrite'];

@@ -1,19 +1,12 @@
-import type { EndpointPermissions } from '../permissions.js';
+import { type EndpointPermissions, permissionRow } from '../permissions.js';
 
 /**
  * Presence endpoints and the permissions Microsoft lists (least privileged first), from
  * api-reference/v1.0/includes/permissions/presence-get-permissions.md, cloudcommunications-getpresencesbyuserid-permissions.md
  * and the setPresence / setUserPreferredPresence pages (Presence.ReadWrite delegated, Presence.ReadWrite.All application).
  */
-function entry(
-  id: string,
-  method: string,
-  path: string,
-  application: string[] | null,
-  delegated: string[] | null,
-): EndpointPermissions {
-  return { id, method, path, workload: 'presence', application, delegated };
-}
+const entry = (id: string, method: string, path: string, application: string[] | null, delegated: string[] | null) =>
+  permissionRow('presence', id, method, path, application, delegated);
 
 const READ_APP = ['Presence.Read.All', 'Presence.ReadWrite.All'];
 const WRITE_APP = ['Presence.ReadWrite.All'];

@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { SandboxClock } from './clock.js';
 import { registerControlRoutes } from './control/routes.js';
 import { tenantSummary } from './control/views.js';
@@ -123,6 +123,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     logger: false,
     genReqId: () => randomUUID(),
     bodyLimit: 64 * 1024 * 1024,
+    // A malformed URL (bad percent-encoding) fails before routing: answer in the service's own error shape.
+    frameworkErrors: (error, request, rawReply) => {
+      const reply = rawReply as unknown as FastifyReply;
+      const message = error.code === 'FST_ERR_BAD_URL' ? `Invalid request URL: '${request.url}'.` : error.message;
+      const code = (error as { statusCode?: number }).statusCode ?? 400;
+      reply.code(code).type('application/json');
+      if (request.url.startsWith('/v1.0')) {
+        return reply.send({
+          error: {
+            code: 'BadRequest',
+            message,
+            innerError: {
+              date: new Date(clock.now()).toISOString().slice(0, 19),
+              'request-id': request.id,
+              'client-request-id': request.id,
+            },
+          },
+        });
+      }
+      return reply.send({ error: 'invalid_request', error_description: message });
+    },
   });
   await app.register(formbody);
   await app.register(cookie);

@@ -612,6 +612,13 @@ describe('Graph calendar workload', () => {
     assert.equal(someoneElse.status, 403, 'another user’s calendar needs a .Shared permission');
     assert.equal(someoneElse.body.error.code, 'ErrorAccessDenied');
     const shared = await delegatedToken(organizer, sharedCalendarApp, ['Calendars.Read.Shared']);
+    const scopeOnly = await graph(h, shared, `/users/${bob.id}/events?$top=1`);
+    assert.equal(scopeOnly.status, 403, 'the scope alone is not enough: the mailbox owner must have granted a right');
+    await h.control('POST', `/tenants/${h.tenantId}/mailboxPermissions`, {
+      mailbox: bob.id,
+      user: organizer.id,
+      rights: ['FullAccess'],
+    });
     assert.equal((await graph(h, shared, `/users/${bob.id}/events?$top=1`)).status, 200);
     assert.equal(
       (await graph(h, shared, `/users/${bob.id}/calendarView/delta?startDateTime=2030-01-01&endDateTime=2030-01-02`))

@@ -36,7 +36,7 @@ export class Directory {
   readonly tenants = new Map<string, Tenant>();
   /** Writes to users and groups, recorded for delta queries. */
   readonly writes: DirectoryWrites;
-  private readonly upnIndex = new WeakMap<Tenant, Map<string, User>>();
+  private readonly upnIndex = new WeakMap<Tenant, { seq: number; size: number; index: Map<string, User> }>();
   /** Told of every tenant added (seeded or created later). */
   readonly tenantAdded: ((tenant: Tenant) => void)[] = [];
 
@@ -66,13 +66,15 @@ export class Directory {
     const key = idOrUpn.toLowerCase();
     const byId = tenant.users.get(key);
     if (byId) return byId;
-    // A UPN index, trusted only when the hit still holds that UPN and is still in the tenant; any miss rebuilds it
-    // (a renamed or new user is found then; unknown names cost a scan, as they did before the index).
-    const hit = this.upnIndex.get(tenant)?.get(key);
-    if (hit && hit.userPrincipalName.toLowerCase() === key && tenant.users.get(hit.id) === hit) return hit;
-    const index = new Map([...tenant.users.values()].map((u) => [u.userPrincipalName.toLowerCase(), u]));
-    this.upnIndex.set(tenant, index);
-    return index.get(key);
+    // A UPN index rebuilt only after a write to the tenant's users (every write goes through DirectoryWrites and
+    // moves the change-log position), so unknown names no longer cost a scan each.
+    let entry = this.upnIndex.get(tenant);
+    if (!entry || entry.seq !== tenant.changeLog.current || entry.size !== tenant.users.size) {
+      const index = new Map([...tenant.users.values()].map((u) => [u.userPrincipalName.toLowerCase(), u]));
+      entry = { seq: tenant.changeLog.current, size: tenant.users.size, index };
+      this.upnIndex.set(tenant, entry);
+    }
+    return entry.index.get(key);
   }
 
   /** Finds a user anywhere by sign-in name; the domain part picks the tenant. */

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { User } from '../../tenant/model.js';
 import type { GraphCall, GraphContext } from '../context.js';
 import { GraphError } from '../errors.js';
+import { hasMailboxRight } from '../outlook/mail-rights.js';
 import { mailboxErrors, resolveMailbox } from '../outlook/mailbox.js';
 import type { EndpointPermissions } from '../permissions.js';
 import { graphRoute } from '../route.js';
@@ -59,6 +60,16 @@ export function targetMailbox(call: GraphCall, sharedScopes: string[]): Target {
     call.params.id === undefined ? undefined : (found?.id ?? call.params.id),
     sharedScopes,
   );
+  // A delegate in someone else's calendar needs a right on that mailbox too, as in Exchange (the scope alone is not enough).
+  const signedIn = call.caller.user;
+  if (
+    call.caller.kind === 'user' &&
+    signedIn &&
+    signedIn.id !== user.id &&
+    !hasMailboxRight(call.tenant, user.id, signedIn.id, 'FullAccess')
+  ) {
+    throw mailboxErrors.accessDenied();
+  }
   const mailbox = mailboxOf(call.tenant, user, call.ctx.clock.now());
   // `/calendars/{id}/…` paths name the calendar: only the default one exists.
   const calendarId = call.params.calendarId;

@@ -250,8 +250,13 @@ function findMeetingTimes(call: GraphCall) {
   const domainText = String(constraint?.activityDomain ?? 'work').toLowerCase();
   const domain: ActivityDomain = domainText === 'personal' || domainText === 'unrestricted' ? domainText : 'work';
   const slots = readSlots(constraint, now);
-  const from = Math.min(...slots.map((s) => s.start));
-  const to = Math.max(...slots.map((s) => s.end));
+  if (slots.length === 0) throw unreadableBody();
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const slot of slots) {
+    from = Math.min(from, slot.start);
+    to = Math.max(to, slot.end);
+  }
   const people = participants(call.tenant, now, body.attendees, from, to).filter(
     (p) => p.address.toLowerCase() !== (organizer.mail ?? organizer.userPrincipalName).toLowerCase(),
   );
@@ -260,7 +265,8 @@ function findMeetingTimes(call: GraphCall) {
   const minimum = looseNumber(body.minimumAttendeePercentage, 50);
   const maxCandidates = looseNumber(body.maxCandidates, 5);
   const reasons = looseBool(body.returnSuggestionReasons, false);
-  const locations = ((body.locationConstraint as { locations?: unknown[] } | undefined)?.locations ?? [])
+  const requested = (body.locationConstraint as { locations?: unknown } | undefined)?.locations;
+  const locations = (Array.isArray(requested) ? requested : [])
     .map((l) => (l as { displayName?: unknown })?.displayName)
     .filter((n): n is string => typeof n === 'string')
     .map((displayName) => ({ displayName }));

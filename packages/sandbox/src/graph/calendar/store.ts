@@ -264,7 +264,9 @@ export function instancesOf(mailbox: Mailbox, event: StoredEvent, from: number, 
 
 export function viewOf(mailbox: Mailbox, from: number, to: number): Instance[] {
   const out: Instance[] = [];
-  for (const event of mailbox.events.values()) out.push(...instancesOf(mailbox, event, from, to));
+  // A loop, not push(...): a long series over a long window can have more occurrences than a call takes arguments.
+  for (const event of mailbox.events.values())
+    for (const instance of instancesOf(mailbox, event, from, to)) out.push(instance);
   return out.sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1));
 }
 

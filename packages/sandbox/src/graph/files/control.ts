@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { type ControlDeps, ControlError, controlLookups } from '../../control/deps.js';
+import { publishChange } from './access.js';
 import { driveJson } from './json.js';
-import { addItem, childNamed, filesState, findDrive, userDrive } from './store.js';
+import { addItem, childNamed, childrenOf, filesState, findDrive, userDrive } from './store.js';
 
 /**
  * Control-API additions: bulk files for paging and delta scenarios, forcing a drive's delta tokens stale, and a
@@ -48,11 +49,15 @@ export function registerFilesControl(control: FastifyInstance, deps: ControlDeps
       const prefix = request.body.prefix ?? 'File';
       const size = request.body.sizeBytes ?? 1024;
       let created = 0;
+      // The folder's names, read once: a drive scan per file made large batches quadratic.
+      const taken = new Set(childrenOf(drive, parent.id).map((i) => i.name.toLowerCase()));
       for (let n = 1; created < request.body.count; n++) {
         const name = `${prefix} ${String(n).padStart(6, '0')}.txt`;
-        if (childNamed(drive, parent.id, name)) continue;
+        if (taken.has(name.toLowerCase())) continue;
+        taken.add(name.toLowerCase());
         const content = Buffer.alloc(size, `${name}\n`);
-        addItem(drive, { name, parentId: parent.id, isFolder: false, content, at, atMs: now, by });
+        const item = addItem(drive, { name, parentId: parent.id, isFolder: false, content, at, atMs: now, by });
+        publishChange({ ctx: deps.graph, tenant }, drive, item, 'created');
         created++;
       }
       return reply.code(201).send({ driveId: drive.id, folderId: parent.id, created });

@@ -101,7 +101,13 @@ function readToken(call: GraphCall, drive: Drive, token: string): DeltaState {
 /** The token in `?token=` or in the function form `delta(token='…')`. */
 export function deltaToken(call: GraphCall, op: string): string | null {
   const fn = /^delta\(token='?([^')]*)'?\)$/.exec(op);
-  if (fn) return decodeURIComponent(fn[1]!);
+  if (fn) {
+    try {
+      return decodeURIComponent(fn[1]!);
+    } catch {
+      throw filesErrors.invalidRequest('The delta token is not valid.');
+    }
+  }
   const query = call.request.query as Record<string, unknown>;
   return typeof query.token === 'string' && query.token !== '' ? query.token : null;
 }

@@ -309,9 +309,16 @@ export function updateItem(call: GraphCall, drive: Drive, item: DriveItem) {
     }
     let target: DriveItem | undefined;
     if (ref.id) target = liveItem(drive, ref.id);
-    else if (ref.path) {
+    else if (ref.path !== undefined) {
+      if (typeof ref.path !== 'string') throw filesErrors.invalidRequest('parentReference.path must be a string.');
       const path = ref.path.replace(/^\/drive(s\/[^/]+)?\/root:?/, '');
-      target = resolveItem(drive, { base: 'root', path: decodeURIComponent(path).split('/').filter(Boolean), op: [] });
+      let segments: string[];
+      try {
+        segments = decodeURIComponent(path).split('/').filter(Boolean);
+      } catch {
+        throw filesErrors.invalidRequest('parentReference.path is not a valid path.');
+      }
+      target = resolveItem(drive, { base: 'root', path: segments, op: [] });
     }
     if (!target?.isFolder) throw filesErrors.itemNotFound();
     if (isWithin(drive, target.id, item.id)) {

@@ -173,6 +173,8 @@ export function invite(call: GraphCall, drive: Drive, item: DriveItem) {
   const requireSignIn = body.requireSignIn !== false;
   const granted: SharingPermission[] = [];
   for (const recipient of recipients as Record<string, unknown>[]) {
+    if (!recipient || typeof recipient !== 'object')
+      throw filesErrors.invalidRequest('Each recipient needs an email or an objectId.');
     const user =
       typeof recipient.objectId === 'string'
         ? call.tenant.users.get(recipient.objectId.toLowerCase())

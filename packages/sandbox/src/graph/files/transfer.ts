@@ -3,6 +3,7 @@ import type { Tenant } from '../../tenant/model.js';
 import type { GraphCall, GraphContext } from '../context.js';
 import { GraphError, graphErrorBody } from '../errors.js';
 import {
+  assertDriveAccess,
   callerIdentity,
   chargeUnits,
   checkDownload,
@@ -118,7 +119,15 @@ export function startCopy(call: GraphCall, drive: Drive, item: DriveItem) {
   const query = call.request.query as Record<string, unknown>;
   const behavior = conflictBehaviorOf(query['@microsoft.graph.conflictBehavior'], 'fail');
   const ref = body.parentReference ?? {};
+  if (
+    (ref.driveId !== undefined && typeof ref.driveId !== 'string') ||
+    (ref.id !== undefined && typeof ref.id !== 'string')
+  ) {
+    throw filesErrors.invalidRequest('parentReference.driveId and parentReference.id must be strings.');
+  }
   const targetDrive = ref.driveId ? driveById(call, ref.driveId) : drive;
+  // Copying writes into the destination: the caller must be allowed there too.
+  assertDriveAccess(call, targetDrive);
   const parentId = ref.id ?? (ref.driveId ? targetDrive.rootId : item.parentId);
   const parent = liveItem(targetDrive, parentId);
   if (!parent?.isFolder) throw filesErrors.itemNotFound();

@@ -133,6 +133,10 @@ function sendingIdentity(call: GraphCall, owner: User, input: MessageInput): { f
   const fromUser = fromAddress === undefined ? owner : userByAddress(call.ctx.directory, call.tenant, fromAddress);
   if (!fromUser) throw mailErrors.sendAsDenied();
   if (fromUser.id === actor.id) return { from: asRecipient(actor), sender: asRecipient(actor) };
+  // A delegated caller sending as someone else needs Mail.Send.Shared besides the Exchange right.
+  if (call.caller.kind === 'user' && !call.caller.scopes.some((s) => s.toLowerCase() === 'mail.send.shared')) {
+    throw mailErrors.sendAsDenied();
+  }
   if (hasMailboxRight(call.tenant, fromUser.id, actor.id, 'SendAs')) {
     return { from: asRecipient(fromUser), sender: asRecipient(fromUser) };
   }

@@ -42,6 +42,8 @@ export async function validateEndpoint(url: string): Promise<void> {
     response = await fetch(target, {
       method: 'POST',
       headers: { 'content-type': 'text/plain; charset=utf-8' },
+      // A redirect could lead off this machine: it counts as a failure, never as a place to post to.
+      redirect: 'manual',
       dispatcher,
       signal: AbortSignal.timeout(VALIDATION_TIMEOUT_MS),
     });
@@ -80,10 +82,17 @@ export interface DeliveryRecord {
 export class NotificationSender {
   readonly log: DeliveryRecord[] = [];
   private readonly pending = new Set<Promise<void>>();
+  private readonly stopped = new AbortController();
 
   constructor(private readonly now: () => string) {}
 
+  /** Stops every delivery: in-flight posts are aborted and no retry follows (the sandbox is closing). */
+  stop(): void {
+    this.stopped.abort();
+  }
+
   send(url: string, value: Record<string, unknown>[], subscriptionIds: string[]): void {
+    if (this.stopped.signal.aborted) return;
     const run = this.attempt(url, value, subscriptionIds, 0);
     this.pending.add(run);
     void run.finally(() => this.pending.delete(run));
@@ -103,8 +112,9 @@ export class NotificationSender {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8' },
         body: JSON.stringify({ value }),
+        redirect: 'manual',
         dispatcher,
-        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+        signal: AbortSignal.any([AbortSignal.timeout(DELIVERY_TIMEOUT_MS), this.stopped.signal]),
       });
       await response.text();
       record.status = response.status;
@@ -113,7 +123,7 @@ export class NotificationSender {
       record.error = (err as Error).message;
     }
     const delay = RETRY_DELAYS_MS[attempt];
-    if (delay === undefined) return;
+    if (delay === undefined || this.stopped.signal.aborted) return;
     await new Promise((r) => setTimeout(r, delay).unref());
     await this.attempt(url, value, subscriptionIds, attempt + 1);
   }

@@ -4,7 +4,10 @@ import { type ControlDeps, controlNotFound } from '../../control/deps.js';
 import type { Tenant } from '../../tenant/model.js';
 import type { GraphCall, GraphContext } from '../context.js';
 import { GraphError } from '../errors.js';
+import { assertDriveAccess, driveById, driveOfUser } from '../files/access.js';
 import type { ResourceChange } from '../notifications/bus.js';
+import { hasMailboxRight } from '../outlook/mail-rights.js';
+import { mailboxErrors, resolveMailbox } from '../outlook/mailbox.js';
 import type { EndpointPermissions } from '../permissions.js';
 import { graphRoute } from '../route.js';
 import type { Workload } from '../workload.js';
@@ -82,6 +85,15 @@ class SubscriptionService {
   readonly sender: NotificationSender;
   private queue = new Map<string, { subscriptionIds: Set<string>; value: Record<string, unknown>[] }>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  /** Stops delivering: nothing more is queued, sent or retried once the sandbox closes. */
+  close(): void {
+    this.closed = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.queue.clear();
+    this.sender.stop();
+  }
 
   constructor(private readonly ctx: GraphContext) {
     this.sender = new NotificationSender(() => ctx.clock.iso());
@@ -116,6 +128,7 @@ class SubscriptionService {
   }
 
   private onChange(change: ResourceChange): void {
+    if (this.closed) return;
     this.expire();
     for (const s of this.subscriptions.values()) {
       if (s.tenant !== change.tenant || !s.changeTypes.includes(change.changeType)) continue;
@@ -187,6 +200,45 @@ export function subscriptionService(ctx: GraphContext): SubscriptionService {
   return service;
 }
 
+/**
+ * A subscription may watch only what its caller may read: the same mailbox checks as reading the messages or events
+ * (access policies, `.Shared` scopes and Full Access for another user's mailbox), the same drive checks as reading the
+ * drive. A refusal answers as Graph's subscription service does, 403 ExtensionError.
+ */
+function assertMayWatch(call: GraphCall, watched: WatchedResource): void {
+  const owner = watched.prefixes[0]!.split('/');
+  try {
+    if (watched.kind === 'messages' || watched.kind === 'events') {
+      const shared =
+        watched.kind === 'messages'
+          ? ['Mail.Read.Shared', 'Mail.ReadWrite.Shared']
+          : ['Calendars.Read.Shared', 'Calendars.ReadWrite.Shared'];
+      const mailboxOwner = resolveMailbox(call, owner[1]!, shared);
+      const signedIn = call.caller.user;
+      if (
+        call.caller.kind === 'user' &&
+        signedIn &&
+        signedIn.id !== mailboxOwner.id &&
+        !hasMailboxRight(call.tenant, mailboxOwner.id, signedIn.id, 'FullAccess')
+      ) {
+        throw mailboxErrors.accessDenied();
+      }
+    } else if (watched.kind === 'driveItems') {
+      const drive = owner[0] === 'drives' ? driveById(call, owner[1]!) : driveOfUser(call, owner[1]!);
+      assertDriveAccess(call, drive);
+    }
+  } catch (err) {
+    if (err instanceof GraphError && err.status === 403) {
+      throw new GraphError(
+        403,
+        'ExtensionError',
+        `Operation: Create; Exception: [Status Code: Forbidden; Reason: ${err.message}]`,
+      );
+    }
+    throw err;
+  }
+}
+
 function parseExpiration(call: GraphCall, value: unknown, maxMinutes: number): string {
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms))
@@ -222,6 +274,7 @@ export const subscriptionsWorkload: Workload = {
   permissions: Object.values(PERMISSIONS),
   routes(app: FastifyInstance, ctx: GraphContext) {
     const service = subscriptionService(ctx);
+    app.addHook('onClose', async () => service.close());
     const route = (r: Parameters<typeof graphRoute>[2]) => graphRoute(app, ctx, r);
     route({
       method: 'POST',
@@ -234,6 +287,14 @@ export const subscriptionsWorkload: Workload = {
         if (typeof body.notificationUrl !== 'string')
           throw new GraphError(400, 'BadRequest', 'notificationUrl is required.');
         const watched = parseResource(body.resource, call.tenant, call.caller, ctx.directory);
+        if (body.includeResourceData === true && !body.encryptionCertificate) {
+          throw new GraphError(
+            400,
+            'ValidationError',
+            'A subscription with includeResourceData needs an encryptionCertificate and encryptionCertificateId.',
+          );
+        }
+        assertMayWatch(call, watched);
         const held = new Set(
           (call.caller.kind === 'app' ? call.caller.roles : call.caller.scopes).map((p) => p.toLowerCase()),
         );

@@ -40,7 +40,13 @@ export function parseResource(resource: string, tenant: Tenant, caller: Caller, 
       if (!caller.user) throw validation("Resource 'me' requires a delegated token.");
       return caller.user.id;
     }
-    const user = directory.findUser(tenant, decodeURIComponent(segment.replace(/^'|'$/g, '')));
+    let name: string;
+    try {
+      name = decodeURIComponent(segment.replace(/^'|'$/g, ''));
+    } catch {
+      throw validation(`Resource '${resource}' is not a valid resource path.`);
+    }
+    const user = directory.findUser(tenant, name);
     if (!user) throw new GraphError(404, 'ResourceNotFound', `Resource '${segment}' was not found.`);
     return user.id;
   };

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { TenantlinkError } from '../errors.js';
+
+/** How a connection authenticates to the customer's tenant. */
+export type AuthMode = 'secret' | 'certificate' | 'delegated' | 'multi-tenant';
+
+/** The features tenantlink offers (the permission catalogue names them the same way). */
+export const FEATURES = [
+  'directory',
+  'calendar',
+  'calendar.write',
+  'mail',
+  'mail.send',
+  'mail.shared',
+  'presence',
+  'presence.write',
+  'files',
+  'scan',
+] as const;
+export type Feature = (typeof FEATURES)[number];
+
+/** A customer tenant connected through one app registration. Secrets are never part of it (the vault holds them). */
+export interface Connection {
+  id: string;
+  name: string;
+  /** Tenant GUID or verified domain. */
+  tenant: string;
+  clientId: string;
+  authMode: AuthMode;
+  cloud: string | { authorityHost: string; graphEndpoint: string };
+  features: Feature[];
+  /** Per-feature settings: service account, test mailbox, allowed mail domains, ... */
+  settings: Record<string, unknown>;
+  /** SHA-1 thumbprint (hex) of the certificate, shown to administrators; null for other modes. */
+  certificateThumbprint: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+export const connectionInput = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'name is required')
+    .max(100, 'name is at most 100 characters')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'name may hold letters, digits, spaces, dots, dashes and underscores'),
+  tenant: z
+    .string()
+    .trim()
+    .refine(
+      (t) => GUID.test(t) || DOMAIN.test(t),
+      'tenant must be the Directory (tenant) ID or a verified domain such as contoso.onmicrosoft.com',
+    ),
+  clientId: z.string().trim().regex(GUID, 'client ID must be the Application (client) ID, a GUID'),
+  authMode: z.enum(['secret', 'certificate', 'delegated', 'multi-tenant']),
+  cloud: z
+    .union([
+      z.enum(['global', 'usgov', 'usgov-dod', 'china']),
+      z.object({
+        authorityHost: z.string().url().startsWith('https://'),
+        graphEndpoint: z.string().url().startsWith('https://'),
+      }),
+    ])
+    .default('global'),
+  features: z.array(z.enum(FEATURES)).default([]),
+  settings: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type ConnectionInput = z.input<typeof connectionInput>;
+export type ValidConnectionInput = z.output<typeof connectionInput>;
+
+/** Validates input for a new connection; every problem is named in one TenantlinkError('INVALID_INPUT'). */
+export function validateConnectionInput(input: unknown): ValidConnectionInput {
+  const result = connectionInput.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
+  throw new TenantlinkError('INVALID_INPUT', `Invalid connection: ${problems.join('; ')}.`);
+}
+
+/**
+ * A client secret value as Entra shows it once ("Value", about 40 characters with a `~`), or a GUID — the Secret ID,
+ * the most common paste mistake. Used to warn before any call is made.
+ */
+export function looksLikeSecretId(secret: string): boolean {
+  return GUID.test(secret.trim());
+}

@@ -10,6 +10,11 @@ export interface CloudEndpoints {
   graphEndpoint: string;
   /** A CA to trust for this cloud (the sandbox's), as PEM. */
   caCertPem?: string;
+  /**
+   * The App ID URI tokens are requested for, when it differs from `graphEndpoint`: the sandbox serves Graph on its
+   * own host but, like the global cloud, issues tokens for `https://graph.microsoft.com`.
+   */
+  graphResource?: string;
 }
 
 export type CloudName = 'global' | 'usgov' | 'usgov-dod' | 'china';
@@ -92,5 +97,6 @@ export function sandboxCloud(stateFile: string): { cloud: CloudEndpoints; state:
     );
   }
   const caCertPem = readFileSync(state.caCertFile, 'utf8');
-  return { cloud: cloudEndpoints({ authorityHost: state.authority, graphEndpoint: state.graph }, caCertPem), state };
+  const cloud = cloudEndpoints({ authorityHost: state.authority, graphEndpoint: state.graph }, caCertPem);
+  return { cloud: { ...cloud, name: 'sandbox', graphResource: 'https://graph.microsoft.com' }, state };
 }

@@ -1,0 +1,26 @@
+import type { ResourceConcurrencyLimiter } from '../concurrency.js';
+import type { PipelinePolicy } from '../pipeline.js';
+import { parseRetryAfter } from '../retryStrategies/retryAfterStrategy.js';
+
+/**
+ * Holds a slot of the resource's limiter for the time of one attempt (not while the retry policy waits), and fences
+ * the resource when it answers 429 with a Retry-After, so the requests queued behind it wait instead of piling on.
+ */
+export function concurrencyPolicy(limiter: ResourceConcurrencyLimiter): PipelinePolicy {
+  return {
+    name: 'concurrencyPolicy',
+    async sendRequest(request, next) {
+      const release = await limiter.acquire(request.url, request.signal);
+      try {
+        const response = await next(request);
+        if (response.status === 429) {
+          const delay = parseRetryAfter(response.headers.get('retry-after'));
+          if (delay !== undefined) limiter.fence(request.url, delay);
+        }
+        return response;
+      } finally {
+        release();
+      }
+    },
+  };
+}

@@ -1,0 +1,419 @@
+import { randomUUID } from 'node:crypto';
+import { TenantlinkError } from '../errors.js';
+import { type JobsRepository, jobsRepository } from '../store/jobs-repository.js';
+import type { StoreHandle } from '../store/schema.js';
+import { type BackoffOptions, exponentialBackoffDelay } from './backoff.js';
+import type {
+  EnqueuedJob,
+  JobContext,
+  JobEvent,
+  JobHandler,
+  JobOutcome,
+  JobProgress,
+  JobRef,
+  JobRunner,
+  ScheduledJob,
+} from './runner.js';
+
+export interface InProcessJobRunnerOptions {
+  store: StoreHandle;
+  /** Jobs running at once across all connections. Default 4. */
+  concurrency?: number;
+  /** Attempts per job, including the first. Default 5. */
+  maxAttempts?: number;
+  backoff?: BackoffOptions;
+  /** Whether a failed attempt is worth retrying. Default: always. */
+  shouldRetry?: (error: unknown, job: JobRef) => boolean;
+  /** Resume jobs a previous process left queued, running or waiting to retry. Default true; a one-shot CLI
+   * command sharing the database with a running server should pass false so it does not take the server's jobs. */
+  resumeUnfinished?: boolean;
+  /** For tests: the jitter source. */
+  random?: () => number;
+}
+
+type Phase = 'queued' | 'running' | 'retrying';
+
+interface LiveJob extends JobRef {
+  payload: unknown;
+  attempts: number;
+  phase: Phase;
+  dueAt: number;
+  timer?: NodeJS.Timeout;
+  controller: AbortController;
+  /** Store writes for this job, chained so they land in order even though the runner does not wait for them. */
+  writes: Promise<void>;
+  settle: (outcome: JobOutcome) => void;
+  done: Promise<JobOutcome>;
+  lastError?: string;
+}
+
+/** The job of a (connection, kind) that is in progress, and the single run requested while it is. */
+interface Slot {
+  current: LiveJob;
+  followUp?: LiveJob;
+}
+
+const MAX_ERROR_LENGTH = 2000;
+
+export class InProcessJobRunner implements JobRunner {
+  readonly #jobs: JobsRepository;
+  readonly #handlers = new Map<string, JobHandler<unknown>>();
+  readonly #slots = new Map<string, Slot>();
+  readonly #ready: LiveJob[] = [];
+  readonly #running = new Set<Promise<void>>();
+  readonly #schedules = new Map<string, { start: () => void; stop: () => void }>();
+  readonly #listeners = new Set<(event: JobEvent) => void>();
+  readonly #writesInFlight = new Set<Promise<void>>();
+  #idleWaiters: (() => void)[] = [];
+  #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
+  readonly #concurrency: number;
+  readonly #maxAttempts: number;
+  readonly #options: InProcessJobRunnerOptions;
+
+  constructor(options: InProcessJobRunnerOptions) {
+    this.#options = options;
+    this.#jobs = jobsRepository(options.store);
+    this.#concurrency = Math.max(1, options.concurrency ?? 4);
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+  }
+
+  register<Payload>(kind: string, handler: JobHandler<Payload>): void {
+    if (this.#handlers.has(kind)) {
+      throw new TenantlinkError('JOB_KIND_REGISTERED', `A handler for job kind '${kind}' is already registered.`);
+    }
+    this.#handlers.set(kind, handler as JobHandler<unknown>);
+  }
+
+  async enqueue(request: {
+    kind: string;
+    connectionId: string;
+    payload?: unknown;
+    delayMs?: number;
+  }): Promise<EnqueuedJob> {
+    if (!this.#handlers.has(request.kind)) {
+      throw new TenantlinkError('JOB_KIND_UNKNOWN', `No handler is registered for job kind '${request.kind}'.`);
+    }
+    if (this.#state === 'stopping' || this.#state === 'stopped') {
+      throw new TenantlinkError('JOB_RUNNER_STOPPED', 'The job runner has stopped and takes no new jobs.');
+    }
+    const key = slotKey(request.connectionId, request.kind);
+    const slot = this.#slots.get(key);
+    const waiting = slot ? (slot.current.phase === 'queued' ? slot.current : slot.followUp) : undefined;
+    if (waiting) {
+      waiting.payload = request.payload ?? null;
+      this.#record(waiting, () => this.#jobs.updatePayload(waiting.id, waiting.payload));
+      this.#emit({ type: 'queued', job: ref(waiting), coalesced: true });
+      return { jobId: waiting.id, coalesced: true, done: waiting.done };
+    }
+    const job = this.#newJob(request.kind, request.connectionId, request.payload ?? null, request.delayMs ?? 0);
+    this.#record(job, () => this.#jobs.insertJob({ ...ref(job), payload: job.payload, scheduledAt: iso(job.dueAt) }));
+    if (slot) {
+      slot.followUp = job;
+    } else {
+      this.#slots.set(key, { current: job });
+      this.#makeDue(job);
+    }
+    this.#emit({ type: 'queued', job: ref(job), coalesced: false });
+    return { jobId: job.id, coalesced: false, done: job.done };
+  }
+
+  schedule(request: {
+    kind: string;
+    connectionId: string;
+    everyMs: number;
+    payload?: unknown;
+    immediately?: boolean;
+  }): ScheduledJob {
+    if (!(request.everyMs > 0)) throw new TenantlinkError('INVALID_ARGUMENT', 'everyMs must be a positive number.');
+    const key = slotKey(request.connectionId, request.kind);
+    this.#schedules.get(key)?.stop();
+    let interval: NodeJS.Timeout | undefined;
+    const tick = () => {
+      this.enqueue(request).catch((err: unknown) => {
+        if (this.#state === 'started') {
+          this.#emit({
+            type: 'record-failed',
+            job: { id: '', kind: request.kind, connectionId: request.connectionId },
+            error: errorText(err),
+          });
+        }
+      });
+    };
+    const entry = {
+      start: () => {
+        if (interval) return;
+        if (request.immediately !== false) tick();
+        interval = setInterval(tick, request.everyMs);
+      },
+      stop: () => {
+        if (interval) clearInterval(interval);
+        interval = undefined;
+      },
+    };
+    this.#schedules.set(key, entry);
+    if (this.#state === 'started') entry.start();
+    return {
+      cancel: () => {
+        entry.stop();
+        if (this.#schedules.get(key) === entry) this.#schedules.delete(key);
+      },
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new TenantlinkError('JOB_RUNNER_STARTED', 'The job runner was already started.');
+    this.#state = 'started';
+    if (this.#options.resumeUnfinished !== false) await this.#resumeUnfinished();
+    for (const schedule of this.#schedules.values()) schedule.start();
+    this.#pump();
+  }
+
+  async stop(options: { abortRunning?: boolean } = {}): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopping';
+    for (const schedule of this.#schedules.values()) schedule.stop();
+    if (options.abortRunning) {
+      for (const slot of this.#slots.values()) {
+        if (slot.current.phase === 'running') slot.current.controller.abort();
+      }
+    }
+    await Promise.all(this.#running);
+    // What has not run stays in the jobs table (queued or retrying) for the next start to resume.
+    for (const slot of this.#slots.values()) {
+      for (const job of [slot.current, slot.followUp]) {
+        if (!job) continue;
+        if (job.timer) clearTimeout(job.timer);
+        job.settle({ status: 'stopped', attempts: job.attempts, ...(job.lastError ? { error: job.lastError } : {}) });
+      }
+    }
+    await Promise.all(this.#writesInFlight);
+    this.#slots.clear();
+    this.#ready.length = 0;
+    this.#state = 'stopped';
+    this.#notifyIdle();
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.#isIdle()) return Promise.all(this.#writesInFlight).then(() => {});
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  onEvent(listener: (event: JobEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #newJob(kind: string, connectionId: string, payload: unknown, delayMs: number, id: string = randomUUID()): LiveJob {
+    let settle!: (outcome: JobOutcome) => void;
+    const done = new Promise<JobOutcome>((resolve) => {
+      settle = resolve;
+    });
+    return {
+      id,
+      kind,
+      connectionId,
+      payload,
+      attempts: 0,
+      phase: 'queued',
+      dueAt: Date.now() + Math.max(0, delayMs),
+      controller: new AbortController(),
+      writes: Promise.resolve(),
+      settle,
+      done,
+    };
+  }
+
+  /** Puts a job in the ready queue now, or when it falls due. */
+  #makeDue(job: LiveJob): void {
+    const wait = job.dueAt - Date.now();
+    if (wait <= 0) {
+      this.#ready.push(job);
+      this.#pump();
+      return;
+    }
+    job.timer = setTimeout(() => {
+      job.timer = undefined;
+      this.#ready.push(job);
+      this.#pump();
+    }, wait);
+  }
+
+  #pump(): void {
+    if (this.#state !== 'started') return;
+    while (this.#running.size < this.#concurrency) {
+      const job = this.#ready.shift();
+      if (!job) break;
+      const run = this.#run(job).finally(() => {
+        this.#running.delete(run);
+        this.#pump();
+        this.#notifyIdle();
+      });
+      this.#running.add(run);
+    }
+  }
+
+  async #run(job: LiveJob): Promise<void> {
+    const handler = this.#handlers.get(job.kind)!;
+    job.phase = 'running';
+    job.attempts += 1;
+    const attempt = job.attempts;
+    const runId = randomUUID();
+    const startedAt = Date.now();
+    const scheduledAt = iso(job.dueAt);
+    this.#record(job, () =>
+      this.#jobs.recordStart({ runId, jobId: job.id, attempt, scheduledAt, startedAt: iso(startedAt) }),
+    );
+    this.#emit({ type: 'started', job: ref(job), attempt });
+    const context: JobContext<unknown> = {
+      ...ref(job),
+      payload: job.payload,
+      attempt,
+      signal: job.controller.signal,
+      progress: (progress: JobProgress) => this.#emit({ type: 'progress', job: ref(job), attempt, progress }),
+    };
+    try {
+      await handler(context);
+    } catch (err) {
+      this.#failed(job, runId, attempt, err);
+      return;
+    }
+    const finishedAt = Date.now();
+    this.#record(job, () =>
+      this.#jobs.recordFinish({
+        runId,
+        jobId: job.id,
+        runStatus: 'succeeded',
+        jobStatus: 'succeeded',
+        error: null,
+        finishedAt: iso(finishedAt),
+      }),
+    );
+    this.#emit({ type: 'succeeded', job: ref(job), attempt, durationMs: finishedAt - startedAt });
+    this.#finish(job, { status: 'succeeded', attempts: attempt });
+  }
+
+  #failed(job: LiveJob, runId: string, attempt: number, err: unknown): void {
+    const error = errorText(err);
+    job.lastError = error;
+    const finishedAt = iso(Date.now());
+    const retry = attempt < this.#maxAttempts && (this.#options.shouldRetry?.(err, ref(job)) ?? true);
+    if (!retry) {
+      this.#record(job, () =>
+        this.#jobs.recordFinish({ runId, jobId: job.id, runStatus: 'failed', jobStatus: 'failed', error, finishedAt }),
+      );
+      this.#emit({ type: 'failed', job: ref(job), attempt, error });
+      this.#finish(job, { status: 'failed', error, attempts: attempt });
+      return;
+    }
+    const delayMs = exponentialBackoffDelay(attempt, this.#options.backoff, this.#options.random);
+    job.phase = 'retrying';
+    job.dueAt = Date.now() + delayMs;
+    this.#record(job, () =>
+      this.#jobs.recordFinish({
+        runId,
+        jobId: job.id,
+        runStatus: 'failed',
+        jobStatus: 'retrying',
+        error,
+        finishedAt,
+        nextScheduledAt: iso(job.dueAt),
+      }),
+    );
+    this.#emit({ type: 'retrying', job: ref(job), attempt, error, delayMs });
+    if (this.#state === 'started') this.#makeDue(job);
+  }
+
+  /** Ends a job for good and lets its slot's follow-up, if any, take its place. */
+  #finish(job: LiveJob, outcome: JobOutcome): void {
+    // Settle after the job's rows are written, so whoever awaits `done` can read its runs.
+    void job.writes.then(() => job.settle(outcome));
+    const key = slotKey(job.connectionId, job.kind);
+    const slot = this.#slots.get(key);
+    if (slot?.current !== job) return;
+    if (slot.followUp) {
+      const next = slot.followUp;
+      slot.current = next;
+      slot.followUp = undefined;
+      this.#makeDue(next);
+    } else {
+      this.#slots.delete(key);
+    }
+  }
+
+  async #resumeUnfinished(): Promise<void> {
+    const unfinished = await this.#jobs.takeOverUnfinished(iso(Date.now()));
+    for (const record of unfinished) {
+      if (!this.#handlers.has(record.kind)) continue;
+      const key = slotKey(record.connectionId, record.kind);
+      if (this.#slots.has(key)) {
+        // Two leftovers for one slot (a job and its follow-up): the later one is redundant with the earlier.
+        this.#record(this.#slots.get(key)!.current, () => this.#jobs.setStatus(record.id, 'cancelled'));
+        continue;
+      }
+      const job = this.#newJob(record.kind, record.connectionId, record.payload, 0, record.id);
+      job.attempts = record.status === 'queued' ? record.attempts : Math.min(record.attempts, this.#maxAttempts - 1);
+      job.dueAt = Math.max(Date.now(), Date.parse(record.scheduledAt) || 0);
+      this.#record(job, () => this.#jobs.setStatus(job.id, 'queued'));
+      this.#slots.set(key, { current: job });
+      this.#makeDue(job);
+      this.#emit({ type: 'queued', job: ref(job), coalesced: false });
+    }
+  }
+
+  /** Chains a store write after the job's earlier ones; a failed write is reported, not thrown into the job. */
+  #record(job: LiveJob, write: () => Promise<void>): void {
+    const chained = job.writes.then(write).catch((err: unknown) => {
+      this.#emit({ type: 'record-failed', job: ref(job), error: errorText(err) });
+    });
+    job.writes = chained;
+    this.#writesInFlight.add(chained);
+    void chained.finally(() => this.#writesInFlight.delete(chained));
+  }
+
+  #emit(event: JobEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's bug must not break the runner.
+      }
+    }
+  }
+
+  #isIdle(): boolean {
+    return this.#running.size === 0 && this.#slots.size === 0;
+  }
+
+  /** Resolves idle waiters once the last job's store writes have landed, so they read final rows. */
+  #notifyIdle(): void {
+    if (!this.#isIdle() && this.#state !== 'stopped') return;
+    if (this.#idleWaiters.length === 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    Promise.all(this.#writesInFlight).then(() => {
+      for (const resolve of waiters) resolve();
+    });
+  }
+}
+
+function slotKey(connectionId: string, kind: string): string {
+  return `${connectionId}\u0000${kind}`;
+}
+
+function ref(job: LiveJob): JobRef {
+  return { id: job.id, kind: job.kind, connectionId: job.connectionId };
+}
+
+function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+function errorText(err: unknown): string {
+  const text =
+    err instanceof TenantlinkError
+      ? `${err.code}: ${err.message}`
+      : err instanceof Error
+        ? err.message || err.name
+        : String(err);
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
+}

@@ -1,0 +1,89 @@
+/**
+ * Background work per connection (syncs, token refreshes, scans) goes through a `JobRunner`.
+ *
+ * Two implementations sit behind this one interface:
+ * - `InProcessJobRunner` (now): the embedded default. Queue and timers live in this process; every job and attempt is
+ *   recorded in the store's `jobs` and `job_runs` tables, and jobs left unfinished by a crash are resumed at start.
+ * - a PostgreSQL-backed runner (later) on a job-queue library (pg-boss or graphile-worker) for several tenantlink
+ *   processes sharing one database. It will keep the same guarantees: one job per (connection, kind) at a time,
+ *   coalescing, bounded retries with backoff.
+ */
+
+export interface JobRef {
+  id: string;
+  kind: string;
+  connectionId: string;
+}
+
+export interface JobProgress {
+  done?: number;
+  total?: number;
+  message?: string;
+}
+
+/** What a handler receives for one attempt. */
+export interface JobContext<Payload = unknown> extends JobRef {
+  payload: Payload;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Aborted when the runner stops with `abortRunning`; long handlers should check it and return early. */
+  signal: AbortSignal;
+  progress(progress: JobProgress): void;
+}
+
+/** Runs one attempt; a throw or rejection is a failed attempt and may be retried. */
+export type JobHandler<Payload = unknown> = (context: JobContext<Payload>) => Promise<void>;
+
+export interface JobOutcome {
+  status: 'succeeded' | 'failed' | 'stopped';
+  /** The last error, for `failed` (never contains a secret: handlers throw TenantlinkErrors). */
+  error?: string;
+  attempts: number;
+}
+
+export interface EnqueuedJob {
+  jobId: string;
+  /** True when the request was merged into a job already waiting for this connection and kind. */
+  coalesced: boolean;
+  /** Settles (never rejects) when the job has succeeded, failed for good, or the runner stopped first. */
+  done: Promise<JobOutcome>;
+}
+
+export interface ScheduledJob {
+  cancel(): void;
+}
+
+export type JobEvent =
+  | { type: 'queued'; job: JobRef; coalesced: boolean }
+  | { type: 'started'; job: JobRef; attempt: number }
+  | { type: 'progress'; job: JobRef; attempt: number; progress: JobProgress }
+  | { type: 'succeeded'; job: JobRef; attempt: number; durationMs: number }
+  | { type: 'retrying'; job: JobRef; attempt: number; error: string; delayMs: number }
+  | { type: 'failed'; job: JobRef; attempt: number; error: string }
+  | { type: 'record-failed'; job: JobRef; error: string };
+
+export interface JobRunner {
+  /** One handler per kind; register before `start()`. */
+  register<Payload>(kind: string, handler: JobHandler<Payload>): void;
+  /**
+   * Asks for a run of `kind` for a connection. At most one job per (connection, kind) runs at a time: a request made
+   * while one is waiting joins it, and a request made while one runs becomes a single follow-up run after it.
+   */
+  enqueue(request: { kind: string; connectionId: string; payload?: unknown; delayMs?: number }): Promise<EnqueuedJob>;
+  /** Enqueues every `everyMs` (coalesced, so a slow run never piles up), first at start unless `immediately` is false. */
+  schedule(request: {
+    kind: string;
+    connectionId: string;
+    everyMs: number;
+    payload?: unknown;
+    immediately?: boolean;
+  }): ScheduledJob;
+  start(): Promise<void>;
+  /** Stops starting jobs and schedules, and waits for the running ones to finish. Waiting jobs stay recorded. */
+  stop(options?: { abortRunning?: boolean }): Promise<void>;
+  /** Resolves when nothing is running or waiting. */
+  whenIdle(): Promise<void>;
+  onEvent(listener: (event: JobEvent) => void): () => void;
+}
+
+export { InProcessJobRunner, type InProcessJobRunnerOptions } from './in-process-runner.js';

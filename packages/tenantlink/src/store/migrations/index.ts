@@ -1,0 +1,46 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { TenantlinkError } from '../../errors.js';
+import type { Database } from '../schema.js';
+import * as m0001 from './0001_initial.js';
+
+/**
+ * Every migration, in order. A static list rather than a folder scan: it survives bundling and `tsx`, and a migration
+ * cannot be skipped by a file that failed to copy. Add `0002_...` here when you add its file.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': m0001,
+};
+
+const staticMigrations: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};
+
+/**
+ * Brings the schema to the latest migration; a no-op when it is already there. On PostgreSQL, Kysely takes an
+ * advisory lock, so several processes starting at once apply each migration exactly once.
+ *
+ * `migrationTableSchema` must name the PostgreSQL schema we work in: without it Kysely would see a `kysely_migration`
+ * table in any other schema of the database and believe ours exists.
+ */
+export async function migrateToLatest(db: Kysely<Database>, migrationTableSchema?: string): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: staticMigrations,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new TenantlinkError('STORE_MIGRATION_FAILED', `Database migration ${failed} failed: ${describe(error)}`, {
+      diagnosis: {
+        meaning: 'tenantlink could not bring its database schema up to date, so it will not start on it.',
+        fix: 'Check that the database user may create tables and indexes, then start tenantlink again. Nothing was half-applied on PostgreSQL; on SQLite restore the data folder from a backup if the error repeats.',
+      },
+    });
+  }
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,318 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { TenantlinkError } from '../src/errors.js';
+import { exponentialBackoffDelay } from '../src/jobs/backoff.js';
+import { InProcessJobRunner, type JobEvent } from '../src/jobs/runner.js';
+import { jobsRepository } from '../src/store/jobs-repository.js';
+import { storeTargets, type TestStore } from './helpers/store-databases.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('exponentialBackoffDelay', () => {
+  test('doubles from the initial delay, caps at the maximum, and jitters within the given fraction', () => {
+    const none = { initialMs: 100, maxMs: 1000, jitter: 0 };
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((a) => exponentialBackoffDelay(a, none)),
+      [100, 200, 400, 800, 1000, 1000],
+    );
+    const half = { initialMs: 100, maxMs: 1000, jitter: 0.5 };
+    assert.equal(
+      exponentialBackoffDelay(3, half, () => 0),
+      400,
+    );
+    assert.equal(
+      exponentialBackoffDelay(3, half, () => 0.999999),
+      200,
+    );
+    const samples = Array.from({ length: 200 }, () => exponentialBackoffDelay(2, half));
+    assert.ok(samples.every((d) => d >= 100 && d <= 200));
+    assert.ok(new Set(samples).size > 10, 'jitter spreads the delays');
+  });
+});
+
+/** A promise to release a blocked handler from the test. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+}
+
+for (const target of storeTargets()) {
+  describe(`InProcessJobRunner on ${target.name}`, () => {
+    let store: TestStore;
+    const runners: InProcessJobRunner[] = [];
+    const newRunner = (options: Partial<ConstructorParameters<typeof InProcessJobRunner>[0]> = {}) => {
+      const runner = new InProcessJobRunner({ store, backoff: { initialMs: 30, jitter: 0 }, ...options });
+      runners.push(runner);
+      return runner;
+    };
+    before(async () => {
+      store = await target.open();
+    });
+    after(async () => {
+      for (const runner of runners) await runner.stop();
+      await store.close();
+      await target.cleanUp();
+    });
+
+    test('one job per connection and kind at a time: requests while it runs become one follow-up run', async () => {
+      const runner = newRunner();
+      const release = gate();
+      const running = new Map<string, number>();
+      let mostAtOnce = 0;
+      let mostPerKey = 0;
+      const seen: { connectionId: string; payload: unknown }[] = [];
+      runner.register<{ n: number }>('sync', async (job) => {
+        const key = job.connectionId;
+        running.set(key, (running.get(key) ?? 0) + 1);
+        mostPerKey = Math.max(mostPerKey, running.get(key)!);
+        mostAtOnce = Math.max(
+          mostAtOnce,
+          [...running.values()].reduce((a, b) => a + b, 0),
+        );
+        seen.push({ connectionId: job.connectionId, payload: job.payload });
+        await release.opened;
+        running.set(key, running.get(key)! - 1);
+      });
+      // Before start, a second request joins the waiting job.
+      const first = await runner.enqueue({ kind: 'sync', connectionId: 'c1', payload: { n: 1 } });
+      const joined = await runner.enqueue({ kind: 'sync', connectionId: 'c1', payload: { n: 2 } });
+      assert.equal(joined.jobId, first.jobId);
+      assert.equal(joined.coalesced, true);
+      const started = new Promise<void>((resolve) =>
+        runner.onEvent((e) => e.type === 'started' && e.job.connectionId === 'c1' && resolve()),
+      );
+      await runner.start();
+      await started;
+      const other = await runner.enqueue({ kind: 'sync', connectionId: 'c2', payload: { n: 0 } });
+
+      const followUp = await runner.enqueue({ kind: 'sync', connectionId: 'c1', payload: { n: 3 } });
+      assert.equal(followUp.coalesced, false);
+      assert.notEqual(followUp.jobId, first.jobId);
+      for (const n of [4, 5]) {
+        const again = await runner.enqueue({ kind: 'sync', connectionId: 'c1', payload: { n } });
+        assert.equal(again.jobId, followUp.jobId);
+        assert.equal(again.coalesced, true);
+      }
+      await sleep(30);
+      assert.equal(seen.filter((s) => s.connectionId === 'c1').length, 1, 'the follow-up waits for the running job');
+      release.open();
+      assert.equal((await first.done).status, 'succeeded');
+      assert.equal((await followUp.done).status, 'succeeded');
+      assert.equal((await other.done).status, 'succeeded');
+      await runner.whenIdle();
+
+      assert.deepEqual(
+        seen.filter((s) => s.connectionId === 'c1').map((s) => s.payload),
+        [{ n: 2 }, { n: 5 }],
+        'two runs for five requests, each with the latest payload',
+      );
+      assert.equal(mostPerKey, 1);
+      assert.equal(mostAtOnce, 2, 'other connections are not held up');
+      const runs = await jobsRepository(store).listRuns({ connectionId: 'c1', kind: 'sync' });
+      assert.deepEqual(
+        runs.map((r) => [r.jobId, r.status]),
+        [
+          [first.jobId, 'succeeded'],
+          [followUp.jobId, 'succeeded'],
+        ],
+      );
+    });
+
+    test('a failing job is retried with exponential backoff until it succeeds, and every attempt is recorded', async () => {
+      const runner = newRunner({ maxAttempts: 5, backoff: { initialMs: 40, jitter: 0 } });
+      const startedAt: number[] = [];
+      runner.register('refresh', async (job) => {
+        startedAt.push(Date.now());
+        if (job.attempt < 3) throw new TenantlinkError('GRAPH_THROTTLED', `throttled on attempt ${job.attempt}`);
+      });
+      const events: JobEvent[] = [];
+      runner.onEvent((e) => events.push(e));
+      await runner.start();
+      const job = await runner.enqueue({ kind: 'refresh', connectionId: 'retry-1' });
+      const outcome = await job.done;
+      assert.deepEqual(outcome, { status: 'succeeded', attempts: 3 });
+      assert.deepEqual(
+        events.filter((e) => e.type === 'retrying').map((e) => (e.type === 'retrying' ? e.delayMs : 0)),
+        [40, 80],
+      );
+      assert.ok(startedAt[1]! - startedAt[0]! >= 38, `first wait ${startedAt[1]! - startedAt[0]!} ms`);
+      assert.ok(startedAt[2]! - startedAt[1]! >= 78, `second wait ${startedAt[2]! - startedAt[1]!} ms`);
+
+      const repo = jobsRepository(store);
+      const runs = await repo.listRuns({ jobId: job.jobId });
+      assert.deepEqual(
+        runs.map((r) => [r.attempt, r.status, r.error]),
+        [
+          [1, 'failed', 'GRAPH_THROTTLED: throttled on attempt 1'],
+          [2, 'failed', 'GRAPH_THROTTLED: throttled on attempt 2'],
+          [3, 'succeeded', null],
+        ],
+      );
+      assert.ok(runs.every((r) => r.finishedAt && r.finishedAt >= r.startedAt));
+      const record = await repo.getJob(job.jobId);
+      assert.equal(record?.status, 'succeeded');
+      assert.equal(record?.attempts, 3);
+      assert.ok(record?.finishedAt);
+    });
+
+    test('attempts are bounded; a job that keeps failing ends failed with its last error', async () => {
+      const runner = newRunner({ maxAttempts: 3, backoff: { initialMs: 5, jitter: 0.5 } });
+      let calls = 0;
+      runner.register('scan', async () => {
+        calls++;
+        throw new Error(`boom ${calls}`);
+      });
+      runner.register('no-retry', async () => {
+        throw new TenantlinkError('CONSENT_REQUIRED', 'admin consent missing');
+      });
+      const noRetry = newRunner({ shouldRetry: (err) => !(err instanceof TenantlinkError) });
+      noRetry.register('no-retry', async () => {
+        throw new TenantlinkError('CONSENT_REQUIRED', 'admin consent missing');
+      });
+      await runner.start();
+      await noRetry.start();
+      const job = await runner.enqueue({ kind: 'scan', connectionId: 'fail-1' });
+      assert.deepEqual(await job.done, { status: 'failed', error: 'boom 3', attempts: 3 });
+      assert.equal(calls, 3);
+      const record = await jobsRepository(store).getJob(job.jobId);
+      assert.equal(record?.status, 'failed');
+      assert.equal(record?.lastError, 'boom 3');
+      assert.equal((await jobsRepository(store).listRuns({ jobId: job.jobId })).length, 3);
+
+      const once = await noRetry.enqueue({ kind: 'no-retry', connectionId: 'fail-2' });
+      assert.deepEqual(await once.done, {
+        status: 'failed',
+        error: 'CONSENT_REQUIRED: admin consent missing',
+        attempts: 1,
+      });
+    });
+
+    test('a schedule enqueues every interval without overlapping runs, and stops when cancelled', async () => {
+      const runner = newRunner();
+      let runs = 0;
+      let concurrent = 0;
+      let mostConcurrent = 0;
+      runner.register('presence', async () => {
+        concurrent++;
+        mostConcurrent = Math.max(mostConcurrent, concurrent);
+        runs++;
+        await sleep(runs === 2 ? 120 : 5); // one slow run spans several ticks
+        concurrent--;
+      });
+      const schedule = runner.schedule({ kind: 'presence', connectionId: 'sched-1', everyMs: 40 });
+      await sleep(60);
+      assert.equal(runs, 0, 'nothing runs before start');
+      await runner.start();
+      await sleep(400);
+      schedule.cancel();
+      await runner.whenIdle();
+      const total = runs;
+      // 11 ticks in 400 ms; the slow run swallows the ticks it spans into one follow-up.
+      assert.ok(total >= 5 && total <= 11, `ran ${total} times`);
+      assert.equal(mostConcurrent, 1);
+      await sleep(120);
+      assert.equal(runs, total, 'no run after cancel');
+    });
+
+    test('stop waits for running jobs, keeps waiting ones recorded, and a new runner resumes them', async () => {
+      const runner = newRunner({ concurrency: 1 });
+      let finished = false;
+      const slowStarted = gate();
+      runner.register('slow', async () => {
+        slowStarted.open();
+        await sleep(150);
+        finished = true;
+      });
+      runner.register('later', async () => {});
+      await runner.start();
+      await runner.enqueue({ kind: 'slow', connectionId: 'stop-1' });
+      const waiting = await runner.enqueue({ kind: 'later', connectionId: 'stop-1', payload: { page: 7 } });
+      await slowStarted.opened;
+      const stopStarted = Date.now();
+      await runner.stop();
+      assert.equal(finished, true, 'stop returned only after the running job finished');
+      assert.ok(Date.now() - stopStarted >= 100);
+      assert.equal((await waiting.done).status, 'stopped');
+      await assert.rejects(runner.enqueue({ kind: 'slow', connectionId: 'stop-1' }), { code: 'JOB_RUNNER_STOPPED' });
+      const repo = jobsRepository(store);
+      assert.equal((await repo.getJob(waiting.jobId))?.status, 'queued');
+
+      const next = newRunner();
+      let resumedPayload: unknown;
+      next.register('later', async (job) => {
+        resumedPayload = job.payload;
+      });
+      await next.start();
+      await next.whenIdle();
+      assert.deepEqual(resumedPayload, { page: 7 });
+      assert.equal((await repo.getJob(waiting.jobId))?.status, 'succeeded');
+    });
+
+    test('stop with abortRunning signals the handler; a job a crashed process left running is resumed, its run marked interrupted', async () => {
+      const runner = newRunner();
+      let aborted = false;
+      runner.register('long', async (job) => {
+        await new Promise<void>((resolve) => job.signal.addEventListener('abort', () => resolve()));
+        aborted = job.signal.aborted;
+      });
+      await runner.start();
+      const started = new Promise<void>((resolve) => runner.onEvent((e) => e.type === 'started' && resolve()));
+      await runner.enqueue({ kind: 'long', connectionId: 'abort-1' });
+      await started;
+      await runner.stop({ abortRunning: true });
+      assert.equal(aborted, true);
+
+      // Simulate a crash: a job row left 'running' with an open run.
+      const repo = jobsRepository(store);
+      const now = new Date().toISOString();
+      await repo.insertJob({
+        id: 'crashed-job',
+        connectionId: 'crash-1',
+        kind: 'directory',
+        payload: null,
+        scheduledAt: now,
+      });
+      await repo.recordStart({
+        runId: 'crashed-run',
+        jobId: 'crashed-job',
+        attempt: 1,
+        scheduledAt: now,
+        startedAt: now,
+      });
+      const next = newRunner();
+      const attempts: number[] = [];
+      next.register('directory', async (job) => {
+        attempts.push(job.attempt);
+      });
+      await next.start();
+      await next.whenIdle();
+      assert.deepEqual(attempts, [2], 'the resumed job counts the interrupted attempt');
+      const runs = await repo.listRuns({ jobId: 'crashed-job' });
+      assert.deepEqual(
+        runs.map((r) => r.status),
+        ['interrupted', 'succeeded'],
+      );
+    });
+
+    test('progress is reported through events; unknown kinds and double registration are refused', async () => {
+      const runner = newRunner();
+      runner.register('files', async (job) => {
+        job.progress({ done: 1, total: 2 });
+        job.progress({ done: 2, total: 2, message: 'copied' });
+      });
+      assert.throws(() => runner.register('files', async () => {}), { code: 'JOB_KIND_REGISTERED' });
+      await assert.rejects(runner.enqueue({ kind: 'nope', connectionId: 'x' }), { code: 'JOB_KIND_UNKNOWN' });
+      const progress: unknown[] = [];
+      runner.onEvent((e) => e.type === 'progress' && progress.push(e.progress));
+      await runner.start();
+      await (await runner.enqueue({ kind: 'files', connectionId: 'p-1' })).done;
+      assert.deepEqual(progress, [
+        { done: 1, total: 2 },
+        { done: 2, total: 2, message: 'copied' },
+      ]);
+    });
+  });
+}

@@ -1,0 +1,311 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { TenantlinkError } from '../src/errors.js';
+import {
+  createLogger,
+  type LogLevel,
+  REDACTED,
+  registerSecret,
+  sanitizeUrl,
+  scrubCredentialPatterns,
+  scrubSecrets,
+  unregisterSecret,
+} from '../src/logging.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed log lines, checked by the assertions that read them.
+type Json = any;
+
+/** A logger writing into memory, and the lines it wrote. */
+function capture(level: LogLevel = 'trace') {
+  const lines: string[] = [];
+  const logger = createLogger({ level, destination: { write: (line: string) => lines.push(line) } });
+  return {
+    logger,
+    lines,
+    text: () => lines.join(''),
+    records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+function assertAbsent(output: string, secrets: string[]) {
+  for (const secret of secrets) assert.ok(!output.includes(secret), `leaked ${JSON.stringify(secret)} in:\n${output}`);
+}
+
+const registered: string[] = [];
+function register(value: string) {
+  assert.equal(registerSecret(value), true);
+  registered.push(value);
+}
+afterEach(() => {
+  for (const value of registered.splice(0)) unregisterSecret(value);
+});
+
+describe('logger', () => {
+  test('keeps request-id, status and path, and none of the secrets of a token request', () => {
+    const { logger, text, records } = capture();
+    const clientSecret = 'Xy8Q~client.secret-value_0123456789abcd';
+    const bearer = 'opaque-access-token-0123456789abcdefghij';
+    const querySecret = 'query~secret.value-987654321';
+    const registeredSecret = 'registered-secret-A1B2C3D4E5';
+    register(registeredSecret);
+
+    logger.info(
+      {
+        req: {
+          method: 'POST',
+          url: `https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token?client_secret=${encodeURIComponent(querySecret)}&api-version=2.0`,
+          headers: {
+            Authorization: `Bearer ${bearer}`,
+            'content-type': 'application/x-www-form-urlencoded',
+            'client-request-id': 'c0ffee00-0000-4000-8000-000000000001',
+          },
+          body: `grant_type=client_credentials&client_id=abc&client_secret=${encodeURIComponent(clientSecret)}`,
+        },
+        res: {
+          status: 401,
+          headers: new Headers({ 'request-id': 'f00dbabe-0000-4000-8000-000000000002', 'x-unknown': 'whatever' }),
+        },
+        form: { client_id: 'abc', client_secret: clientSecret, scope: 'https://graph.microsoft.com/.default' },
+        path: '/contoso.onmicrosoft.com/oauth2/v2.0/token',
+      },
+      'token request for %s failed; secret %s',
+      'contoso',
+      registeredSecret,
+    );
+    logger.error(
+      new TenantlinkError('AUTH_INVALID_CLIENT', `The client secret ${registeredSecret} is wrong`, {
+        status: 401,
+        requestId: 'f00dbabe-0000-4000-8000-000000000002',
+        microsoftCode: 'AADSTS7000215',
+      }),
+    );
+    logger.warn({ url: `https://graph.microsoft.com/v1.0/users?client_secret=${querySecret}&$top=5` }, 'calling');
+
+    const output = text();
+    assertAbsent(output, [clientSecret, encodeURIComponent(clientSecret), bearer, querySecret, registeredSecret]);
+
+    const [request, failure, call] = records() as Json[];
+    assert.equal(request!.req.method, 'POST');
+    assert.equal(request!.req.headers.authorization, REDACTED);
+    assert.equal(request!.req.headers['client-request-id'], 'c0ffee00-0000-4000-8000-000000000001');
+    assert.equal(request!.req.headers['content-type'], 'application/x-www-form-urlencoded');
+    assert.equal(request!.req.body, REDACTED);
+    assert.match(request!.req.url, /client_secret=REDACTED&api-version=2\.0$/);
+    assert.equal(request!.res.status, 401);
+    assert.equal(request!.res.headers['request-id'], 'f00dbabe-0000-4000-8000-000000000002');
+    assert.equal(request!.res.headers['x-unknown'], REDACTED);
+    assert.deepEqual(request!.form, {
+      client_id: 'abc',
+      client_secret: REDACTED,
+      scope: 'https://graph.microsoft.com/.default',
+    });
+    assert.equal(request!.path, '/contoso.onmicrosoft.com/oauth2/v2.0/token');
+    assert.equal(request!.msg, `token request for contoso failed; secret ${REDACTED}`);
+
+    assert.deepEqual(failure!.err, {
+      type: 'TenantlinkError',
+      code: 'AUTH_INVALID_CLIENT',
+      message: `The client secret ${REDACTED} is wrong`,
+      status: 401,
+      requestId: 'f00dbabe-0000-4000-8000-000000000002',
+    });
+    assert.equal(call!.url, 'https://graph.microsoft.com/v1.0/users?client_secret=REDACTED&$top=5');
+  });
+
+  test('request and response objects keep only allow-listed fields, headers and query parameters', () => {
+    const { logger, records } = capture();
+    logger.info({
+      request: {
+        method: 'GET',
+        url: 'https://graph.microsoft.com/v1.0/users?$select=id,displayName&$filter=startswith(mail,%27a%27)&$skiptoken=opaque',
+        headers: { 'x-custom-auth': 'token-like-value-12345', 'user-agent': 'tenantlink/0.1', Cookie: 'session=abc' },
+        credentials: { anything: 'at all' },
+        attempt: 2,
+      },
+      response: {
+        status: 200,
+        statusText: 'OK',
+        headers: { 'retry-after': '3', location: 'https://x.sharepoint.com/upload?tempauth=abcdefgh&guid=1' },
+        body: { value: [{ id: 'u1', mail: 'a@contoso.com' }] },
+        json: () => ({}),
+      },
+    });
+    const [record] = records() as Json[];
+    assert.deepEqual(record!.request, {
+      method: 'GET',
+      url: 'https://graph.microsoft.com/v1.0/users?$select=id,displayName&$filter=REDACTED&$skiptoken=REDACTED',
+      headers: { 'x-custom-auth': REDACTED, 'user-agent': 'tenantlink/0.1', cookie: REDACTED },
+      attempt: 2,
+      credentials: REDACTED,
+    });
+    assert.deepEqual(record!.response, {
+      status: 200,
+      statusText: 'OK',
+      headers: { 'retry-after': '3', location: 'https://x.sharepoint.com/upload?tempauth=REDACTED&guid=REDACTED' },
+      body: REDACTED,
+      json: REDACTED,
+    });
+  });
+
+  test('secret field names are redacted at any depth, in child bindings too', () => {
+    const { logger, text, records } = capture();
+    const values = {
+      password: 'Pa55word-value!',
+      refresh: 'refresh-token-value-abcdef',
+      pem: 'private-key-pem-body-value',
+      deep: 'deeply-nested-secret-value',
+      bound: 'child-binding-secret-value',
+      state: 'client-state-shared-secret',
+      bytes: 'bytes-that-may-be-a-key',
+    };
+    const child = logger.child({ connection: 'c1', clientSecret: values.bound });
+    child.info({
+      user: { password: values.password },
+      tokens: [{ refresh_token: values.refresh, expiresIn: 3600 }],
+      certificate: { thumbprint: 'ABCDEF', privateKeyPem: values.pem },
+      a: { b: { c: { d: { e: { apiKey: values.deep } } } } },
+      subscription: { clientState: values.state, changeType: 'created' },
+      key: Buffer.from(values.bytes),
+    });
+    assertAbsent(text(), Object.values(values));
+    const [record] = records() as Json[];
+    assert.equal(record!.connection, 'c1');
+    assert.equal(record!.clientSecret, REDACTED);
+    assert.equal(record!.tokens[0].expiresIn, 3600);
+    assert.equal(record!.certificate.thumbprint, 'ABCDEF');
+    assert.equal(record!.subscription.changeType, 'created');
+  });
+
+  test('errors are logged as code, message, status and request-id only', () => {
+    const { logger, text, records } = capture();
+    const error = Object.assign(new Error('request failed'), {
+      code: 'ECONNRESET',
+      config: { headers: { Authorization: 'Bearer attached-config-token-123456' } },
+      body: 'client_secret=attached-body-secret',
+    });
+    logger.error({ err: error, nested: { error: new TenantlinkError('X', 'inner', { requestId: 'r-1' }) } }, 'failed');
+    logger.error(new TenantlinkError('GRAPH_FORBIDDEN', 'denied', { status: 403, cause: new Error('cause-text-xyz') }));
+    const output = text();
+    assertAbsent(output, ['attached-config-token-123456', 'attached-body-secret', 'cause-text-xyz', 'at ']);
+    const [first, second] = records() as Json[];
+    assert.deepEqual(first!.err, { type: 'Error', code: 'ECONNRESET', message: 'request failed' });
+    assert.deepEqual(first!.nested.error, { type: 'TenantlinkError', code: 'X', message: 'inner', requestId: 'r-1' });
+    assert.deepEqual(second!.err, { type: 'TenantlinkError', code: 'GRAPH_FORBIDDEN', message: 'denied', status: 403 });
+  });
+
+  test('credential-shaped text in messages is replaced even when nobody registered it', () => {
+    const { logger, text } = capture();
+    const jwt =
+      'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20ifQ.c2lnbmF0dXJlLWJ5dGVz';
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+    logger.info(`got token ${jwt}`);
+    logger.info(`key file:\n${pem}`);
+    logger.info('header was Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345');
+    logger.info('posted client_secret=plain-form-secret&grant_type=client_credentials');
+    logger.info(`body ${JSON.stringify({ client_secret: 'json-body-secret', refresh_token: 'json-rt-secret' })}`);
+    logger.info('redirect https://app.example.com/cb?code=authorization-code-value&state=1');
+    const output = text();
+    assertAbsent(output, [
+      jwt.split('.')[1]!,
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
+      'abcdefghijklmnopqrstuvwxyz012345',
+      'plain-form-secret',
+      'json-body-secret',
+      'json-rt-secret',
+      'authorization-code-value',
+    ]);
+    assert.match(output, /grant_type=client_credentials/);
+    assert.match(output, /Bearer REDACTED/);
+  });
+
+  test('a registered secret is replaced in every form it can take in a line', () => {
+    const { logger, text } = capture();
+    const secret = 'Ab+/c"d\\e~f.g_h-i?j&k=l';
+    register(secret);
+    logger.info({ form: `x=${encodeURIComponent(secret)}`, json: JSON.stringify({ v: secret }) }, secret);
+    logger.info({ query: new URLSearchParams({ anything: secret }).toString() });
+    logger.info({ unrelated: { label: `prefix${secret}suffix` } });
+    const output = text();
+    assertAbsent(output, [
+      secret,
+      JSON.stringify(secret).slice(1, -1),
+      encodeURIComponent(secret),
+      new URLSearchParams({ v: secret }).toString().slice(2),
+    ]);
+    assert.match(output, /prefixREDACTEDsuffix/);
+  });
+
+  test('a secret the vault decrypted is scrubbed from later log lines', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadKeyring } = await import('../src/connections/keyring.js');
+    const { Vault } = await import('../src/connections/vault.js');
+    const dataDir = mkdtempSync(join(tmpdir(), 'tenantlink-logging-vault-'));
+    try {
+      const vault = new Vault(await loadKeyring({ dataDir, env: {} }));
+      const secret = 'decrypted-secret-value-QWERTY';
+      const envelope = vault.encrypt(secret, 'connection:c:client_secret');
+      const { logger, text } = capture();
+      logger.info(`before decrypt: ${secret}`); // not yet known: shows (the vault only knows it once read)
+      assert.ok(text().includes(secret));
+      vault.decrypt(envelope, 'connection:c:client_secret');
+      registered.push(secret);
+      logger.info({ note: `oops ${secret}` }, `after decrypt: ${secret}`);
+      assert.equal(text().split(secret).length - 1, 1, 'only the line written before decryption has it');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a non-plain object logged on its own is sanitized too', () => {
+    const { logger, text, records } = capture();
+    logger.info(new URL('https://graph.microsoft.com/v1.0/me?access_token=url-token-value-123&$top=1'));
+    assertAbsent(text(), ['url-token-value-123']);
+    assert.equal(records()[0]!['value'], 'https://graph.microsoft.com/v1.0/me?access_token=REDACTED&$top=1');
+  });
+
+  test('the level filters lines', () => {
+    const { logger, lines } = capture('warn');
+    logger.info('hidden');
+    logger.warn('shown');
+    assert.equal(lines.length, 1);
+  });
+});
+
+describe('scrubbing utilities', () => {
+  test('scrubSecrets replaces given secrets, also short ones, and leaves other text', () => {
+    assert.equal(
+      scrubSecrets('a=topsecret1 b=pw c=topsecret1', ['topsecret1', 'pw']),
+      `a=${REDACTED} b=${REDACTED} c=${REDACTED}`,
+    );
+    assert.equal(scrubSecrets('nothing here', ['absent-secret']), 'nothing here');
+    assert.equal(scrubSecrets('x', []), 'x');
+  });
+
+  test('registerSecret ignores values too short to scrub safely, and unregister forgets', () => {
+    assert.equal(registerSecret('short'), false);
+    const { logger, text } = capture();
+    register('forget-me-later-123');
+    logger.info('one forget-me-later-123');
+    unregisterSecret('forget-me-later-123');
+    registered.pop();
+    logger.info('two forget-me-later-123');
+    assert.match(text(), /one REDACTED/);
+    assert.match(text(), /two forget-me-later-123/);
+  });
+
+  test('sanitizeUrl redacts unknown query values, user info and fragments', () => {
+    assert.equal(
+      sanitizeUrl('postgres://tenantlink:db-password@db.internal:5432/tenantlink?sslmode=require'),
+      'postgres://REDACTED@db.internal:5432/tenantlink?sslmode=REDACTED',
+    );
+    assert.equal(sanitizeUrl('https://app/cb#access_token=abc&state=1'), 'https://app/cb#REDACTED');
+    assert.equal(sanitizeUrl('/v1.0/users?$top=5&flag'), '/v1.0/users?$top=5&flag');
+  });
+
+  test('scrubCredentialPatterns leaves ordinary words alone', () => {
+    const text = 'Basic authentication failed with status code 401 for key rotation';
+    assert.equal(scrubCredentialPatterns(text), text);
+  });
+});

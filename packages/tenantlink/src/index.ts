@@ -1,3 +1,21 @@
+// Connections, clouds and the service that ties credentials, tokens and Graph together.
+
+// Tokens.
+export { type AuthCloud, authorityUrl, graphScope } from './auth/authority.js';
+export { certificateThumbprints } from './auth/certificate-credential.js';
+export { type AccessTokenClaims, decodeAccessTokenClaims, describeAccessToken } from './auth/claims.js';
+export { DeviceCodeFlow, type DeviceCodePrompt, type DeviceCodeResult } from './auth/device-code-flow.js';
+export type { AuthorityExchange } from './auth/network-client.js';
+export { memoryTokenCacheStore, type TokenCacheStore, tokenCachePlugin } from './auth/token-cache-plugin.js';
+export { toTokenError } from './auth/token-errors.js';
+export {
+  type AccessToken,
+  ClientCredentialProvider,
+  type ClientCredentialProviderOptions,
+  DelegatedRefreshTokenProvider,
+  type RefreshTokenStore,
+  type TokenProvider,
+} from './auth/token-provider.js';
 export {
   CLOUDS,
   type Cloud,
@@ -6,4 +24,88 @@ export {
   cloudEndpoints,
   sandboxCloud,
 } from './connections/clouds.js';
+export { Keyring, loadKeyring, type MasterKey } from './connections/keyring.js';
+export {
+  type AuthMode,
+  type Connection,
+  type ConnectionInput,
+  FEATURES,
+  type Feature,
+  validateConnectionInput,
+} from './connections/model.js';
+export {
+  type AddConnectionInput,
+  type ConnectionCredential,
+  type ConnectionDetails,
+  ConnectionService,
+  type ConnectionServiceOptions,
+} from './connections/service.js';
+export {
+  type ForEachSecret,
+  type ReencryptionReport,
+  type RetirementReport,
+  type RotationReport,
+  secretContext,
+  Vault,
+} from './connections/vault.js';
 export { type Diagnosis, TenantlinkError } from './errors.js';
+
+// Microsoft Graph.
+export type { BatchRequestItem, BatchResult } from './graph/batch.js';
+export {
+  type DeltaOptions,
+  type DeltaPage,
+  GraphClient,
+  type GraphClientOptions,
+  type GraphPage,
+  type GraphResult,
+  type PageOptions,
+  type RequestOptions,
+} from './graph/client.js';
+export { ResourceConcurrencyLimiter } from './graph/concurrency.js';
+export { GRAPH_ERROR_RULES } from './graph/errors.js';
+export type { PipelinePolicy } from './graph/pipeline.js';
+export type { GetToken } from './graph/policies/bearerTokenPolicy.js';
+export type { GraphLogger } from './graph/policies/logPolicy.js';
+export type { GraphMetrics } from './graph/policies/metricsPolicy.js';
+export { exponentialBackoffStrategy } from './graph/retryStrategies/exponentialBackoffStrategy.js';
+export { retryAfterStrategy } from './graph/retryStrategies/retryAfterStrategy.js';
+export type { RetryStrategy } from './graph/retryStrategies/retryStrategy.js';
+
+// Store and jobs.
+export {
+  type EnqueuedJob,
+  InProcessJobRunner,
+  type InProcessJobRunnerOptions,
+  type JobContext,
+  type JobEvent,
+  type JobHandler,
+  type JobOutcome,
+  type JobRunner,
+} from './jobs/runner.js';
+// Logging.
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  type Logger,
+  type LogLevel,
+  registerSecret,
+  scrubSecrets,
+  unregisterSecret,
+} from './logging.js';
+export {
+  type ConnectionChanges,
+  type ConnectionsRepository,
+  connectionsRepository,
+  type NewConnection,
+  type StoredConnection,
+} from './store/connections-repository.js';
+export { openStore, type Store, type StoreDialect, type StoreOptions } from './store/database.js';
+export { type JobRecord, type JobRunRecord, jobsRepository } from './store/jobs-repository.js';
+export type { Database, SecretKind, StoreHandle } from './store/schema.js';
+export {
+  type EncryptedValue,
+  type SecretsRepository,
+  type StoredSecret,
+  secretsRepository,
+} from './store/secrets-repository.js';

@@ -219,6 +219,14 @@ describe('the tenantlink CLI against the sandbox', () => {
     assert.match(error.message, /tenant must be the Directory \(tenant\) ID/);
     assert.match(error.message, /client ID must be the Application \(client\) ID/);
 
+    const secretId = await cli(
+      ['connections', 'add', '--name', 'sid', '--tenant', tenantId, '--client-id', app.appId, '--client-secret-stdin'],
+      `${app.secret.keyId}\n`,
+    );
+    assert.equal(secretId.code, 2);
+    assert.match(secretId.stderr, /that is the Secret ID/);
+    assert.match(secretId.stderr, /Copy the Value column/);
+
     const unknown = await cli(['token', 'nobody']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /No connection is named or has the id 'nobody'/);

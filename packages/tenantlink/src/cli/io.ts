@@ -6,6 +6,15 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export class UsageError extends Error {}
 
+/** Codes for input tenantlink refuses before calling anyone. */
+const INPUT_CODES = new Set([
+  'INVALID_INPUT',
+  'INVALID_CLOUD',
+  'SECRET_IS_SECRET_ID',
+  'CERTIFICATE_UNREADABLE',
+  'CERTIFICATE_KEY_MISMATCH',
+]);
+
 /**
  * Reads a secret from a file (never from the command line, where it would land in shell history and process
  * lists). A trailing newline is dropped; an empty or missing file is a usage error that does not echo anything.
@@ -71,7 +80,8 @@ export function printError(output: Output, err: unknown): number {
       }
       if (err.requestId) output.err(`  Request ID (for Microsoft support): ${err.requestId}`);
     }
-    return err.code === 'INVALID_INPUT' ? EXIT.usage : EXIT.failed;
+    // Refused input (checked before any call to Microsoft, so without a status) is a usage error.
+    return INPUT_CODES.has(err.code) && err.status === undefined ? EXIT.usage : EXIT.failed;
   }
   const message = (err as Error)?.message ?? String(err);
   if (output.json) output.out(JSON.stringify({ error: { code: 'UNEXPECTED', message } }));

@@ -6,10 +6,8 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type RunningSandbox, startSandbox } from '@tenantlink/sandbox';
-import { Agent, fetch } from 'undici';
-
-// biome-ignore lint/suspicious/noExplicitAny: control-API JSON, checked by the assertions that read it.
-type Json = any;
+import { Agent } from 'undici';
+import { type Control, type Json, sandboxControl } from './helpers/sandbox-control.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const mainScript = join(packageDir, 'src', 'cli', 'main.ts');
@@ -35,17 +33,7 @@ describe('the tenantlink CLI against the sandbox', () => {
   /** Access tokens seen: fetched by the test itself, so the scan can look for tokens of the same apps. */
   const secrets: string[] = [];
 
-  const control = async (method: string, path: string, body?: unknown): Promise<Json> => {
-    const res = await fetch(`${sandbox.control}${path}`, {
-      method,
-      dispatcher,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  let control: Control;
 
   /** Runs `tenantlink <args>` as its own process with the sandbox and a trace-level log on stderr. */
   const cli = (args: string[], stdin?: string): Promise<Run> =>
@@ -79,6 +67,7 @@ describe('the tenantlink CLI against the sandbox', () => {
     stateFile = join(work, 'sandbox-state.json');
     sandbox = await startSandbox({ port: 0, dataDir: join(work, 'sandbox'), stateFile, users: 20 });
     dispatcher = new Agent({ connect: { ca: sandbox.caCertPem } });
+    control = sandboxControl(sandbox, dispatcher);
     tenantId = sandbox.tenants[0]!.id;
     app = await control('POST', `/tenants/${tenantId}/applications`, {
       displayName: 'CLI App',

@@ -6,6 +6,7 @@ import { Agent, fetch } from 'undici';
 import type { AuthCloud } from '../../src/auth/authority.js';
 import { type AuthorityExchange, isTokenRequest } from '../../src/auth/network-client.js';
 import { cloudEndpoints } from '../../src/connections/clouds.js';
+import { sandboxControl } from './sandbox-control.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: control-API JSON, checked by the assertions that read it.
 export type Json = any;
@@ -31,17 +32,7 @@ export async function startAuthSandbox(): Promise<AuthSandbox> {
   });
   const dispatcher = new Agent({ connect: { ca: sandbox.caCertPem } });
   const tenantId = sandbox.tenants[0]!.id;
-  const control = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${sandbox.control}${path}`, {
-      method,
-      dispatcher,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const control = sandboxControl(sandbox, dispatcher);
   return {
     sandbox,
     tenantId,

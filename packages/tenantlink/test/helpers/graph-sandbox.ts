@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { startSandbox } from '@tenantlink/sandbox';
 import { Agent, fetch } from 'undici';
 import { GraphClient, type GraphClientOptions } from '../../src/graph/client.js';
+import { sandboxControl } from './sandbox-control.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: control-API JSON as tests read it.
 export type Json = any;
@@ -34,17 +35,7 @@ export async function startGraphSandbox(options: { users?: number } = {}): Promi
   });
   const dispatcher = new Agent({ connect: { ca: sandbox.caCertPem }, connections: 128 });
   const tenantId = sandbox.tenants[0]?.id ?? '';
-  const control = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${sandbox.control}${path}`, {
-      method,
-      dispatcher,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const control = sandboxControl(sandbox, dispatcher);
   return {
     sandbox,
     dispatcher,

@@ -18,6 +18,7 @@ let certApp: Json;
 let cert: Json;
 let publicApp: Json;
 let admin: { userPrincipalName: string; password: string };
+let vendorApp: Json;
 
 before(async () => {
   s = await startAuthSandbox();
@@ -40,6 +41,13 @@ before(async () => {
     allowPublicClient: true,
     requiredPermissions: { delegated: ['User.Read', 'openid', 'profile', 'offline_access'] },
     grantAdminConsent: true,
+  });
+  vendorApp = await s.createApp({
+    displayName: 'Vendor Multi-tenant App',
+    signInAudience: 'AzureADMultipleOrgs',
+    requiredPermissions: { application: ['User.Read.All'] },
+    grantAdminConsent: true,
+    secret: {},
   });
   admin = await s.control('POST', `/tenants/${s.tenantId}/users`, { displayName: 'Service Person' });
 });
@@ -145,6 +153,34 @@ for (const target of storeTargets()) {
       const token = await (await other.tokenProvider('delegated-conn')).getToken({ forceRefresh: true });
       assert.equal(describeAccessToken(token.token).claims['upn'], admin.userPrincipalName);
       await other.close();
+    });
+
+    test("a multi-tenant connection gets tokens for the customer's tenant once consent is granted there", async () => {
+      // A fresh customer tenant, where the vendor's app has no service principal yet.
+      const customerTenant = await s.control('POST', '/tenants', { displayName: `Customer ${target.name}`, users: 5 });
+      const added = await service.add({
+        ...base(),
+        tenant: customerTenant.id,
+        name: 'customer-two',
+        clientId: vendorApp.appId,
+        multiTenant: true,
+        credential: { clientSecret: vendorApp.secret.value },
+      });
+      assert.equal(added.authMode, 'multi-tenant');
+      const provider = await service.tokenProvider('customer-two');
+      await assert.rejects(provider.getToken(), (err: TenantlinkError) => /CONSENT|APP_NOT_FOUND/.test(err.code));
+      await s.control('POST', `/tenants/${customerTenant.id}/consent`, {
+        appId: vendorApp.appId,
+        application: ['User.Read.All'],
+      });
+      const token = await provider.getToken({ forceRefresh: true });
+      const described = describeAccessToken(token.token);
+      assert.equal(described.tenantId, customerTenant.id);
+      assert.deepEqual(described.permissions, ['User.Read.All']);
+      const users = await (await service.graphClient('customer-two')).get<{ value: Json[] }>('/users', {
+        select: ['id'],
+      });
+      assert.equal(users.value.length, 5);
     });
 
     test('a pasted Secret ID, a key of another certificate and a taken name are refused and leave nothing', async () => {

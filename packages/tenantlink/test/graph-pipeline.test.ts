@@ -74,6 +74,16 @@ describe('graph pipeline against the sandbox', () => {
     assert.ok(elapsed < 6000, `waited ${elapsed} ms: far more than asked`);
     const stats = await env.control('GET', '/stats');
     assert.equal(stats.throttled, 3);
+    // The sandbox's own clock: each retry was answered at least Retry-After (1 s) after the 429 before it.
+    const answers = (stats.recent as { at: string; status: number }[]).slice(-4);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [429, 429, 429, 200],
+    );
+    for (let i = 1; i < answers.length; i++) {
+      const gap = Date.parse(answers[i]!.at) - Date.parse(answers[i - 1]!.at);
+      assert.ok(gap >= 1000, `retry ${i} was answered ${gap} ms after the 429 that asked for 1 s`);
+    }
     const metrics = client.metrics();
     assert.equal(metrics.total.requests, 4);
     assert.equal(metrics.total.retries, 3);

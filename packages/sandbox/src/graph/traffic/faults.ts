@@ -87,6 +87,8 @@ export interface LatencySettings {
   jitterMs: number;
 }
 
+const RECENT_LIMIT = 1000;
+
 /** Request counters for tests and benchmarks: totals, by route and status, throttled, peak concurrency. */
 export class TrafficStats {
   total = 0;
@@ -95,6 +97,8 @@ export class TrafficStats {
   byStatus: Record<string, number> = {};
   peakConcurrency = 0;
   peakConcurrencyByMailbox: Record<string, number> = {};
+  /** The latest requests, oldest first: when each was answered, so a client's waits can be checked. */
+  recent: { at: string; route: string; status: number }[] = [];
   private inFlight = 0;
   private readonly inFlightByMailbox = new Map<string, number>();
 
@@ -109,6 +113,8 @@ export class TrafficStats {
     this.byRoute[route] = (this.byRoute[route] ?? 0) + 1;
     this.byStatus[String(status)] = (this.byStatus[String(status)] ?? 0) + 1;
     if (status === 429) this.throttled += 1;
+    this.recent.push({ at: new Date().toISOString(), route, status });
+    if (this.recent.length > RECENT_LIMIT) this.recent.splice(0, this.recent.length - RECENT_LIMIT);
   }
 
   mailboxStarted(mailbox: string): void {
@@ -129,6 +135,7 @@ export class TrafficStats {
       throttled: this.throttled,
       peakConcurrency: this.peakConcurrency,
       peakConcurrencyByMailbox: this.peakConcurrencyByMailbox,
+      recent: this.recent,
     };
   }
 
@@ -139,5 +146,6 @@ export class TrafficStats {
     this.byStatus = {};
     this.peakConcurrency = this.inFlight;
     this.peakConcurrencyByMailbox = {};
+    this.recent = [];
   }
 }

@@ -8,9 +8,15 @@ import { loadKeyring } from '../src/connections/keyring.js';
 import { ConnectionService } from '../src/connections/service.js';
 import { secretContext, Vault } from '../src/connections/vault.js';
 import type { TenantlinkError } from '../src/errors.js';
+import { createLogger } from '../src/logging.js';
 import { secretsRepository } from '../src/store/secrets-repository.js';
 import { type AuthSandbox, type Json, refreshTokenByPassword, startAuthSandbox } from './helpers/auth-sandbox.js';
 import { storeTargets, type TestStore } from './helpers/store-databases.js';
+
+/** Every line the services in this file logged (at trace level), and every secret and token the tests handled. */
+const logged: string[] = [];
+const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void logged.push(line) } });
+const handled: string[] = [];
 
 let s: AuthSandbox;
 let secretApp: Json;
@@ -63,6 +69,8 @@ for (const target of storeTargets()) {
         store,
         vault: new Vault(await loadKeyring({ dataDir, env: {} })),
         customClouds: [s.cloud],
+        logger,
+        graph: { logger },
       });
     const base = () => ({
       tenant: s.tenantId,
@@ -90,6 +98,7 @@ for (const target of storeTargets()) {
       });
       assert.equal(added.authMode, 'secret');
       const token = await (await service.tokenProvider('secret-conn')).getToken();
+      handled.push(secretApp.secret.value, token.token);
       assert.deepEqual(describeAccessToken(token.token).permissions, ['User.Read.All']);
       const graph = await service.graphClient('secret-conn');
       const page = await graph.get<{ value: Json[] }>('/users', { select: ['id', 'displayName'], query: { $top: 3 } });
@@ -116,6 +125,7 @@ for (const target of storeTargets()) {
       assert.equal(added.authMode, 'certificate');
       assert.equal(added.certificateThumbprint, String(cert.thumbprint).toUpperCase());
       const token = await (await service.tokenProvider('cert-conn')).getToken();
+      handled.push(String(cert.privateKeyPem).split('\n')[1]!, token.token);
       assert.equal(describeAccessToken(token.token).claims['appidacr'], '2');
       const groups = await (await service.graphClient(added.id)).get<{ value: Json[] }>('/groups', {
         select: ['id'],
@@ -126,6 +136,7 @@ for (const target of storeTargets()) {
 
     test('a delegated connection refreshes and stores each rotated refresh token encrypted', async () => {
       const refreshToken = await refreshTokenByPassword(s, publicApp.appId, admin);
+      handled.push(refreshToken);
       const added = await service.add({
         ...base(),
         name: 'delegated-conn',
@@ -145,6 +156,7 @@ for (const target of storeTargets()) {
         const token = await provider.getToken({ forceRefresh: true });
         assert.equal(describeAccessToken(token.token).kind, 'delegated');
         const now = await stored();
+        handled.push(now, token.token);
         assert.ok(!seen.has(now), 'each refresh stores a new refresh token');
         seen.add(now);
       }
@@ -174,6 +186,7 @@ for (const target of storeTargets()) {
         application: ['User.Read.All'],
       });
       const token = await provider.getToken({ forceRefresh: true });
+      handled.push(vendorApp.secret.value, token.token);
       const described = describeAccessToken(token.token);
       assert.equal(described.tenantId, customerTenant.id);
       assert.deepEqual(described.permissions, ['User.Read.All']);
@@ -263,3 +276,14 @@ for (const target of storeTargets()) {
     });
   });
 }
+
+test('nothing the services logged holds a secret or token the tests used', () => {
+  const everything = logged.join('');
+  assert.ok(logged.length >= 6, `the services logged ${logged.length} lines`);
+  assert.match(everything, /connection added/);
+  assert.match(everything, /"method":"GET","url":"\/users/, 'Graph requests were logged');
+  assert.ok(handled.length >= 8, `${handled.length} secrets and tokens to look for`);
+  for (const secret of handled) {
+    assert.ok(!everything.includes(secret), `a secret or token leaked into the log: ${secret.slice(0, 6)}…`);
+  }
+});

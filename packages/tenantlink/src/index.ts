@@ -65,12 +65,12 @@ export {
 export { ResourceConcurrencyLimiter } from './graph/concurrency.js';
 export { GRAPH_ERROR_RULES } from './graph/errors.js';
 export type { PipelinePolicy } from './graph/pipeline.js';
-export type { GetToken } from './graph/policies/bearerTokenPolicy.js';
-export type { GraphLogger } from './graph/policies/logPolicy.js';
-export type { GraphMetrics } from './graph/policies/metricsPolicy.js';
-export { exponentialBackoffStrategy } from './graph/retryStrategies/exponentialBackoffStrategy.js';
-export { retryAfterStrategy } from './graph/retryStrategies/retryAfterStrategy.js';
-export type { RetryStrategy } from './graph/retryStrategies/retryStrategy.js';
+export type { GetToken } from './graph/policies/bearer-token-policy.js';
+export type { GraphLogger } from './graph/policies/log-policy.js';
+export type { GraphMetrics } from './graph/policies/metrics-policy.js';
+export { exponentialBackoffStrategy } from './graph/retry-strategies/exponential-backoff-strategy.js';
+export { retryAfterStrategy } from './graph/retry-strategies/retry-after-strategy.js';
+export type { RetryStrategy } from './graph/retry-strategies/retry-strategy.js';
 
 // Store and jobs.
 export {

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { TenantlinkError } from '../src/errors.js';
 import type { GraphClient } from '../src/graph/client.js';
-import { exponentialBackoffStrategy } from '../src/graph/retryStrategies/exponentialBackoffStrategy.js';
-import { retryAfterStrategy } from '../src/graph/retryStrategies/retryAfterStrategy.js';
+import { exponentialBackoffStrategy } from '../src/graph/retry-strategies/exponential-backoff-strategy.js';
+import { retryAfterStrategy } from '../src/graph/retry-strategies/retry-after-strategy.js';
 import { type GraphSandbox, type Json, startGraphSandbox } from './helpers/graph-sandbox.js';
 
 interface User {

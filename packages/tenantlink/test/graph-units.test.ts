@@ -4,10 +4,10 @@ import { planChunks } from '../src/graph/batch.js';
 import { outlookMailboxKey, ResourceConcurrencyLimiter } from '../src/graph/concurrency.js';
 import { graphError } from '../src/graph/errors.js';
 import { composePipeline, type GraphRequest, type PipelinePolicy } from '../src/graph/pipeline.js';
-import { sanitizeHeaders, sanitizeUrl } from '../src/graph/policies/logPolicy.js';
-import { backoffDelay } from '../src/graph/retryStrategies/exponentialBackoffStrategy.js';
-import { parseRetryAfter } from '../src/graph/retryStrategies/retryAfterStrategy.js';
-import { routeTemplate } from '../src/graph/routeTemplate.js';
+import { sanitizeHeaders, sanitizeUrl } from '../src/graph/policies/log-policy.js';
+import { backoffDelay } from '../src/graph/retry-strategies/exponential-backoff-strategy.js';
+import { parseRetryAfter } from '../src/graph/retry-strategies/retry-after-strategy.js';
+import { routeTemplate } from '../src/graph/route-template.js';
 
 test('Retry-After: whole and fractional seconds, HTTP dates, garbage', () => {
   assert.equal(parseRetryAfter('1'), 1000);

@@ -1,11 +1,11 @@
 import { TenantlinkError } from '../errors.js';
 import type { GraphClient } from './client.js';
 import { graphErrorFromResponse } from './errors.js';
-import { abortableSleep } from './policies/retryPolicy.js';
-import { backoffDelay } from './retryStrategies/exponentialBackoffStrategy.js';
-import { parseRetryAfter } from './retryStrategies/retryAfterStrategy.js';
-import { RETRIABLE_STATUSES } from './retryStrategies/retryStrategy.js';
-import { routeTemplate } from './routeTemplate.js';
+import { abortableSleep } from './policies/retry-policy.js';
+import { backoffDelay } from './retry-strategies/exponential-backoff-strategy.js';
+import { parseRetryAfter } from './retry-strategies/retry-after-strategy.js';
+import { RETRIABLE_STATUSES } from './retry-strategies/retry-strategy.js';
+import { routeTemplate } from './route-template.js';
 
 /** Graph's limit of requests per `$batch` call. */
 export const MAX_BATCH_SIZE = 20;

@@ -7,7 +7,7 @@
  * client; `$batch` must be split into chunks of 20 with throttled items retried after the longest item Retry-After
  * (the SDK's RetryHandler retries whole HTTP calls, never batch items); and every failure must become a
  * TenantlinkError with a stable code and a diagnosis in the Azure portal's words. Each concern is one policy
- * (`policies/`), composed like the Azure SDK's pipeline; how long to wait is a retry strategy (`retryStrategies/`).
+ * (`policies/`), composed like the Azure SDK's pipeline; how long to wait is a retry strategy (`retry-strategies/`).
  *
  * Policy order, outermost first: client-request-id → retry → bearer token → concurrency → metrics → log → fetch.
  * The concurrency slot is held only during an attempt, never while a retry waits.
@@ -24,14 +24,14 @@ import {
   type PipelinePolicy,
   type SendRequest,
 } from './pipeline.js';
-import { bearerTokenPolicy, type GetToken } from './policies/bearerTokenPolicy.js';
-import { clientRequestIdPolicy } from './policies/clientRequestIdPolicy.js';
-import { concurrencyPolicy } from './policies/concurrencyPolicy.js';
-import { type GraphLogger, logPolicy } from './policies/logPolicy.js';
-import { type GraphMetrics, MetricsRecorder, metricsPolicy } from './policies/metricsPolicy.js';
-import { retryPolicy } from './policies/retryPolicy.js';
-import type { RetryStrategy } from './retryStrategies/retryStrategy.js';
-import { routeTemplate } from './routeTemplate.js';
+import { bearerTokenPolicy, type GetToken } from './policies/bearer-token-policy.js';
+import { clientRequestIdPolicy } from './policies/client-request-id-policy.js';
+import { concurrencyPolicy } from './policies/concurrency-policy.js';
+import { type GraphLogger, logPolicy } from './policies/log-policy.js';
+import { type GraphMetrics, MetricsRecorder, metricsPolicy } from './policies/metrics-policy.js';
+import { retryPolicy } from './policies/retry-policy.js';
+import type { RetryStrategy } from './retry-strategies/retry-strategy.js';
+import { routeTemplate } from './route-template.js';
 import { fetchTransport } from './transport.js';
 
 export interface GraphClientOptions {

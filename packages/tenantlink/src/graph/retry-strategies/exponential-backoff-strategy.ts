@@ -1,4 +1,4 @@
-import { RETRIABLE_STATUSES, type RetryContext, type RetryStrategy } from './retryStrategy.js';
+import { RETRIABLE_STATUSES, type RetryContext, type RetryStrategy } from './retry-strategy.js';
 
 export interface ExponentialBackoffOptions {
   /** The first delay, before jitter. Default 500 ms. */

@@ -1,6 +1,6 @@
 import type { ResourceConcurrencyLimiter } from '../concurrency.js';
 import type { PipelinePolicy } from '../pipeline.js';
-import { parseRetryAfter } from '../retryStrategies/retryAfterStrategy.js';
+import { parseRetryAfter } from '../retry-strategies/retry-after-strategy.js';
 
 /**
  * Holds a slot of the resource's limiter for the time of one attempt (not while the retry policy waits), and fences

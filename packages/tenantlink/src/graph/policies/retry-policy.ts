@@ -1,7 +1,7 @@
 import type { GraphResponse, PipelinePolicy } from '../pipeline.js';
-import { exponentialBackoffStrategy } from '../retryStrategies/exponentialBackoffStrategy.js';
-import { retryAfterStrategy } from '../retryStrategies/retryAfterStrategy.js';
-import type { RetryStrategy } from '../retryStrategies/retryStrategy.js';
+import { exponentialBackoffStrategy } from '../retry-strategies/exponential-backoff-strategy.js';
+import { retryAfterStrategy } from '../retry-strategies/retry-after-strategy.js';
+import type { RetryStrategy } from '../retry-strategies/retry-strategy.js';
 
 export interface RetryPolicyOptions {
   /** Retries after the first attempt. Default 5. */

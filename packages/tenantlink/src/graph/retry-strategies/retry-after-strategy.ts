@@ -1,4 +1,4 @@
-import { RETRIABLE_STATUSES, type RetryContext, type RetryStrategy } from './retryStrategy.js';
+import { RETRIABLE_STATUSES, type RetryContext, type RetryStrategy } from './retry-strategy.js';
 
 /**
  * Reads `Retry-After` as seconds (Graph sends fractional ones, e.g. `2.128`) or as an HTTP date. Returns undefined

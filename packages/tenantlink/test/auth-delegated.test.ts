@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Agent, fetch } from 'undici';
+// The person at the keyboard: the sandbox's own test browser walks its sign-in pages (it is not tenantlink code).
+import { asPage, Browser, completeSignIn } from '../../sandbox/test/helpers/browser.js';
+import type { Harness } from '../../sandbox/test/helpers/harness.js';
 import { decodeAccessTokenClaims } from '../src/auth/claims.js';
 import { DelegatedRefreshTokenProvider, type RefreshTokenStore } from '../src/auth/delegated-refresh-token-provider.js';
 import { DeviceCodeFlow, type DeviceCodePrompt } from '../src/auth/device-code-flow.js';
@@ -176,6 +180,63 @@ describe('DeviceCodeFlow against the sandbox', () => {
       assert.equal(prompts[0]!.verificationUri, `${s.sandbox.authority}/devicelogin`);
       assert.match(prompts[0]!.message, new RegExp(prompts[0]!.userCode));
       assert.equal(prompts[0]!.expiresIn, 900);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a person completes the device code sign-in; the refresh token it returns works and rotates', async () => {
+    const s = await startAuthSandbox();
+    try {
+      const app = await s.createApp({
+        displayName: 'Auth Device App',
+        allowPublicClient: true,
+        requiredPermissions: { delegated: ['User.Read', 'openid', 'profile', 'offline_access'] },
+        grantAdminConsent: true,
+      });
+      const person = await s.control('POST', `/tenants/${s.tenantId}/users`, { displayName: 'Device Person' });
+      const dispatcher = new Agent({ connect: { ca: s.sandbox.caCertPem } });
+      const harness = {
+        sandbox: s.sandbox,
+        fetch: (url: string, init: Parameters<typeof fetch>[1] = {}) => fetch(url, { ...init, dispatcher }),
+      } as unknown as Harness;
+      let browsing: Promise<void> | undefined;
+      const flow = new DeviceCodeFlow({
+        cloud: s.cloud,
+        tenant: s.tenantId,
+        clientId: app.appId,
+        scopes: ['User.Read'],
+      });
+      const result = await flow.start((prompt) => {
+        browsing = (async () => {
+          const browser = new Browser(harness);
+          const entry = asPage(await browser.open(prompt.verificationUri), 'device-code');
+          const done = await completeSignIn(browser, await browser.post(entry.form!.action, { otc: prompt.userCode }), {
+            userPrincipalName: person.userPrincipalName,
+            password: person.password,
+            consent: 'accept',
+          });
+          assert.equal(asPage(done).step, 'device-done');
+        })();
+      });
+      await browsing;
+      assert.equal(result.account?.username, person.userPrincipalName);
+      assert.equal(decodeAccessTokenClaims(result.accessToken).upn, person.userPrincipalName);
+      assert.ok(result.refreshToken, 'offline_access gives a refresh token');
+
+      const store = recordingStore(result.refreshToken!);
+      const provider = new DelegatedRefreshTokenProvider({
+        cloud: s.cloud,
+        tenant: s.tenantId,
+        clientId: app.appId,
+        refreshTokenStore: store,
+        scopes: ['User.Read'],
+      });
+      const refreshed = await provider.getToken({ forceRefresh: true });
+      assert.equal(decodeAccessTokenClaims(refreshed.token).upn, person.userPrincipalName);
+      assert.equal(store.history.length, 1);
+      assert.notEqual(store.value, result.refreshToken);
+      await dispatcher.close();
     } finally {
       await s.close();
     }

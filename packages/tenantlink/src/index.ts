@@ -16,6 +16,21 @@ export {
   type RefreshTokenStore,
   type TokenProvider,
 } from './auth/token-provider.js';
+// Permission catalogue.
+export {
+  type ConnectionMode,
+  FEATURE_CATALOGUE,
+  type FeatureEntry,
+  GRAPH_PERMISSION_IDS,
+  isSatisfied,
+  MICROSOFT_GRAPH_APP_ID,
+  type PermissionNeed,
+  type PermissionType,
+  permissionType,
+  type RequiredPermission,
+  requiredPermissions,
+  requiredResourceAccess,
+} from './catalogue/permissions.js';
 export {
   CLOUDS,
   type Cloud,
@@ -49,7 +64,6 @@ export {
   Vault,
 } from './connections/vault.js';
 export { type Diagnosis, TenantlinkError } from './errors.js';
-
 // Microsoft Graph.
 export type { BatchRequestItem, BatchResult } from './graph/batch.js';
 export {
@@ -71,7 +85,6 @@ export type { GraphMetrics } from './graph/policies/metrics-policy.js';
 export { exponentialBackoffStrategy } from './graph/retry-strategies/exponential-backoff-strategy.js';
 export { retryAfterStrategy } from './graph/retry-strategies/retry-after-strategy.js';
 export type { RetryStrategy } from './graph/retry-strategies/retry-strategy.js';
-
 // Store and jobs.
 export {
   type EnqueuedJob,

@@ -1,11 +1,14 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeAccessToken } from '../auth/claims.js';
+import type { ConnectionMode } from '../catalogue/permissions.js';
 import { type Cloud, type CloudEndpoints, sandboxCloud } from '../connections/clouds.js';
 import { loadKeyring } from '../connections/keyring.js';
-import { FEATURES } from '../connections/model.js';
+import { FEATURES, type Feature } from '../connections/model.js';
 import { type ConnectionCredential, ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
+import { type GuideFormat, renderGuide } from '../guide/render.js';
+import { buildSetupGuide } from '../guide/setup-guide.js';
 import { createLogger, type LogLevel, scrubLogLine } from '../logging.js';
 import { openStore } from '../store/database.js';
 import { EXIT, type Output, print, printError, readSecretFile, readSecretStdin, UsageError } from './io.js';
@@ -182,6 +185,40 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           `Permissions: ${described.permissions.join(', ') || '(none granted)'}`,
         ]);
       }),
+    );
+
+  program
+    .command('guide')
+    .description('print the steps an administrator follows to register the app for these features')
+    .requiredOption('--features <list>', `comma-separated features: ${FEATURES.join(', ')}`)
+    .addOption(
+      new Option('--mode <mode>', 'how tenantlink will connect')
+        .choices(['application', 'delegated', 'multi-tenant'])
+        .default('application'),
+    )
+    .option('--redirect-uri <url>', 'where sign-in or admin consent returns to (delegated web sign-in, multi-tenant)')
+    .option('--app-name <name>', 'the name of the app registration', 'tenantlink connector')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['markdown', 'html', 'json']).default('markdown'),
+    )
+    .action(
+      (
+        opts: { features: string; mode: ConnectionMode; redirectUri?: string; appName: string; format: GuideFormat },
+        command: Command,
+      ) => {
+        const globals = command.optsWithGlobals<GlobalOptions>();
+        const guide = buildSetupGuide({
+          features: opts.features
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean) as Feature[],
+          mode: opts.mode,
+          appName: opts.appName,
+          ...(opts.redirectUri ? { redirectUri: opts.redirectUri } : {}),
+          ...(globals.sandbox ? { cloud: sandboxCloud(globals.sandbox).cloud } : {}),
+        });
+        io.out(renderGuide(guide, globals.json ? 'json' : opts.format).trimEnd());
+      },
     );
 
   const vault = program.command('vault').description('the encryption of stored secrets');

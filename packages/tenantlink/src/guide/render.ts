@@ -73,7 +73,7 @@ function renderMarkdown(guide: SetupGuide): string {
   return out.join('\n');
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
@@ -81,32 +81,32 @@ function renderHtml(guide: SetupGuide): string {
   const parts: string[] = [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<title>Connect Microsoft 365: ${escape(guide.appName)}</title></head><body>`,
-    `<h1>Connect Microsoft 365: ${escape(guide.appName)}</h1>`,
-    `<p>Features: ${escape(guide.features.join(', '))}. Access: ${escape(modeLabel(guide))}.</p>`,
+    `<title>Connect Microsoft 365: ${escapeHtml(guide.appName)}</title></head><body>`,
+    `<h1>Connect Microsoft 365: ${escapeHtml(guide.appName)}</h1>`,
+    `<p>Features: ${escapeHtml(guide.features.join(', '))}. Access: ${escapeHtml(modeLabel(guide))}.</p>`,
     '<ol>',
     ...guide.steps.map(
-      (s) => `<li><h2>${escape(s.title)}</h2><ul>${s.lines.map((l) => `<li>${escape(l)}</li>`).join('')}</ul></li>`,
+      (s) => `<li><h2>${escapeHtml(s.title)}</h2><ul>${s.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul></li>`,
     ),
     '</ol>',
     '<h2>Permissions</h2><table><thead><tr><th>Permission</th><th>Type</th><th>ID</th><th>Needed for</th></tr></thead><tbody>',
     ...guide.permissions.map(
       (p) =>
-        `<tr><td>${escape(p.permission)}</td><td>${p.type}</td><td><code>${p.id}</code></td><td>${escape(
+        `<tr><td>${escapeHtml(p.permission)}</td><td>${p.type}</td><td><code>${p.id}</code></td><td>${escapeHtml(
           `${p.features.join(', ') || 'sign-in'}: ${p.why}`,
         )}</td></tr>`,
     ),
     '</tbody></table>',
   ];
   if (guide.adminConsentUrl)
-    parts.push('<h2>Admin consent link for customers</h2>', `<pre>${escape(guide.adminConsentUrl)}</pre>`);
+    parts.push('<h2>Admin consent link for customers</h2>', `<pre>${escapeHtml(guide.adminConsentUrl)}</pre>`);
   parts.push(
     '<h2>App manifest</h2>',
-    `<pre>${escape(JSON.stringify(guide.manifest, null, 2))}</pre>`,
+    `<pre>${escapeHtml(JSON.stringify(guide.manifest, null, 2))}</pre>`,
     '<h2>Azure CLI</h2>',
-    `<pre>${escape(guide.azureCli)}</pre>`,
+    `<pre>${escapeHtml(guide.azureCli)}</pre>`,
     '<h2>Microsoft Graph PowerShell</h2>',
-    `<pre>${escape(guide.powerShell)}</pre>`,
+    `<pre>${escapeHtml(guide.powerShell)}</pre>`,
     '</body></html>',
     '',
   );

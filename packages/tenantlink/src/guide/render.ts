@@ -86,7 +86,8 @@ function renderHtml(guide: SetupGuide): string {
     `<p>Features: ${escapeHtml(guide.features.join(', '))}. Access: ${escapeHtml(modeLabel(guide))}.</p>`,
     '<ol>',
     ...guide.steps.map(
-      (s) => `<li><h2>${escapeHtml(s.title)}</h2><ul>${s.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul></li>`,
+      (s) =>
+        `<li><h2>${escapeHtml(s.title)}</h2><ul>${s.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul></li>`,
     ),
     '</ol>',
     '<h2>Permissions</h2><table><thead><tr><th>Permission</th><th>Type</th><th>ID</th><th>Needed for</th></tr></thead><tbody>',

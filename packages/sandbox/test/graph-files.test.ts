@@ -445,11 +445,14 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     assert.match(refused.body.error.message, /disabled/);
     const internal = await graph(h, writer, url, { method: 'POST', body: { type: 'edit', scope: 'organization' } });
     assert.equal(internal.status, 201);
-    const settings = await graph(h, sitesWriter, '/admin/sharepoint/settings');
+    const settingsReader = (await appToken(h, ['SharePointTenantSettings.Read.All'])).token;
+    const settings = await graph(h, settingsReader, '/admin/sharepoint/settings');
     assert.equal(settings.status, 200);
     assert.equal(settings.body.sharingCapability, 'disabled');
-    const deniedSettings = await graph(h, writer, '/admin/sharepoint/settings');
-    assert.equal(deniedSettings.status, 403);
+    for (const token of [writer, sitesWriter]) {
+      const denied = await graph(h, token, '/admin/sharepoint/settings');
+      assert.equal(denied.status, 403, 'Files and Sites permissions do not reach tenant settings');
+    }
   });
 
   test('permissions: list, get, delete; invite inside the tenant and, when allowed, outside it', async () => {

@@ -510,6 +510,38 @@ export const GRAPH_PERMISSIONS: readonly GraphPermissionEntry[] = [
     },
   },
   {
+    name: 'SharePointTenantSettings.Read.All',
+    application: {
+      id: '83d4163d-a2d8-4d3b-9695-4ae3ca98f888',
+      displayName: 'Read SharePoint and OneDrive tenant settings',
+      description:
+        'Allows the application to read the tenant-level settings of SharePoint and OneDrive, without a signed-in user.',
+    },
+    delegated: {
+      id: '2ef70e10-5bfd-4ede-a5f6-67720500b258',
+      displayName: 'Read SharePoint and OneDrive tenant settings',
+      description:
+        'Allows the application to read the tenant-level settings of SharePoint and OneDrive on your behalf.',
+      adminConsentRequired: true,
+    },
+  },
+  {
+    name: 'SharePointTenantSettings.ReadWrite.All',
+    application: {
+      id: '19b94e34-907c-4f43-bde9-38b1909ed408',
+      displayName: 'Read and change SharePoint and OneDrive tenant settings',
+      description:
+        'Allows the application to read and change the tenant-level settings of SharePoint and OneDrive, without a signed-in user.',
+    },
+    delegated: {
+      id: 'aa07f155-3612-49b8-a147-6c590df35536',
+      displayName: 'Read and change SharePoint and OneDrive tenant settings',
+      description:
+        'Allows the application to read and change the tenant-level settings of SharePoint and OneDrive on your behalf.',
+      adminConsentRequired: true,
+    },
+  },
+  {
     name: 'AuditLog.Read.All',
     application: {
       id: 'b0afded3-3588-46d8-8b3d-9842eff778da',

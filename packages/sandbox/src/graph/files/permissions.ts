@@ -17,12 +17,7 @@ const READ_DELEGATED = [
 const WRITE_APP = ['Files.ReadWrite.All', 'Sites.ReadWrite.All'];
 const WRITE_DELEGATED = ['Files.ReadWrite', 'Files.ReadWrite.All', 'Sites.ReadWrite.All'];
 const SITES = ['Sites.Read.All', 'Sites.ReadWrite.All'];
-/**
- * `GET /admin/sharepoint/settings` needs SharePointTenantSettings.Read.All (or .ReadWrite.All), which the sandbox's
- * permission catalogue does not hold yet, so Sites.ReadWrite.All stands in until it does.
- */
-const SETTINGS_STAND_IN = 'Sites.ReadWrite.All';
-const SETTINGS = ['SharePointTenantSettings.Read.All', 'SharePointTenantSettings.ReadWrite.All', SETTINGS_STAND_IN];
+const SETTINGS = ['SharePointTenantSettings.Read.All', 'SharePointTenantSettings.ReadWrite.All'];
 
 export type Access = 'read' | 'write' | 'sites' | 'settings';
 

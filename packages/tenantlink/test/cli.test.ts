@@ -151,6 +151,58 @@ describe('the tenantlink CLI against the sandbox', () => {
     assert.match(show.stdout, /Secrets: +client_secret \(key [\w-]+\), token_cache/);
   });
 
+  test('doctor names each missing permission with its fix; exit 1 on errors, 0 when clean, 2 on misuse', async () => {
+    const json = await cli(['--json', 'doctor', 'acme', '--features', 'directory']);
+    assert.equal(json.code, 1, json.stderr);
+    const report = JSON.parse(json.stdout);
+    assert.equal(report.ok, false);
+    assert.deepEqual(Object.keys(report.findings[0]).sort(), ['code', 'feature', 'fix', 'message', 'severity']);
+    assert.deepEqual(
+      report.findings.map((f: Json) => [f.code, f.severity, f.feature]),
+      [['PERMISSION_MISSING', 'error', 'directory']],
+    );
+    assert.match(report.findings[0].fix, /GroupMember\.Read\.All/);
+
+    const directoryApp = await control('POST', `/tenants/${tenantId}/applications`, {
+      displayName: 'CLI Directory App',
+      requiredPermissions: { application: ['User.Read.All', 'GroupMember.Read.All'] },
+      grantAdminConsent: true,
+      secret: {},
+    });
+    secrets.push(directoryApp.secret.value);
+    const clean = await cli(
+      [
+        'doctor',
+        '--tenant',
+        tenantId,
+        '--client-id',
+        directoryApp.appId,
+        '--client-secret-stdin',
+        '--features',
+        'directory',
+      ],
+      `${directoryApp.secret.value}\n`,
+    );
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    assert.match(clean.stdout, /✔ The app gets a token from the tenant/);
+    assert.match(clean.stdout, /No errors found\./);
+    const noFeatures = await cli(['doctor', 'acme']);
+    assert.equal(noFeatures.code, 2);
+    assert.match(noFeatures.stderr, /Name the features to check with --features/);
+
+    const byHand = await cli(
+      ['doctor', '--tenant', tenantId, '--client-id', app.appId, '--client-secret-stdin', '--features', 'directory'],
+      `${app.secret.keyId}\n`,
+    );
+    assert.equal(byHand.code, 1);
+    assert.match(byHand.stdout, /✘ SECRET_IS_SECRET_ID: The client secret is a GUID/);
+    assert.match(byHand.stdout, /Fix: In Certificates & secrets, the secret is the Value column/);
+
+    const misuse = await cli(['doctor']);
+    assert.equal(misuse.code, 2);
+    assert.match(misuse.stderr, /Give a connection, or --tenant and --client-id/);
+  });
+
   test('bad input is named, with exit code 2; failures exit 1 with a diagnosis', async () => {
     const noCredential = await cli([
       'connections',

@@ -2,11 +2,12 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeAccessToken } from '../auth/claims.js';
 import type { ConnectionMode } from '../catalogue/permissions.js';
-import { type Cloud, type CloudEndpoints, sandboxCloud } from '../connections/clouds.js';
+import { type Cloud, type CloudEndpoints, cloudEndpoints, sandboxCloud } from '../connections/clouds.js';
 import { loadKeyring } from '../connections/keyring.js';
-import { FEATURES, type Feature } from '../connections/model.js';
+import { FEATURES, type Feature, validateConnectionInput } from '../connections/model.js';
 import { type ConnectionCredential, ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
+import { type DoctorInput, runDoctor } from '../doctor/doctor.js';
 import { type GuideFormat, renderGuide } from '../guide/render.js';
 import { buildSetupGuide } from '../guide/setup-guide.js';
 import { createLogger, type LogLevel, scrubLogLine } from '../logging.js';
@@ -219,6 +220,64 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
         io.out(renderGuide(guide, globals.json ? 'json' : opts.format).trimEnd());
       },
+    );
+
+  program
+    .command('doctor [connection]')
+    .description("check a connection's setup in the tenant and name every mistake with its fix")
+    .option('--tenant <tenant>', 'Directory (tenant) ID or verified domain (instead of a stored connection)')
+    .option('--client-id <id>', 'Application (client) ID')
+    .option('--client-secret-file <file>', 'read the client secret Value from this file')
+    .option('--client-secret-stdin', 'read the client secret Value from standard input')
+    .option('--certificate <file>', 'PEM certificate, with its private key in the same file or in --certificate-key')
+    .option('--certificate-key <file>', 'PEM private key of the certificate')
+    .option('--features <list>', `comma-separated features to check: ${FEATURES.join(', ')}`)
+    .action(
+      withContext(async (ctx, idOrName: string | undefined, opts: Record<string, string | boolean | undefined>) => {
+        const features = opts.features
+          ? (String(opts.features)
+              .split(',')
+              .map((f) => f.trim())
+              .filter(Boolean) as Feature[])
+          : undefined;
+        const unknown = (features ?? []).filter((f) => !FEATURES.includes(f));
+        if (unknown.length > 0)
+          throw new UsageError(`Unknown feature ${unknown.join(', ')}: use ${FEATURES.join(', ')}.`);
+        let input: DoctorInput;
+        if (idOrName) {
+          if (opts.tenant || opts.clientId)
+            throw new UsageError('Give either a connection or --tenant with --client-id, not both.');
+          const stored = await ctx.service.applicationCredentials(idOrName);
+          input = { ...stored, features: features ?? stored.features };
+        } else {
+          if (!opts.tenant || !opts.clientId)
+            throw new UsageError('Give a connection, or --tenant and --client-id with a credential.');
+          validateConnectionInput({ name: 'doctor', tenant: opts.tenant, clientId: opts.clientId, authMode: 'secret' });
+          input = {
+            cloud: ctx.sandbox ?? cloudEndpoints('global'),
+            tenant: String(opts.tenant),
+            clientId: String(opts.clientId),
+            credential: (await readCredential(opts, io.stdin)) as DoctorInput['credential'],
+            features: features ?? [],
+          };
+        }
+        if (input.features.length === 0)
+          throw new UsageError(`Name the features to check with --features (${FEATURES.join(', ')}).`);
+        const report = await runDoctor(input);
+        print(ctx.output, report, () => [
+          ...report.checks.map((c) => `${c.status === 'pass' ? '✔' : c.status === 'fail' ? '✘' : '–'} ${c.name}`),
+          ...report.findings.flatMap((f) => [
+            '',
+            `${f.severity === 'error' ? '✘' : f.severity === 'warning' ? '!' : 'i'} ${f.code}${f.feature ? ` (${f.feature})` : ''}: ${f.message}`,
+            `  Fix: ${f.fix}`,
+          ]),
+          '',
+          report.ok
+            ? 'No errors found.'
+            : `${report.findings.filter((f) => f.severity === 'error').length} error(s) found.`,
+        ]);
+        if (!report.ok) exitCode = EXIT.failed;
+      }),
     );
 
   const vault = program.command('vault').description('the encryption of stored secrets');

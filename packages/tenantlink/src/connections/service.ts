@@ -161,6 +161,35 @@ export class ConnectionService {
     return toConnection(updated);
   }
 
+  /**
+   * What the doctor needs to test an application connection: its cloud, tenant, app and decrypted credential.
+   * Never returned by any API; the doctor uses it to make its own token request.
+   */
+  async applicationCredentials(idOrName: string) {
+    const stored = await this.#find(idOrName);
+    if (stored.authMode === 'delegated')
+      throw new TenantlinkError(
+        'INVALID_INPUT',
+        `Connection '${stored.name}' is delegated; the doctor checks application connections.`,
+      );
+    const certificate = await this.#getSecret(stored.id, 'certificate_key');
+    const clientSecret = await this.#getSecret(stored.id, 'client_secret');
+    const credential = certificate
+      ? { certificate: JSON.parse(certificate) as { certificatePem: string; privateKeyPem?: string } }
+      : clientSecret
+        ? { clientSecret }
+        : undefined;
+    if (!credential)
+      throw new TenantlinkError('CREDENTIAL_MISSING', `Connection '${stored.name}' has no stored credential.`);
+    return {
+      cloud: this.cloudFor(stored),
+      tenant: stored.tenant,
+      clientId: stored.clientId,
+      credential,
+      features: stored.features as Connection['features'],
+    };
+  }
+
   /** The cloud a connection's tokens and Graph calls go to, with the CA and audience of a matching custom cloud. */
   cloudFor(connection: Pick<Connection, 'cloud'>): AuthCloud {
     const endpoints = cloudEndpoints(connection.cloud as Parameters<typeof cloudEndpoints>[0]);

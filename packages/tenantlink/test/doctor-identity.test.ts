@@ -36,7 +36,16 @@ describe('doctor: credential, token and permission findings against the sandbox'
     const report = await runDoctor(input(app, ['directory', 'mail.send']));
     assert.deepEqual(report.findings, []);
     assert.equal(report.ok, true);
-    assert.ok(report.checks.every((c) => c.status === 'pass'));
+    assert.ok(report.checks.every((c) => c.status !== 'fail'));
+    assert.deepEqual(
+      report.checks.filter((c) => c.status === 'pass').map((c) => c.name),
+      [
+        'The credential has the shape of a secret Value or a certificate',
+        'The app gets a token from the tenant',
+        'The token grants what the features need',
+        'Read one user',
+      ],
+    );
   });
 
   test('PERMISSION_MISSING once per missing permission and feature; PERMISSION_EXCESSIVE as info', async () => {

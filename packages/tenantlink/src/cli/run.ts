@@ -232,6 +232,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--certificate <file>', 'PEM certificate, with its private key in the same file or in --certificate-key')
     .option('--certificate-key <file>', 'PEM private key of the certificate')
     .option('--features <list>', `comma-separated features to check: ${FEATURES.join(', ')}`)
+    .option('--test-user <upn>', 'a licensed user whose mailbox, calendar and presence the checks read')
     .action(
       withContext(async (ctx, idOrName: string | undefined, opts: Record<string, string | boolean | undefined>) => {
         const features = opts.features
@@ -263,7 +264,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
         if (input.features.length === 0)
           throw new UsageError(`Name the features to check with --features (${FEATURES.join(', ')}).`);
-        const report = await runDoctor(input);
+        const report = await runDoctor({
+          ...input,
+          ...(opts.testUser ? { testUser: String(opts.testUser) } : {}),
+        });
         print(ctx.output, report, () => [
           ...report.checks.map((c) => `${c.status === 'pass' ? '✔' : c.status === 'fail' ? '✘' : '–'} ${c.name}`),
           ...report.findings.flatMap((f) => [

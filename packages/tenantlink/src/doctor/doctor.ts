@@ -1,9 +1,12 @@
+import { Agent } from 'undici';
 import type { AuthCloud } from '../auth/authority.js';
 import { describeAccessToken } from '../auth/claims.js';
 import { ClientCredentialProvider } from '../auth/client-credential-provider.js';
 import { FEATURE_CATALOGUE, isSatisfied, type PermissionNeed, requiredPermissions } from '../catalogue/permissions.js';
 import { type Feature, looksLikeSecretId } from '../connections/model.js';
 import { TenantlinkError } from '../errors.js';
+import { GraphClient } from '../graph/client.js';
+import { PROBES, probeFinding } from './probes.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -33,6 +36,8 @@ export interface DoctorInput {
   clientId: string;
   credential: { clientSecret: string } | { certificate: { certificatePem: string; privateKeyPem?: string } };
   features: readonly Feature[];
+  /** The user whose mailbox, calendar and presence the live probes read. */
+  testUser?: string;
 }
 
 /** Token failures that are findings in their own right, under the code the doctor documents. */
@@ -69,8 +74,9 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   check('The credential has the shape of a secret Value or a certificate', secretIdByShape ? 'fail' : 'pass');
 
   let roles: string[];
+  let provider: ClientCredentialProvider;
   try {
-    const provider = new ClientCredentialProvider({
+    provider = new ClientCredentialProvider({
       cloud: input.cloud,
       tenant: input.tenant,
       clientId: input.clientId,
@@ -130,7 +136,62 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     'The token grants what the features need',
     findings.some((f) => f.code === 'PERMISSION_MISSING' || f.code === 'CONSENT_MISSING') ? 'fail' : 'pass',
   );
+  await runProbes(input, provider, findings, check);
   return report(checks, findings);
+}
+
+/** One live call per enabled feature whose permissions are granted; a feature already failing is not probed. */
+async function runProbes(
+  input: DoctorInput,
+  provider: ClientCredentialProvider,
+  findings: Finding[],
+  check: (name: string, status: Check['status']) => void,
+): Promise<void> {
+  const dispatcher = input.cloud.caCertPem ? new Agent({ connect: { ca: input.cloud.caCertPem } }) : undefined;
+  const graph = new GraphClient({
+    graphEndpoint: input.cloud.graphEndpoint,
+    getToken: async (opts) => (await provider.getToken(opts)).token,
+    maxRetries: 2,
+    ...(dispatcher ? { dispatcher } : {}),
+  });
+  const blocked = (feature: Feature) =>
+    findings.some((f) => f.code === 'CONSENT_MISSING' || (f.code === 'PERMISSION_MISSING' && f.feature === feature));
+  const warnedNoTestUser = new Set<Feature>();
+  try {
+    for (const probe of PROBES) {
+      if (!input.features.includes(probe.feature)) continue;
+      if (blocked(probe.feature)) {
+        check(probe.name, 'skipped');
+        continue;
+      }
+      if (probe.needsTestUser && !input.testUser) {
+        check(probe.name, 'skipped');
+        // Only a feature that cannot be tried at all without a test user is worth a warning.
+        const triedWithout = PROBES.some((p) => p.feature === probe.feature && !p.needsTestUser);
+        if (!triedWithout && !warnedNoTestUser.has(probe.feature)) {
+          warnedNoTestUser.add(probe.feature);
+          findings.push({
+            code: 'TEST_USER_MISSING',
+            severity: 'warning',
+            feature: probe.feature,
+            message: `${probe.feature} was not tried on a real mailbox or calendar: no test user was given.`,
+            fix: 'Run the doctor again with --test-user <user principal name of a licensed user>.',
+          });
+        }
+        continue;
+      }
+      try {
+        await probe.run({ graph, testUser: input.testUser ?? '' });
+        check(probe.name, 'pass');
+      } catch (err) {
+        if (!(err instanceof TenantlinkError)) throw err;
+        check(probe.name, 'fail');
+        findings.push(probeFinding(probe, err, input.testUser));
+      }
+    }
+  } finally {
+    await dispatcher?.close();
+  }
 }
 
 /** Whether a granted permission is one the features need, or a higher one that satisfies a need. */

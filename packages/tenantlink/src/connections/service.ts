@@ -172,20 +172,11 @@ export class ConnectionService {
         'INVALID_INPUT',
         `Connection '${stored.name}' is delegated; the doctor checks application connections.`,
       );
-    const certificate = await this.#getSecret(stored.id, 'certificate_key');
-    const clientSecret = await this.#getSecret(stored.id, 'client_secret');
-    const credential = certificate
-      ? { certificate: JSON.parse(certificate) as { certificatePem: string; privateKeyPem?: string } }
-      : clientSecret
-        ? { clientSecret }
-        : undefined;
-    if (!credential)
-      throw new TenantlinkError('CREDENTIAL_MISSING', `Connection '${stored.name}' has no stored credential.`);
     return {
       cloud: this.cloudFor(stored),
       tenant: stored.tenant,
       clientId: stored.clientId,
-      credential,
+      credential: await this.#appCredential(stored),
       features: stored.features as Connection['features'],
     };
   }
@@ -316,31 +307,36 @@ export class ConnectionService {
 
   async #buildProvider(stored: StoredConnection): Promise<TokenProvider> {
     const base = { cloud: this.cloudFor(stored), tenant: stored.tenant, clientId: stored.clientId };
-    const clientSecret = await this.#getSecret(stored.id, 'client_secret');
     if (stored.authMode === 'delegated') {
+      // A confidential (web) app also holds a client secret; a public client has none.
+      const clientSecret = await this.#getSecret(stored.id, 'client_secret');
       return new DelegatedRefreshTokenProvider({
         ...base,
         ...(clientSecret ? { credential: { clientSecret } } : {}),
         refreshTokenStore: this.#secretStore(stored.id, 'refresh_token'),
       });
     }
-    const certificate = await this.#getSecret(stored.id, 'certificate_key');
-    const credential = certificate
-      ? { certificate: JSON.parse(certificate) as { certificatePem: string; privateKeyPem?: string } }
-      : clientSecret
-        ? { clientSecret }
-        : undefined;
-    if (!credential)
-      throw new TenantlinkError('CREDENTIAL_MISSING', `Connection '${stored.name}' has no stored credential.`, {
-        diagnosis: {
-          meaning: 'Its secret or certificate was removed, or adding it did not finish.',
-          fix: 'Remove the connection and add it again with its client secret or certificate.',
-        },
-      });
     return new ClientCredentialProvider({
       ...base,
-      credential,
+      credential: await this.#appCredential(stored),
       cacheStore: this.#secretStore(stored.id, 'token_cache'),
+    });
+  }
+
+  /** The decrypted certificate or client secret of an application connection. */
+  async #appCredential(
+    stored: StoredConnection,
+  ): Promise<{ clientSecret: string } | { certificate: { certificatePem: string; privateKeyPem?: string } }> {
+    const certificate = await this.#getSecret(stored.id, 'certificate_key');
+    if (certificate)
+      return { certificate: JSON.parse(certificate) as { certificatePem: string; privateKeyPem?: string } };
+    const clientSecret = await this.#getSecret(stored.id, 'client_secret');
+    if (clientSecret) return { clientSecret };
+    throw new TenantlinkError('CREDENTIAL_MISSING', `Connection '${stored.name}' has no stored credential.`, {
+      diagnosis: {
+        meaning: 'Its secret or certificate was removed, or adding it did not finish.',
+        fix: 'Remove the connection and add it again with its client secret or certificate.',
+      },
     });
   }
 

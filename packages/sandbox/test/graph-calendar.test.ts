@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@microsoft/microsoft-graph-client';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { graphSdkClient } from './helpers/graph-sdk.js';
 import { appToken, createApp, graph, type Harness, type Json, publicClient, startHarness } from './helpers/harness.js';
 
 type Page = { value: Record<string, Json>[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
@@ -33,14 +34,7 @@ describe('Graph calendar workload', () => {
   let ownCalendarApp: string;
   let sharedCalendarApp: string;
 
-  const clientFor = (token: string) =>
-    Client.initWithMiddleware({
-      baseUrl: h.sandbox.authority,
-      defaultVersion: 'v1.0',
-      customHosts: new Set(['localhost']),
-      fetchOptions: { dispatcher: h.dispatcher } as RequestInit,
-      authProvider: { getAccessToken: async () => token },
-    });
+  const clientFor = (token: string) => graphSdkClient(h, async () => token);
 
   /** Entra puts every consented scope in `scp`, so each permission set needs its own app. */
   const delegatedToken = async (user: SandboxUser, appId: string, scopes: string[]) =>

@@ -13,6 +13,7 @@ import {
   RedirectHandler,
   RetryHandler,
 } from '@microsoft/microsoft-graph-client';
+import { graphSdkClient } from './helpers/graph-sdk.js';
 import {
   appToken,
   createApp,
@@ -39,14 +40,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
   let driveId: string;
   let rootId: string;
 
-  const sdkClient = (token: string) =>
-    Client.initWithMiddleware({
-      baseUrl: h.sandbox.authority,
-      defaultVersion: 'v1.0',
-      customHosts: new Set(['localhost']),
-      fetchOptions: { dispatcher: h.dispatcher } as RequestInit,
-      authProvider: { getAccessToken: async () => token },
-    });
+  const sdkClient = (token: string) => graphSdkClient(h, async () => token);
 
   /**
    * The SDK's default chain with a last handler sending through undici's own fetch: Node's built-in fetch mixed with

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, PageIterator } from '@microsoft/microsoft-graph-client';
+import { PageIterator } from '@microsoft/microsoft-graph-client';
+import { graphSdkClient } from './helpers/graph-sdk.js';
 import { appToken, createApp, graph, type Harness, type Json, publicClient, startHarness } from './helpers/harness.js';
 
 interface TestUser {
@@ -24,14 +25,7 @@ describe('Outlook mail', () => {
   let basic: string;
   let sender: string;
 
-  const sdk = (token: string) =>
-    Client.initWithMiddleware({
-      baseUrl: h.sandbox.authority,
-      defaultVersion: 'v1.0',
-      customHosts: new Set(['localhost']),
-      fetchOptions: { dispatcher: h.dispatcher } as RequestInit,
-      authProvider: { getAccessToken: async () => token },
-    });
+  const sdk = (token: string) => graphSdkClient(h, async () => token);
 
   /** A delegated token for a user, from a public client with these delegated permissions admin-consented. */
   async function delegatedToken(user: TestUser, scopes: string[]): Promise<string> {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@microsoft/microsoft-graph-client';
+import type { Client } from '@microsoft/microsoft-graph-client';
 import { ChangeBus, type ResourceChange } from '../src/graph/notifications/bus.js';
+import { clientCredentialTokens, graphSdkClient } from './helpers/graph-sdk.js';
 import {
   appToken,
   confidentialClient,
@@ -48,16 +49,7 @@ describe('Graph presence workload', () => {
     unrelated = (await appToken(h, ['User.Read.All'])).token;
     users = (await graph(h, unrelated, '/users?$top=40&$select=id,userPrincipalName')).body.value;
     const cca = confidentialClient(h, writer.app.appId, { clientSecret: writer.app.secret!.value });
-    client = Client.initWithMiddleware({
-      baseUrl: h.sandbox.authority,
-      defaultVersion: 'v1.0',
-      customHosts: new Set(['localhost']),
-      fetchOptions: { dispatcher: h.dispatcher } as RequestInit,
-      authProvider: {
-        getAccessToken: async () =>
-          (await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }))!.accessToken,
-      },
-    });
+    client = graphSdkClient(h, clientCredentialTokens(cca));
   });
   after(async () => {
     ChangeBus.prototype.publish = originalPublish;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, PageIterator } from '@microsoft/microsoft-graph-client';
+import { type Client, PageIterator } from '@microsoft/microsoft-graph-client';
 import { signInActivityOf } from '../src/graph/reports/index.js';
 import type { Tenant, User } from '../src/tenant/model.js';
+import { clientCredentialTokens, graphSdkClient } from './helpers/graph-sdk.js';
 import {
   appToken,
   confidentialClient,
@@ -50,16 +51,7 @@ describe('Graph usage reports and audit logs', () => {
       secret: {},
     });
     const cca = confidentialClient(h, app.appId, { clientSecret: app.secret!.value });
-    client = Client.initWithMiddleware({
-      baseUrl: h.sandbox.authority,
-      defaultVersion: 'v1.0',
-      customHosts: new Set(['localhost']),
-      fetchOptions: { dispatcher: h.dispatcher } as RequestInit,
-      authProvider: {
-        getAccessToken: async () =>
-          (await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }))!.accessToken,
-      },
-    });
+    client = graphSdkClient(h, clientCredentialTokens(cca));
   });
   after(() => h.close());
 

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { BatchRequestContent, BatchResponseContent, Client, PageIterator } from '@microsoft/microsoft-graph-client';
+import {
+  BatchRequestContent,
+  BatchResponseContent,
+  type Client,
+  PageIterator,
+} from '@microsoft/microsoft-graph-client';
+import { clientCredentialTokens, graphSdkClient } from './helpers/graph-sdk.js';
 import { confidentialClient, createApp, type Harness, startHarness } from './helpers/harness.js';
 
 describe('unmodified @microsoft/microsoft-graph-client against the sandbox', () => {
@@ -16,16 +22,7 @@ describe('unmodified @microsoft/microsoft-graph-client against the sandbox', () 
       secret: {},
     });
     const cca = confidentialClient(h, app.appId, { clientSecret: app.secret!.value });
-    client = Client.initWithMiddleware({
-      baseUrl: h.sandbox.authority,
-      defaultVersion: 'v1.0',
-      customHosts: new Set(['localhost']),
-      fetchOptions: { dispatcher: h.dispatcher } as RequestInit,
-      authProvider: {
-        getAccessToken: async () =>
-          (await cca.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }))!.accessToken,
-      },
-    });
+    client = graphSdkClient(h, clientCredentialTokens(cca));
   });
   after(() => h.close());
 

@@ -44,6 +44,13 @@ export function messageOf(call: GraphCall, mailbox: Mailbox): StoredMessage {
   return message;
 }
 
+/** The attachment the route's `:attachmentId` names on a message, or Outlook's itemNotFound. */
+function attachmentOf(call: GraphCall, message: StoredMessage): StoredMessage['attachments'][number] {
+  const attachment = message.attachments.find((a) => a.id === call.params.attachmentId);
+  if (!attachment) throw mailboxErrors.itemNotFound();
+  return attachment;
+}
+
 /** Messages of every folder a client can see (the hidden Recoverable Items folder is not one). */
 export function visibleMessages(mailbox: Mailbox): StoredMessage[] {
   return [...mailbox.messages.values()].filter((m) => !mailbox.folders.get(m.folderId)?.isHidden);
@@ -221,8 +228,7 @@ function registerAttachmentRoutes(app: FastifyInstance, ctx: GraphContext): void
     handler: (call) => {
       const open = openMailbox(call, 'read');
       const message = messageOf(call, open.mailbox);
-      const attachment = message.attachments.find((a) => a.id === call.params.attachmentId);
-      if (!attachment) throw mailboxErrors.itemNotFound();
+      const attachment = attachmentOf(call, message);
       const spec = attachmentSpec(open.owner.id, message.id);
       return entity(call, spec.context, attachmentJson(attachment), spec);
     },
@@ -235,8 +241,7 @@ function registerAttachmentRoutes(app: FastifyInstance, ctx: GraphContext): void
     handler: (call) => {
       const open = openMailbox(call, 'read');
       const message = messageOf(call, open.mailbox);
-      const attachment = message.attachments.find((a) => a.id === call.params.attachmentId);
-      if (!attachment) throw mailboxErrors.itemNotFound();
+      const attachment = attachmentOf(call, message);
       return { status: 200, body: Buffer.from(attachment.contentBytes, 'base64'), contentType: attachment.contentType };
     },
   });
@@ -267,9 +272,7 @@ function registerAttachmentRoutes(app: FastifyInstance, ctx: GraphContext): void
     handler: (call) => {
       const open = openMailbox(call, 'write');
       const message = messageOf(call, open.mailbox);
-      const index = message.attachments.findIndex((a) => a.id === call.params.attachmentId);
-      if (index < 0) throw mailboxErrors.itemNotFound();
-      message.attachments.splice(index, 1);
+      message.attachments.splice(message.attachments.indexOf(attachmentOf(call, message)), 1);
       touchMessage(open.mailbox, message, ctx.clock.now());
       publishMessage(ctx.events, call.tenant, open.owner.id, message.id, 'updated');
       return undefined;

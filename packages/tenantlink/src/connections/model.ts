@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { TenantlinkError } from '../errors.js';
+import { AUTH_MODES, type AuthMode } from '../store/schema.js';
 
-/** How a connection authenticates to the customer's tenant. */
-export type AuthMode = 'secret' | 'certificate' | 'delegated' | 'multi-tenant';
+/** How a connection authenticates to the customer's tenant (the store's list is the one list). */
+export type { AuthMode };
 
 /** The features tenantlink offers (the permission catalogue names them the same way). */
 export const FEATURES = [
@@ -55,7 +56,7 @@ export const connectionInput = z.object({
       'tenant must be the Directory (tenant) ID or a verified domain such as contoso.onmicrosoft.com',
     ),
   clientId: z.string().trim().regex(GUID, 'client ID must be the Application (client) ID, a GUID'),
-  authMode: z.enum(['secret', 'certificate', 'delegated', 'multi-tenant']),
+  authMode: z.enum(AUTH_MODES as [AuthMode, ...AuthMode[]]),
   cloud: z
     .union([
       z.enum(['global', 'usgov', 'usgov-dod', 'china']),

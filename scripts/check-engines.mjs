@@ -8,6 +8,9 @@ import semver from 'semver';
 const ALLOWED = {
   // Fastify's light-my-request (inject) pulls cookie@2, which declares node >=22 but runs on 20 (tested by inject).
   cookie: 'used only by light-my-request; checked on Node 20',
+  // @fastify/static 10 (also under @fastify/swagger-ui) pulls content-disposition@3, which declares node >=22. It
+  // loads on Node 20 and is used only by reply.download(), which tenantlink never calls.
+  'content-disposition': 'used only by @fastify/static reply.download(); loads on Node 20',
 };
 
 const lock = JSON.parse(readFileSync(new URL('../package-lock.json', import.meta.url), 'utf8'));

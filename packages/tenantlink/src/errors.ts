@@ -50,3 +50,17 @@ export class TenantlinkError extends Error {
     };
   }
 }
+
+/** Codes that mean the input was wrong (exit 2 in the CLI, 400 in the API), unless Microsoft answered with them. */
+const INPUT_ERROR_CODES = new Set([
+  'INVALID_INPUT',
+  'INVALID_CLOUD',
+  'SECRET_IS_SECRET_ID',
+  'SECRET_MISSING',
+  'CERTIFICATE_UNREADABLE',
+  'CERTIFICATE_KEY_MISMATCH',
+]);
+
+export function isInputError(err: TenantlinkError): boolean {
+  return INPUT_ERROR_CODES.has(err.code) && err.status === undefined;
+}

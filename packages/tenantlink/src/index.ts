@@ -64,6 +64,9 @@ export {
   Vault,
 } from './connections/vault.js';
 export { type Diagnosis, TenantlinkError } from './errors.js';
+// Sync datasets (the engine, the scheduler and the change feed are exported below, under sync/ and store/).
+export { allDatasets } from './features/datasets.js';
+export { type DirectoryDatasetOptions, directoryDataset } from './features/directory/dataset.js';
 // Microsoft Graph.
 export type { BatchRequestItem, BatchResult } from './graph/batch.js';
 export {
@@ -115,6 +118,7 @@ export {
 } from './store/connections-repository.js';
 export { openStore, type Store, type StoreDialect, type StoreOptions } from './store/database.js';
 export { type JobRecord, type JobRunRecord, jobsRepository } from './store/jobs-repository.js';
+export type { FeedEntry, RecordWrite } from './store/records-repository.js';
 export type { Database, SecretKind, StoreHandle } from './store/schema.js';
 export {
   type EncryptedValue,
@@ -122,3 +126,25 @@ export {
   type StoredSecret,
   secretsRepository,
 } from './store/secrets-repository.js';
+export type { SyncDataset, SyncStream } from './sync/dataset.js';
+export { type CommittedEvent, FEED_NOTIFY_CHANNEL } from './sync/engine.js';
+export type { SyncProgress } from './sync/progress.js';
+export { SyncScheduler } from './sync/scheduler.js';
+export { type SyncRunView, SyncService } from './sync/service.js';
+// Outbound webhooks.
+export { WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/dispatcher.js';
+export {
+  type WebhookCursorView,
+  type WebhookEndpointInput,
+  type WebhookEndpointStatus,
+  WebhookEndpoints,
+  type WebhookEndpointView,
+} from './webhooks/endpoints.js';
+export { RECORDS_CHANGED, type RecordsChangedPayload, type WebhookConnectionRef } from './webhooks/payload.js';
+export type { WebhookRetryOptions } from './webhooks/retry-schedule.js';
+export {
+  SIGNATURE_HEADER,
+  signWebhookBody,
+  type VerifyWebhookSignatureOptions,
+  verifyWebhookSignature,
+} from './webhooks/signature.js';

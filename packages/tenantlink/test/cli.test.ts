@@ -203,6 +203,64 @@ describe('the tenantlink CLI against the sandbox', () => {
     assert.match(misuse.stderr, /Give a connection, or --tenant and --client-id/);
   });
 
+  test("doctor uses a stored connection's settings; set-credential replaces the secret and its recorded expiry", async () => {
+    const filesApp = await control('POST', `/tenants/${tenantId}/applications`, {
+      displayName: 'CLI Files App',
+      requiredPermissions: { application: ['Files.ReadWrite.All'] },
+      grantAdminConsent: true,
+      secret: {},
+    });
+    secrets.push(filesApp.secret.value);
+    const account = await control('POST', `/tenants/${tenantId}/users`, {
+      displayName: 'CLI Service Account',
+      oneDriveProvisioned: true,
+    });
+    const soon = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    const addArgs = ['connections', 'add', '--name', 'files-co', '--tenant', tenantId, '--client-id', filesApp.appId];
+    const badDate = await cli([...addArgs, '--client-secret-stdin', '--secret-expires', 'soon'], filesApp.secret.value);
+    assert.equal(badDate.code, 2, badDate.stderr);
+    assert.match(badDate.stderr, /settings\.secretExpiresAt must be a date/);
+    const added = await cli(
+      [
+        ...addArgs,
+        '--client-secret-stdin',
+        '--features',
+        'files',
+        '--service-account',
+        account.userPrincipalName,
+        '--secret-expires',
+        soon,
+      ],
+      filesApp.secret.value,
+    );
+    assert.equal(added.code, 0, added.stderr);
+    const shown = await cli(['connections', 'show', 'files-co']);
+    assert.match(shown.stdout, new RegExp(`Secret ends: ${soon}`));
+    assert.match(shown.stdout, /Service acc: cli\.service\.account@/i);
+
+    const first = await cli(['--json', 'doctor', 'files-co']);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    const report = JSON.parse(first.stdout);
+    assert.deepEqual(
+      report.findings.map((f: Json) => `${f.code}:${f.severity}`),
+      ['SECRET_EXPIRES_SOON:warning'],
+    );
+    assert.ok(
+      report.checks.some(
+        (c: Json) => c.name === 'Create a test file and sharing links, then delete it' && c.status === 'pass',
+      ),
+    );
+
+    const fresh = await control('POST', `/tenants/${tenantId}/applications/${filesApp.appId}/secrets`, {});
+    secrets.push(fresh.value);
+    const replaced = await cli(['connections', 'set-credential', 'files-co', '--client-secret-stdin'], fresh.value);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(replaced.stdout, /Replaced the credential of 'files-co'/);
+    const again = await cli(['--json', 'doctor', 'files-co']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout).findings, [], 'the old secret’s expiry went with it');
+  });
+
   test('bad input is named, with exit code 2; failures exit 1 with a diagnosis', async () => {
     const noCredential = await cli([
       'connections',

@@ -97,7 +97,7 @@ describe('setup guide', () => {
     refused({ features: [], mode: 'application' }, /at least one feature/);
     refused({ features: ['calendars' as Feature], mode: 'application' }, /Unknown feature calendars/);
     refused({ features: ['mail.shared'], mode: 'application' }, /mail.shared needs a delegated connection/);
-    refused({ features: ['directory'], mode: 'multi-tenant' }, /needs --redirect-uri/);
+    refused({ features: ['directory'], mode: 'multi-tenant' }, /needs a redirect URI/);
     refused({ features: ['directory'], mode: 'delegated', redirectUri: 'http://example.com/cb' }, /must be https/);
   });
 

@@ -89,7 +89,9 @@ function deviceCodeError(
   options: DeviceCodeFlowOptions,
   wire: Parameters<typeof toTokenError>[1]['wire'],
 ): TenantlinkError {
-  const code = (err as { errorCode?: string }).errorCode;
+  // MSAL reports the server's polling errors as `post_request_failed` with the OAuth error as the message.
+  const { errorCode, errorMessage } = err as { errorCode?: string; errorMessage?: string };
+  const code = errorCode === 'post_request_failed' ? errorMessage : errorCode;
   if (code === 'authorization_declined')
     return new TenantlinkError('SIGN_IN_DECLINED', 'The user declined the sign-in on the device login page.');
   if (code === 'expired_token' || code === 'device_code_expired')

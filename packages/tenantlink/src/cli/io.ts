@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { TenantlinkError } from '../errors.js';
+import { isInputError, TenantlinkError } from '../errors.js';
 
 /** Exit codes: 0 done, 1 the operation failed, 2 the command was used wrongly. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -7,13 +7,6 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export class UsageError extends Error {}
 
 /** Codes for input tenantlink refuses before calling anyone. */
-const INPUT_CODES = new Set([
-  'INVALID_INPUT',
-  'INVALID_CLOUD',
-  'SECRET_IS_SECRET_ID',
-  'CERTIFICATE_UNREADABLE',
-  'CERTIFICATE_KEY_MISMATCH',
-]);
 
 /**
  * Reads a secret from a file (never from the command line, where it would land in shell history and process
@@ -81,7 +74,7 @@ export function printError(output: Output, err: unknown): number {
       if (err.requestId) output.err(`  Request ID (for Microsoft support): ${err.requestId}`);
     }
     // Refused input (checked before any call to Microsoft, so without a status) is a usage error.
-    return INPUT_CODES.has(err.code) && err.status === undefined ? EXIT.usage : EXIT.failed;
+    return isInputError(err) ? EXIT.usage : EXIT.failed;
   }
   const message = (err as Error)?.message ?? String(err);
   if (output.json) output.out(JSON.stringify({ error: { code: 'UNEXPECTED', message } }));

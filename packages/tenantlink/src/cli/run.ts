@@ -2,17 +2,24 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeAccessToken } from '../auth/claims.js';
 import type { ConnectionMode } from '../catalogue/permissions.js';
+import { IntegrationService } from '../connect/integrations.js';
 import { type Cloud, type CloudEndpoints, cloudEndpoints, sandboxCloud } from '../connections/clouds.js';
 import { loadKeyring } from '../connections/keyring.js';
 import { FEATURES, type Feature, validateConnectionInput } from '../connections/model.js';
 import { type ConnectionCredential, ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
 import { type DoctorInput, runDoctor } from '../doctor/doctor.js';
+import { TenantlinkError } from '../errors.js';
 import { type GuideFormat, renderGuide } from '../guide/render.js';
 import { buildSetupGuide } from '../guide/setup-guide.js';
 import { createLogger, type LogLevel, scrubLogLine } from '../logging.js';
-import { openStore } from '../store/database.js';
+import { createApiKey } from '../server/auth/api-keys.js';
+import { apiKeysRepository } from '../store/api-keys-repository.js';
+import { openStore, type Store } from '../store/database.js';
 import { EXIT, type Output, print, printError, readSecretFile, readSecretStdin, UsageError } from './io.js';
+import { serve } from './serve.js';
+import { registerSyncCommands } from './sync-commands.js';
+import { registerWebhookCommands } from './webhook-commands.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -31,6 +38,7 @@ interface GlobalOptions {
 /** What a command needs: the connection service over the store and vault, and the sandbox cloud when given. */
 interface Context {
   service: ConnectionService;
+  store: Store;
   sandbox: CloudEndpoints | undefined;
   output: Output;
 }
@@ -62,7 +70,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ...(sandbox ? { customClouds: [sandbox] } : {}),
       });
       try {
-        await action({ service, sandbox, output }, ...args);
+        await action({ service, store, sandbox, output }, ...args);
       } finally {
         await service.close();
         await store.close();
@@ -99,6 +107,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--authority-host <url>', 'a custom cloud: its identity platform host (with --graph-endpoint)')
     .option('--graph-endpoint <url>', 'a custom cloud: its Microsoft Graph endpoint (with --authority-host)')
     .option('--multi-tenant', "the vendor's multi-tenant app, consented into this customer tenant")
+    .option(
+      '--secret-expires <date>',
+      'when the client secret expires (Certificates & secrets shows it); the doctor warns 30 days ahead',
+    )
+    .option('--test-user <upn>', 'a licensed user whose mailbox, calendar and presence the doctor reads')
+    .option('--service-account <upn>', 'the user whose OneDrive the files feature works in')
     .action(
       withContext(async (ctx, opts: Record<string, string | boolean | undefined>) => {
         const credential = await readCredential(opts, io.stdin);
@@ -107,11 +121,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           tenant: String(opts.tenant),
           clientId: String(opts.clientId),
           cloud: chooseCloud(opts, ctx.sandbox),
-          features: opts.features
-            ? String(opts.features)
-                .split(',')
-                .map((f) => f.trim())
-            : [],
+          features: parseFeatures(opts.features) ?? [],
+          settings: settingsFrom(opts),
           multiTenant: opts.multiTenant === true,
           credential,
         } as Parameters<ConnectionService['add']>[0]);
@@ -154,8 +165,32 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           `Cloud:       ${typeof c.cloud === 'string' ? c.cloud : `${c.cloud.authorityHost} / ${c.cloud.graphEndpoint}`}`,
           `Features:    ${c.features.join(', ') || '-'}`,
           ...(c.certificateThumbprint ? [`Thumbprint:  ${c.certificateThumbprint}`] : []),
+          ...(c.settings.secretExpiresAt ? [`Secret ends: ${String(c.settings.secretExpiresAt).slice(0, 10)}`] : []),
+          ...(c.settings.testUser ? [`Test user:   ${String(c.settings.testUser)}`] : []),
+          ...(c.settings.serviceAccount ? [`Service acc: ${String(c.settings.serviceAccount)}`] : []),
           `Secrets:     ${c.secrets.map((s) => `${s.kind} (key ${s.keyId})`).join(', ') || '-'}`,
           `Created:     ${c.createdAt}`,
+        ]);
+      }),
+    );
+
+  connections
+    .command('set-credential <connection>')
+    .description("replace a connection's client secret or certificate (after rotating it in the portal)")
+    .option('--client-secret-file <file>', 'read the new client secret Value from this file')
+    .option('--client-secret-stdin', 'read the new client secret Value from standard input')
+    .option('--certificate <file>', 'PEM certificate, with its private key in the same file or in --certificate-key')
+    .option('--certificate-key <file>', 'PEM private key of the certificate')
+    .option('--secret-expires <date>', 'when the new client secret expires')
+    .action(
+      withContext(async (ctx, idOrName: string, opts: Record<string, string | boolean | undefined>) => {
+        const credential = await readCredential(opts, io.stdin);
+        const connection = await ctx.service.setCredential(idOrName, credential, {
+          ...(opts.secretExpires ? { secretExpiresAt: String(opts.secretExpires) } : {}),
+        });
+        print(ctx.output, { connection }, () => [
+          `Replaced the credential of '${connection.name}'.`,
+          `Check it with: tenantlink doctor ${connection.name}`,
         ]);
       }),
     );
@@ -209,10 +244,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       ) => {
         const globals = command.optsWithGlobals<GlobalOptions>();
         const guide = buildSetupGuide({
-          features: opts.features
-            .split(',')
-            .map((f) => f.trim())
-            .filter(Boolean) as Feature[],
+          features: parseFeatures(opts.features) ?? [],
           mode: opts.mode,
           appName: opts.appName,
           ...(opts.redirectUri ? { redirectUri: opts.redirectUri } : {}),
@@ -233,22 +265,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--certificate-key <file>', 'PEM private key of the certificate')
     .option('--features <list>', `comma-separated features to check: ${FEATURES.join(', ')}`)
     .option('--test-user <upn>', 'a licensed user whose mailbox, calendar and presence the checks read')
+    .option('--service-account <upn>', 'the user whose OneDrive the files check writes a test file to (and deletes)')
     .action(
       withContext(async (ctx, idOrName: string | undefined, opts: Record<string, string | boolean | undefined>) => {
-        const features = opts.features
-          ? (String(opts.features)
-              .split(',')
-              .map((f) => f.trim())
-              .filter(Boolean) as Feature[])
-          : undefined;
-        const unknown = (features ?? []).filter((f) => !FEATURES.includes(f));
-        if (unknown.length > 0)
-          throw new UsageError(`Unknown feature ${unknown.join(', ')}: use ${FEATURES.join(', ')}.`);
+        const features = parseFeatures(opts.features);
         let input: DoctorInput;
         if (idOrName) {
           if (opts.tenant || opts.clientId)
             throw new UsageError('Give either a connection or --tenant with --client-id, not both.');
-          const stored = await ctx.service.applicationCredentials(idOrName);
+          const stored = await ctx.service.doctorInput(idOrName);
           input = { ...stored, features: features ?? stored.features };
         } else {
           if (!opts.tenant || !opts.clientId)
@@ -267,6 +292,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const report = await runDoctor({
           ...input,
           ...(opts.testUser ? { testUser: String(opts.testUser) } : {}),
+          ...(opts.serviceAccount ? { serviceAccount: String(opts.serviceAccount) } : {}),
         });
         print(ctx.output, report, () => [
           ...report.checks.map((c) => `${c.status === 'pass' ? '✔' : c.status === 'fail' ? '✘' : '–'} ${c.name}`),
@@ -284,6 +310,156 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }),
     );
 
+  program
+    .command('serve')
+    .description('start the HTTP API and the console (with a demo sandbox tenant when no connection exists)')
+    .option('--port <port>', 'port to listen on', '3000')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--no-demo', 'never start the demo sandbox tenant')
+    .option('--secure-cookies', 'mark cookies Secure even over HTTP (behind a TLS-terminating proxy)')
+    .option(
+      '--public-url <url>',
+      'the URL browsers and Microsoft reach the server at; connect links and the redirect URI use it (default: the listen address)',
+    )
+    .action(
+      async (
+        opts: { port: string; host: string; demo: boolean; secureCookies?: boolean; publicUrl?: string },
+        command: Command,
+      ) => {
+        const globals = command.optsWithGlobals<GlobalOptions>();
+        output.json = globals.json === true;
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65_535)
+          throw new UsageError(`--port must be 0-65535, not ${opts.port}.`);
+        exitCode = await serve({
+          dataDir: resolve(globals.data ?? io.env.TENANTLINK_DATA ?? '.tenantlink'),
+          port,
+          host: opts.host,
+          demo: opts.demo,
+          secureCookies: opts.secureCookies === true,
+          ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+          logLevel: globals.logLevel ?? 'info',
+          ...(globals.sandbox ? { sandbox: sandboxCloud(globals.sandbox).cloud } : {}),
+          io,
+        });
+      },
+    );
+
+  const apikeys = program.command('apikeys').description('API keys for the HTTP API (stored hashed)');
+  apikeys
+    .command('create')
+    .description('create an API key and print it once')
+    .requiredOption('--name <name>', 'what the key is for')
+    .action(
+      withContext(async (ctx, opts: { name: string }) => {
+        const name = opts.name.trim();
+        if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(name))
+          throw new UsageError('--name may hold letters, digits, spaces, dots, dashes and underscores (at most 100).');
+        const { key, apiKey } = await createApiKey(apiKeysRepository(ctx.store), name);
+        print(ctx.output, { key, id: apiKey.id, name: apiKey.name }, () => [
+          key,
+          `API key '${apiKey.name}' created. It is shown only now: send it as "Authorization: Bearer <key>".`,
+        ]);
+      }),
+    );
+  apikeys
+    .command('list')
+    .description('list API keys (never the keys themselves)')
+    .action(
+      withContext(async (ctx) => {
+        const keys = await apiKeysRepository(ctx.store).list();
+        print(ctx.output, { apiKeys: keys }, () =>
+          keys.length === 0
+            ? ['No API keys yet. Create one with: tenantlink apikeys create --name <name>']
+            : keys.map((k) => `${k.name}\t${k.prefix}…\tcreated ${k.createdAt}\tlast used ${k.lastUsedAt ?? 'never'}`),
+        );
+      }),
+    );
+  apikeys
+    .command('revoke <name>')
+    .description('delete an API key (by name or id); requests with it fail at once')
+    .action(
+      withContext(async (ctx, name: string) => {
+        if (!(await apiKeysRepository(ctx.store).delete(name)))
+          throw new TenantlinkError('API_KEY_NOT_FOUND', `No API key is named or has the id '${name}'.`, {
+            status: 404,
+          });
+        print(ctx.output, { revoked: name }, () => [`Revoked API key '${name}'.`]);
+      }),
+    );
+
+  const integrations = program
+    .command('integrations')
+    .description('your own app registrations that customers connect through (admin consent or sign-in)');
+  integrations
+    .command('add')
+    .description('add an integration: the app registration, its client secret, and where customers return to')
+    .requiredOption('--name <name>', 'a name for the integration (connect links name it)')
+    .requiredOption('--client-id <id>', 'Application (client) ID of the app registration')
+    .option('--client-secret-file <file>', 'read the client secret Value from this file')
+    .option('--client-secret-stdin', 'read the client secret Value from standard input')
+    .requiredOption('--features <list>', `comma-separated features: ${FEATURES.join(', ')}`)
+    .requiredOption('--return-url <url>', "where the customer's browser goes when connecting ends (your product)")
+    .addOption(
+      new Option('--mode <mode>', 'multi-tenant: admin consent; delegated: a user signs in')
+        .choices(['multi-tenant', 'delegated'])
+        .default('multi-tenant'),
+    )
+    .option('--cloud <cloud>', 'global, usgov, usgov-dod or china (default global; --sandbox sets its own)')
+    .option('--authority-host <url>', 'a custom cloud: its identity platform host (with --graph-endpoint)')
+    .option('--graph-endpoint <url>', 'a custom cloud: its Microsoft Graph endpoint (with --authority-host)')
+    .action(
+      withContext(async (ctx, opts: Record<string, string | boolean | undefined>) => {
+        if ([opts.clientSecretFile, opts.clientSecretStdin].filter(Boolean).length !== 1)
+          throw new UsageError(
+            'Give the client secret with exactly one of --client-secret-file F or --client-secret-stdin. ' +
+              '(Secrets are never taken as command-line values, which end up in shell history and process lists.)',
+          );
+        const clientSecret = opts.clientSecretFile
+          ? readSecretFile(String(opts.clientSecretFile))
+          : await readSecretStdin(io.stdin);
+        const integration = await new IntegrationService(ctx.store, ctx.service.vault).add({
+          name: String(opts.name),
+          clientId: String(opts.clientId),
+          authMode: opts.mode as 'multi-tenant' | 'delegated',
+          cloud: chooseCloud(opts, ctx.sandbox),
+          features: parseFeatures(opts.features) ?? [],
+          returnUrl: String(opts.returnUrl),
+          clientSecret,
+        });
+        print(ctx.output, { integration }, () => [
+          `Added integration '${integration.name}' (${integration.id}), ${integration.authMode}, for ${integration.features.join(', ')}.`,
+          'In its app registration, add this Web redirect URI (Authentication > Add a platform > Web):',
+          '  <public URL of tenantlink serve>/connect/microsoft/callback',
+          `Then make connect links with POST /api/v1/connect-sessions {"integration": "${integration.name}"}.`,
+        ]);
+      }),
+    );
+  integrations
+    .command('list')
+    .description('list integrations (never their secrets)')
+    .action(
+      withContext(async (ctx) => {
+        const list = await new IntegrationService(ctx.store, ctx.service.vault).list();
+        print(ctx.output, { integrations: list }, () =>
+          list.length === 0
+            ? ['No integrations yet. Add one with: tenantlink integrations add --help']
+            : list.map((i) => `${i.name}\t${i.authMode}\t${i.clientId}\t${i.features.join(',')}\t${i.returnUrl}`),
+        );
+      }),
+    );
+  integrations
+    .command('remove <integration>')
+    .description('remove an integration (by name or id) and its pending connect links; its connections stay')
+    .action(
+      withContext(async (ctx, idOrName: string) => {
+        const removed = await new IntegrationService(ctx.store, ctx.service.vault).remove(idOrName);
+        print(ctx.output, { removed }, () => [
+          `Removed integration '${removed.name}'. Connections made through it stay; remove them with connections remove.`,
+        ]);
+      }),
+    );
+
   const vault = program.command('vault').description('the encryption of stored secrets');
   vault
     .command('rotate')
@@ -294,11 +470,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         print(ctx.output, report, () => [
           `New master key ${report.primaryKeyId} (was ${report.previousPrimaryKeyId}).`,
           `Re-encrypted ${report.reencrypted} of ${report.visited} secrets.`,
-          ...report.failed.map((f) => `Could not decrypt ${f.kind} of connection ${f.connectionId}: ${f.code}`),
+          ...report.failed.map(
+            (f) =>
+              `Could not decrypt ${f.kind} of ${f.kind === 'integration_secret' ? 'integration' : f.kind === 'connect_flow_payload' ? 'connect flow' : f.kind === 'webhook_secret' ? 'webhook' : 'connection'} ${f.connectionId}: ${f.code}`,
+          ),
         ]);
         if (report.failed.length > 0) exitCode = EXIT.failed;
       }),
     );
+
+  registerSyncCommands(program, { withContext });
+  registerWebhookCommands(program, { withContext });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -333,6 +515,27 @@ async function readCredential(
       ...(opts.certificateKey ? { privateKeyPem: readSecretFile(String(opts.certificateKey)) } : {}),
     },
   };
+}
+
+/** `--features a,b`: every name checked, empty entries ignored; undefined when the option was not given. */
+function parseFeatures(list: string | boolean | undefined): Feature[] | undefined {
+  if (list === undefined || list === false) return undefined;
+  const features = String(list)
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const unknown = features.filter((f) => !(FEATURES as readonly string[]).includes(f));
+  if (unknown.length > 0) throw new UsageError(`Unknown feature ${unknown.join(', ')}: use ${FEATURES.join(', ')}.`);
+  return features as Feature[];
+}
+
+/** The settings `connections add` and `set-credential` take from options. */
+function settingsFrom(opts: Record<string, string | boolean | undefined>): Record<string, string> {
+  const settings: Record<string, string> = {};
+  if (opts.testUser) settings.testUser = String(opts.testUser);
+  if (opts.serviceAccount) settings.serviceAccount = String(opts.serviceAccount);
+  if (opts.secretExpires) settings.secretExpiresAt = String(opts.secretExpires);
+  return settings;
 }
 
 function chooseCloud(opts: Record<string, string | boolean | undefined>, sandbox: CloudEndpoints | undefined): Cloud {

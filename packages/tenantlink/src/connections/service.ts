@@ -5,21 +5,32 @@ import { ClientCredentialProvider } from '../auth/client-credential-provider.js'
 import { DelegatedRefreshTokenProvider, type RefreshTokenStore } from '../auth/delegated-refresh-token-provider.js';
 import type { TokenCacheStore } from '../auth/token-cache-plugin.js';
 import type { TokenProvider } from '../auth/token-provider.js';
+import type { DoctorInput } from '../doctor/doctor.js';
 import { TenantlinkError } from '../errors.js';
 import { GraphClient, type GraphClientOptions } from '../graph/client.js';
 import { ResourceConcurrencyLimiter } from '../graph/concurrency.js';
 import type { Logger } from '../logging.js';
+import { type ConnectFlowsRepository, connectFlowsRepository } from '../store/connect-flows-repository.js';
 import {
   type ConnectionsRepository,
   connectionsRepository,
   type StoredConnection,
 } from '../store/connections-repository.js';
 import type { Store } from '../store/database.js';
+import { type IntegrationsRepository, integrationsRepository } from '../store/integrations-repository.js';
 import type { SecretKind } from '../store/schema.js';
 import { type SecretsRepository, secretsRepository } from '../store/secrets-repository.js';
+import { type WebhookEndpointsRepository, webhookEndpointsRepository } from '../store/webhook-endpoints-repository.js';
 import { type CloudEndpoints, cloudEndpoints } from './clouds.js';
 import { type Connection, type ConnectionInput, looksLikeSecretId, validateConnectionInput } from './model.js';
-import { type RotationReport, secretContext, type Vault } from './vault.js';
+import {
+  connectFlowContext,
+  integrationSecretContext,
+  type RotationReport,
+  secretContext,
+  type Vault,
+  webhookSecretContext,
+} from './vault.js';
 
 /** How a connection proves who it is. Never stored in the connection itself; the vault encrypts it. */
 export type ConnectionCredential =
@@ -71,6 +82,9 @@ interface ConnectionRuntime {
 export class ConnectionService {
   readonly #connections: ConnectionsRepository;
   readonly #secrets: SecretsRepository;
+  readonly #integrations: IntegrationsRepository;
+  readonly #connectFlows: ConnectFlowsRepository;
+  readonly #webhookEndpoints: WebhookEndpointsRepository;
   readonly #vault: Vault;
   readonly #logger: Logger | undefined;
   readonly #customClouds: CloudEndpoints[];
@@ -81,10 +95,18 @@ export class ConnectionService {
   constructor(options: ConnectionServiceOptions) {
     this.#connections = connectionsRepository(options.store);
     this.#secrets = secretsRepository(options.store);
+    this.#integrations = integrationsRepository(options.store);
+    this.#connectFlows = connectFlowsRepository(options.store);
+    this.#webhookEndpoints = webhookEndpointsRepository(options.store);
     this.#vault = options.vault;
     this.#logger = options.logger;
     this.#customClouds = options.customClouds ?? [];
     this.#graphOptions = options.graph;
+  }
+
+  /** The vault this service encrypts with; the server's other secrets (integrations, connect flows) use it too. */
+  get vault(): Vault {
+    return this.#vault;
   }
 
   /** Validates, stores the connection and encrypts its credential. Nothing is kept when any step fails. */
@@ -124,12 +146,22 @@ export class ConnectionService {
   /** A connection by id or name, with which secrets it holds. */
   async show(idOrName: string): Promise<ConnectionDetails> {
     const stored = await this.#find(idOrName);
-    const secrets = (await this.#secrets.listForConnection(stored.id)).map(({ kind, keyId, updatedAt }) => ({
-      kind,
-      keyId,
-      updatedAt,
-    }));
+    const secrets = (await this.#secrets.listForConnection(stored.id)).map(secretSummary);
     return { ...toConnection(stored), secrets };
+  }
+
+  /** Every connection with which secrets it holds, in two queries (the list that `show` would give one by one). */
+  async listDetails(): Promise<ConnectionDetails[]> {
+    const bySecretOwner = new Map<string, StoredSecretSummary[]>();
+    for (const secret of await this.#secrets.summaries()) {
+      const list = bySecretOwner.get(secret.connectionId) ?? [];
+      list.push(secretSummary(secret));
+      bySecretOwner.set(secret.connectionId, list);
+    }
+    return (await this.#connections.list()).map((c) => ({
+      ...toConnection(c),
+      secrets: bySecretOwner.get(c.id) ?? [],
+    }));
   }
 
   /** Removes the connection and its secrets. */
@@ -141,9 +173,42 @@ export class ConnectionService {
     return toConnection(stored);
   }
 
-  /** Replaces a connection's credential (a new client secret or certificate, or a new sign-in). */
-  async setCredential(idOrName: string, credential: ConnectionCredential): Promise<Connection> {
+  /** Renames a connection or changes its features or settings (validated as when adding). */
+  async update(
+    idOrName: string,
+    changes: { name?: string; features?: string[]; settings?: Record<string, unknown> },
+  ): Promise<Connection> {
     const stored = await this.#find(idOrName);
+    const current = toConnection(stored);
+    const valid = validateConnectionInput({
+      ...current,
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.features !== undefined ? { features: changes.features } : {}),
+      ...(changes.settings !== undefined ? { settings: changes.settings } : {}),
+    });
+    const updated = await this.#connections.update(stored.id, {
+      name: valid.name,
+      features: valid.features,
+      settings: valid.settings,
+    });
+    this.#runtimes.delete(stored.id);
+    this.#logger?.info({ connection: stored.id }, 'connection updated');
+    return toConnection(updated);
+  }
+
+  /** Replaces a connection's credential (a new client secret or certificate, or a new sign-in). */
+  async setCredential(
+    idOrName: string,
+    credential: ConnectionCredential,
+    options: { secretExpiresAt?: string } = {},
+  ): Promise<Connection> {
+    const stored = await this.#find(idOrName);
+    // The recorded expiry belonged to the old secret: replace it with the new one's, or drop it.
+    const { secretExpiresAt: _old, ...settings } = toConnection(stored).settings;
+    const { settings: validSettings } = validateConnectionInput({
+      ...toConnection(stored),
+      settings: options.secretExpiresAt ? { ...settings, secretExpiresAt: options.secretExpiresAt } : settings,
+    });
     const expected = stored.authMode === 'multi-tenant' ? ['secret', 'certificate'] : [stored.authMode];
     const given = 'refreshToken' in credential ? 'delegated' : 'certificate' in credential ? 'certificate' : 'secret';
     if (!expected.includes(given))
@@ -156,28 +221,44 @@ export class ConnectionService {
       if (!secrets.has(kind)) await this.#secrets.delete(stored.id, kind);
     for (const [kind, plaintext] of secrets) await this.#putSecret(stored.id, kind, plaintext);
     const thumbprint = 'certificate' in credential ? certificateCredential(credential.certificate).thumbprint : null;
-    const updated = await this.#connections.update(stored.id, { certificateThumbprint: thumbprint });
+    const updated = await this.#connections.update(stored.id, {
+      certificateThumbprint: thumbprint,
+      settings: validSettings,
+    });
     this.#runtimes.delete(stored.id);
     return toConnection(updated);
   }
 
   /**
-   * What the doctor needs to test an application connection: its cloud, tenant, app and decrypted credential.
-   * Never returned by any API; the doctor uses it to make its own token request.
+   * What the doctor needs to test a connection: its cloud, tenant, app, decrypted credential (or, for a delegated
+   * connection, its refresh-token store) and the settings the probes use. Never returned by any API.
    */
-  async applicationCredentials(idOrName: string) {
+  async doctorInput(idOrName: string): Promise<Omit<DoctorInput, 'now'>> {
     const stored = await this.#find(idOrName);
-    if (stored.authMode === 'delegated')
-      throw new TenantlinkError(
-        'INVALID_INPUT',
-        `Connection '${stored.name}' is delegated; the doctor checks application connections.`,
-      );
+    const settings = toConnection(stored).settings;
+    const text = (key: string) => (typeof settings[key] === 'string' ? (settings[key] as string) : undefined);
+    let credential: DoctorInput['credential'];
+    if (stored.authMode === 'delegated') {
+      const clientSecret = await this.#getSecret(stored.id, 'client_secret');
+      credential = {
+        delegated: {
+          refreshTokenStore: this.#secretStore(stored.id, 'refresh_token'),
+          ...(clientSecret ? { clientCredential: { clientSecret } } : {}),
+        },
+      };
+    } else credential = await this.#appCredential(stored);
+    const testUser = text('testUser');
+    const serviceAccount = text('serviceAccount');
+    const secretExpiresAt = text('secretExpiresAt');
     return {
       cloud: this.cloudFor(stored),
       tenant: stored.tenant,
       clientId: stored.clientId,
-      credential: await this.#appCredential(stored),
+      credential,
       features: stored.features as Connection['features'],
+      ...(testUser ? { testUser } : {}),
+      ...(serviceAccount ? { serviceAccount } : {}),
+      ...(secretExpiresAt ? { secretExpiresAt } : {}),
     };
   }
 
@@ -228,6 +309,11 @@ export class ConnectionService {
     this.#agents.clear();
   }
 
+  /**
+   * Every secret the store holds: the connections' secrets, the integrations' client secrets, the secrets of
+   * connect flows under way and the webhook endpoints' signing secrets. Each is written back with a compare-and-swap,
+   * so one replaced meanwhile is left as it is.
+   */
   async #forEachSecret(visit: Parameters<Parameters<Vault['rotate']>[0]>[0]): Promise<void> {
     for await (const batch of this.#secrets.batches()) {
       for (const row of batch) {
@@ -241,6 +327,36 @@ export class ConnectionService {
           });
         });
       }
+    }
+    for (const row of await this.#integrations.secrets()) {
+      const next = await visit({
+        connectionId: row.id,
+        kind: 'integration_secret',
+        ciphertext: row.ciphertext,
+        keyId: row.keyId,
+        context: integrationSecretContext(row.id),
+      });
+      if (next) await this.#integrations.replaceSecret(row.id, row.ciphertext, next);
+    }
+    for (const row of await this.#connectFlows.payloads()) {
+      const next = await visit({
+        connectionId: row.idHash,
+        kind: 'connect_flow_payload',
+        ciphertext: row.ciphertext,
+        keyId: row.keyId,
+        context: connectFlowContext(row.idHash),
+      });
+      if (next) await this.#connectFlows.replacePayload(row.idHash, row.ciphertext, next);
+    }
+    for (const row of await this.#webhookEndpoints.secrets()) {
+      const next = await visit({
+        connectionId: row.id,
+        kind: 'webhook_secret',
+        ciphertext: row.ciphertext,
+        keyId: row.keyId,
+        context: webhookSecretContext(row.id),
+      });
+      if (next) await this.#webhookEndpoints.replaceSecret(row.id, row.ciphertext, next);
     }
   }
 
@@ -351,7 +467,7 @@ export class ConnectionService {
 }
 
 /** Refuses values that cannot be a client secret before anything is stored, naming the usual mistake. */
-function checkClientSecret(secret: string): void {
+export function checkClientSecret(secret: string): void {
   if (!secret.trim()) throw new TenantlinkError('INVALID_INPUT', 'The client secret is empty.');
   if (looksLikeSecretId(secret))
     throw new TenantlinkError('SECRET_IS_SECRET_ID', 'The client secret given is a GUID: that is the Secret ID.', {
@@ -362,6 +478,10 @@ function checkClientSecret(secret: string): void {
           'new client secret and copy its Value.',
       },
     });
+}
+
+function secretSummary({ kind, keyId, updatedAt }: StoredSecretSummary): StoredSecretSummary {
+  return { kind, keyId, updatedAt };
 }
 
 function toConnection(stored: StoredConnection): Connection {

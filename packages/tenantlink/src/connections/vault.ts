@@ -20,13 +20,31 @@ export function secretContext(connectionId: string, kind: string): string {
   return `connection:${connectionId}:${kind}`;
 }
 
-/** One row of the store's secrets table, as the store hands it to a rotation. */
+/** The context of an integration's client secret (the vendor's own app registration). */
+export function integrationSecretContext(integrationId: string): string {
+  return `integration:${integrationId}:client_secret`;
+}
+
+/** The context of a webhook endpoint's signing secret. */
+export function webhookSecretContext(endpointId: string): string {
+  return `webhook:${endpointId}:secret`;
+}
+
+/** The context of a connect flow's secrets (PKCE verifier, nonce, ...), by the hash that names the flow. */
+export function connectFlowContext(flowIdHash: string): string {
+  return `connect-flow:${flowIdHash}:payload`;
+}
+
+/** One stored secret, as the store hands it to a rotation. */
 export interface StoredSecretRow {
+  /** The connection it belongs to (or, for secrets outside the secrets table, the integration or flow). */
   connectionId: string;
-  /** What the secret is: client_secret, certificate_key, refresh_token, token_cache, ... */
+  /** What the secret is: client_secret, certificate_key, refresh_token, token_cache, integration_secret, ... */
   kind: string;
   ciphertext: string;
   keyId: string;
+  /** The context it was encrypted with, when it is not `secretContext(connectionId, kind)`. */
+  context?: string;
 }
 
 /** What the store writes back for a row: the new envelope and the id of the key that made it. */
@@ -167,7 +185,7 @@ export class Vault {
     const report: ReencryptionReport = { primaryKeyId, visited: 0, reencrypted: 0, alreadyCurrent: 0, failed: [] };
     await forEachSecret(async (row) => {
       report.visited += 1;
-      const context = secretContext(row.connectionId, row.kind);
+      const context = row.context ?? secretContext(row.connectionId, row.kind);
       try {
         if (this.keyIdOf(row.ciphertext) === primaryKeyId) {
           report.alreadyCurrent += 1;

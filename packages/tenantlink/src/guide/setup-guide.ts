@@ -60,7 +60,7 @@ export function buildSetupGuide(options: GuideOptions): SetupGuide {
   if (mode === 'multi-tenant' && !options.redirectUri)
     throw new TenantlinkError(
       'INVALID_INPUT',
-      'A multi-tenant app needs --redirect-uri: where admin consent returns to.',
+      'A multi-tenant app needs a redirect URI (--redirect-uri, or redirectUri in the API): where admin consent returns to.',
     );
   const appName = options.appName ?? 'tenantlink connector';
   const cloud = options.cloud ?? CLOUDS.global;

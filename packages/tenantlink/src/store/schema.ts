@@ -79,11 +79,276 @@ export interface JobRunsTable {
   finished_at: IsoTimestamp | null;
 }
 
+/** An API key: only its SHA-256 is kept; `prefix` (the first characters) lets people tell keys apart. */
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_at: IsoTimestamp;
+  last_used_at: IsoTimestamp | null;
+}
+
+/** A console sign-in: the cookie's SHA-256 and the CSRF token that unsafe requests must echo. */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  csrf_token: string;
+  created_at: IsoTimestamp;
+  expires_at: IsoTimestamp;
+}
+
+/** Server-wide settings (the admin password's scrypt hash, ...). */
+export interface ServerSettingsTable {
+  key: string;
+  value: string;
+  updated_at: IsoTimestamp;
+}
+
+/** One doctor run of a connection ("Run test"), with its full report as JSON. */
+export interface DoctorRunsTable {
+  id: string;
+  connection_id: string;
+  started_at: IsoTimestamp;
+  finished_at: IsoTimestamp;
+  /** 1 when no error was found. */
+  ok: number;
+  errors: number;
+  warnings: number;
+  report: string;
+}
+
+export type IntegrationAuthMode = 'multi-tenant' | 'delegated';
+
+/** The vendor's own app registration that customers connect through (admin consent or delegated sign-in). */
+export interface IntegrationsTable {
+  id: string;
+  name: string;
+  client_id: string;
+  auth_mode: IntegrationAuthMode;
+  /** JSON, as for connections. */
+  cloud: string;
+  /** JSON array of feature names. */
+  features: string;
+  /** Where the customer's browser goes back to when the flow ends (the vendor's product). */
+  return_url: string;
+  /** The app's client secret, encrypted by the vault. */
+  secret_ciphertext: string;
+  secret_key_id: string;
+  created_at: IsoTimestamp;
+  updated_at: IsoTimestamp;
+}
+
+/**
+ * `session`: a one-time connect link. `admin-sign-in` then `admin-consent`: the two legs of admin consent (the sign-in
+ * proves which tenant the admin belongs to; the consent must come from that tenant). `auth-code`: a delegated sign-in.
+ * `device-code`: a device-code sign-in.
+ */
+export type ConnectFlowKind = 'session' | 'admin-sign-in' | 'admin-consent' | 'auth-code' | 'device-code';
+export const CONNECT_FLOW_KINDS: readonly ConnectFlowKind[] = [
+  'session',
+  'admin-sign-in',
+  'admin-consent',
+  'auth-code',
+  'device-code',
+];
+
+/**
+ * Where a connect flow stands. A connect session is `pending` until its link is opened (`used`); a browser flow is
+ * `pending` until its callback claims it (`redeeming`), then `connected` or `failed` (or `used` when an admin's
+ * sign-in leads on to the consent); a device-code flow goes from `pending` to `connected` or `failed`.
+ */
+export type ConnectFlowStatus = 'pending' | 'used' | 'redeeming' | 'connected' | 'failed';
+
+/**
+ * A connect session or a connect flow in progress, found by the SHA-256 of its one secret handle: the session
+ * token, the `state` sent to Microsoft, or the device-code flow ID. The handle itself is never stored.
+ */
+export interface ConnectFlowsTable {
+  id_hash: string;
+  kind: ConnectFlowKind;
+  /** The integration it goes through; null for a device-code sign-in on a public client app. */
+  integration_id: string | null;
+  /** The vendor's own `state`, echoed back on the return URL. */
+  vendor_state: string | null;
+  return_url: string | null;
+  /**
+   * Flow secrets as JSON encrypted by the vault (the PKCE verifier and nonce of a sign-in; the tenant and user name the
+   * admin signed in with, for the consent leg); cleared when the flow ends.
+   */
+  payload_ciphertext: string | null;
+  payload_key_id: string | null;
+  status: ConnectFlowStatus;
+  connection_id: string | null;
+  /** Why the flow failed, JSON `{code, message}` as shown to whoever started it (never a secret). */
+  error: string | null;
+  created_at: IsoTimestamp;
+  expires_at: IsoTimestamp;
+}
+
+/** Why a synced record reads as deleted in the change feed. */
+export type RecordDeleteReason = 'deleted' | 'softDeleted' | 'outOfScope' | 'missing';
+
+/**
+ * One synced object of a connection (a user, a group, a membership, ...) in its latest state. The row is also its
+ * change-feed entry: `seq` moves to the connection's next sequence number whenever what the feed shows changes (its
+ * data, or that it was deleted), so "records since N" is an index range and a record appears once however often it
+ * changed.
+ */
+export interface SyncRecordsTable {
+  connection_id: string;
+  /** `users`, `groups`, `memberships`, ... */
+  model: string;
+  external_id: string;
+  /** The object it belongs to (a membership's group), so it can be found from there. */
+  parent_id: string | null;
+  /** The object it points to (a membership's member). */
+  ref_id: string | null;
+  /** JSON. Null for a deleted record, except one kept out of scope by filters (so it can come back). */
+  data: string | null;
+  /** 1 when the feed shows it as deleted. */
+  deleted: number;
+  reason: RecordDeleteReason | null;
+  /** The feed sequence of its last visible change; 0 for a record the feed never showed. */
+  seq: number;
+  /** The last full read that saw it; a full read deletes what it did not see. */
+  seen_generation: number;
+  updated_at: IsoTimestamp;
+}
+
+/** The last feed sequence number given out per connection (the counter row is what orders concurrent writers). */
+export interface SyncSequencesTable {
+  connection_id: string;
+  last_seq: number;
+}
+
+/** Where a connection's sync of one dataset stands, and who may write it (the lease). */
+export interface SyncCursorsTable {
+  connection_id: string;
+  dataset: string;
+  /** JSON: the round in progress or the last one finished, with each stream's link. */
+  state: string | null;
+  /** Counts full reads; records carry the generation that last saw them. */
+  generation: number;
+  lease_run_id: string | null;
+  /** `host:pid` of the process holding the lease. */
+  lease_holder: string | null;
+  lease_expires_at: IsoTimestamp | null;
+  updated_at: IsoTimestamp;
+}
+
+export type SyncRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted';
+export type SyncRunTrigger = 'manual' | 'schedule' | 'cli';
+
+/** One run of a dataset's sync, with its progress (updated with every committed page). */
+export interface SyncRunsTable {
+  id: string;
+  connection_id: string;
+  dataset: string;
+  trigger: SyncRunTrigger;
+  requested_full: number;
+  /** `full` or `delta` once the run knows which round it does. */
+  mode: string | null;
+  status: SyncRunStatus;
+  pages: number;
+  /** Objects read from Microsoft Graph. */
+  records: number;
+  /** Change-feed entries written. */
+  changes: number;
+  /** Objects a full read expects (from `$count`), for the ETA. */
+  total: number | null;
+  /** JSON `{code, message}`. */
+  error: string | null;
+  holder: string | null;
+  created_at: IsoTimestamp;
+  started_at: IsoTimestamp | null;
+  finished_at: IsoTimestamp | null;
+  updated_at: IsoTimestamp;
+}
+
+/** A webhook endpoint: where the change feed is POSTed, signed with its secret (encrypted by the vault). */
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  description: string | null;
+  /** Null: every connection, including ones added later. */
+  connection_id: string | null;
+  /** JSON array of models (`users`, `groups`, ...); null for every model. */
+  models: string | null;
+  enabled: number;
+  secret_ciphertext: string;
+  secret_key_id: string;
+  created_at: IsoTimestamp;
+  updated_at: IsoTimestamp;
+}
+
+/**
+ * How far an endpoint has received a connection's feed (`last_seq`), its retry state, and the lease that keeps one
+ * delivery in flight for the pair across processes. `generation` grows with each replay, so a delivery that started
+ * before a replay cannot move the cursor the replay set.
+ */
+export interface WebhookCursorsTable {
+  endpoint_id: string;
+  connection_id: string;
+  last_seq: number;
+  generation: number;
+  /** Failed attempts in a row since the last success. */
+  attempts: number;
+  /** The last sequence number of the batch that failed: its retries carry the same range. */
+  retry_to_seq: number | null;
+  /** 1 once the attempts ran out: retried only on the next commit or a replay. */
+  failing: number;
+  next_attempt_at: IsoTimestamp | null;
+  last_attempt_at: IsoTimestamp | null;
+  last_delivered_at: IsoTimestamp | null;
+  last_error: string | null;
+  /** Random per acquisition: fences every cursor write. */
+  lease_token: string | null;
+  /** `host:pid` of the process holding the lease. */
+  lease_holder: string | null;
+  lease_expires_at: IsoTimestamp | null;
+  updated_at: IsoTimestamp;
+}
+
+export type WebhookDeliveryStatus = 'succeeded' | 'failed';
+
+/** One delivery attempt: the feed range it carried and how the endpoint answered. Bodies are never kept. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  connection_id: string;
+  from_seq: number;
+  to_seq: number;
+  entries: number;
+  /** 1 for the first attempt at this cursor position, counting up while it fails. */
+  attempt: number;
+  status: WebhookDeliveryStatus;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  /** When the next attempt is due, after a failure that will be retried. */
+  next_attempt_at: IsoTimestamp | null;
+  attempted_at: IsoTimestamp;
+  delivered_at: IsoTimestamp | null;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   secrets: SecretsTable;
   jobs: JobsTable;
   job_runs: JobRunsTable;
+  api_keys: ApiKeysTable;
+  console_sessions: ConsoleSessionsTable;
+  server_settings: ServerSettingsTable;
+  doctor_runs: DoctorRunsTable;
+  integrations: IntegrationsTable;
+  connect_flows: ConnectFlowsTable;
+  sync_records: SyncRecordsTable;
+  sync_sequences: SyncSequencesTable;
+  sync_cursors: SyncCursorsTable;
+  sync_runs: SyncRunsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_cursors: WebhookCursorsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 /**

@@ -31,6 +31,8 @@ export interface SecretsRepository {
   get(connectionId: string, kind: SecretKind): Promise<StoredSecret | undefined>;
   delete(connectionId: string, kind: SecretKind): Promise<boolean>;
   listForConnection(connectionId: string): Promise<StoredSecret[]>;
+  /** Which secrets every connection holds, without their ciphertexts, in (connection, kind) order. */
+  summaries(): Promise<Omit<StoredSecret, 'ciphertext'>[]>;
   /**
    * Every secret, `batchSize` at a time, in (connection, kind) order. Each batch is a separate keyset query, so no
    * cursor or transaction stays open between batches and the consumer may write to the store meanwhile.
@@ -114,6 +116,21 @@ export function secretsRepository({ db, dialect }: StoreHandle): SecretsReposito
         .orderBy('kind')
         .execute();
       return rows.map(fromRow);
+    },
+
+    async summaries() {
+      const rows = await db
+        .selectFrom('secrets')
+        .select(['connection_id', 'kind', 'key_id', 'updated_at'])
+        .orderBy('connection_id')
+        .orderBy('kind')
+        .execute();
+      return rows.map((r) => ({
+        connectionId: r.connection_id,
+        kind: r.kind,
+        keyId: r.key_id,
+        updatedAt: r.updated_at,
+      }));
     },
 
     async *batches(options = {}) {

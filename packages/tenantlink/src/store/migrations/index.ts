@@ -2,6 +2,9 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { TenantlinkError } from '../../errors.js';
 import type { Database } from '../schema.js';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_server.js';
+import * as m0003 from './0003_sync.js';
+import * as m0004 from './0004_webhooks.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and `tsx`, and a migration
@@ -9,6 +12,9 @@ import * as m0001 from './0001_initial.js';
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_server': m0002,
+  '0003_sync': m0003,
+  '0004_webhooks': m0004,
 };
 
 const staticMigrations: MigrationProvider = {

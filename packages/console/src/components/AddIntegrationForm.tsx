@@ -1,0 +1,151 @@
+import { type FormEvent, useState } from 'react';
+import { api, type CatalogueFeature, type Integration, type IntegrationAuthMode, type NewIntegration } from '../api';
+import { integrationFieldErrors } from '../fieldErrors';
+import { INTEGRATION_MODE_LABELS } from '../format';
+import { useSubmit } from '../useSubmit';
+import { ClientSecretField } from './ClientSecretField';
+import { ErrorNotice } from './ErrorNotice';
+import { FeatureCheckboxes } from './FeatureCheckboxes';
+import { FormActions } from './FormActions';
+import { type TextFieldSpec, TextFields } from './TextFields';
+
+const MODE_HINTS: Record<IntegrationAuthMode, string> = {
+  'multi-tenant': "A customer's admin grants consent once; tenantlink then works as the app, with no user signed in.",
+  delegated: 'A user of the customer signs in, in the browser or with a code; tenantlink works as that user.',
+};
+
+const PERMISSION_TYPES = { 'multi-tenant': 'application', delegated: 'delegated' } as const;
+
+type TextName = 'name' | 'clientId' | 'returnUrl';
+
+const APP_REGISTRATION_FIELDS: TextFieldSpec<TextName>[] = [
+  {
+    name: 'name',
+    id: 'integration-name',
+    label: 'Name',
+    hint: "Letters, digits, dots, dashes and underscores, e.g. acme-crm. Connections made through it are named after it and the customer's domain.",
+    required: true,
+    spellCheck: false,
+  },
+  {
+    name: 'clientId',
+    id: 'integration-client-id',
+    label: 'Application (client) ID',
+    hint: 'Of your own app registration, on its Overview page. Its supported account types must include other organizations.',
+    required: true,
+    spellCheck: false,
+  },
+];
+
+const RETURN_URL_FIELD: TextFieldSpec<TextName> = {
+  name: 'returnUrl',
+  id: 'integration-return-url',
+  label: 'Return URL',
+  type: 'url',
+  hint: 'The page of your product the customer comes back to, with the result on its query: https (http only for localhost), no #fragment.',
+  required: true,
+  spellCheck: false,
+  placeholder: 'https://app.example.com/connected',
+};
+
+interface AddIntegrationFormProps {
+  catalogue: CatalogueFeature[];
+  onCreated: (integration: Integration) => void;
+  onCancel: () => void;
+}
+
+export function AddIntegrationForm({ catalogue, onCreated, onCancel }: AddIntegrationFormProps) {
+  const [text, setText] = useState<Record<TextName, string>>({ name: '', clientId: '', returnUrl: '' });
+  const [authMode, setAuthMode] = useState<IntegrationAuthMode>('multi-tenant');
+  const [clientSecret, setClientSecret] = useState('');
+  const [features, setFeatures] = useState<string[]>([]);
+  const { busy: saving, error, submit: save } = useSubmit();
+
+  const { byField: fieldErrors, other: otherDetails } = integrationFieldErrors(error?.details ?? []);
+  // A taken name is a 409 without details; it belongs beside the name all the same.
+  if (error?.status === 409 && !fieldErrors.name) fieldErrors.name = error.message;
+
+  function chooseMode(mode: IntegrationAuthMode) {
+    setAuthMode(mode);
+    // Keep only the features the new mode can grant.
+    const type = PERMISSION_TYPES[mode];
+    const available = new Set(catalogue.filter((feature) => feature[type] !== null).map((feature) => feature.id));
+    setFeatures((chosen) => chosen.filter((id) => available.has(id)));
+  }
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const input: NewIntegration = {
+      name: text.name.trim(),
+      clientId: text.clientId.trim(),
+      authMode,
+      clientSecret: clientSecret.trim(),
+      features,
+      returnUrl: text.returnUrl.trim(),
+    };
+    await save(async () => onCreated(await api.createIntegration(input)));
+  }
+
+  function changeText(name: TextName, value: string) {
+    setText((old) => ({ ...old, [name]: value }));
+  }
+
+  return (
+    <form
+      className="stack"
+      onSubmit={submit}
+      noValidate
+      aria-labelledby="add-integration-heading"
+      aria-describedby={error ? 'add-integration-error' : undefined}
+    >
+      <TextFields fields={APP_REGISTRATION_FIELDS} values={text} errors={fieldErrors} onChange={changeText} />
+      <fieldset className="options" aria-describedby={fieldErrors.authMode ? 'integration-mode-error' : undefined}>
+        <legend>How customers connect</legend>
+        {(['multi-tenant', 'delegated'] as const).map((mode) => (
+          <div className="option" key={mode}>
+            <label>
+              <input
+                type="radio"
+                name="integration-mode"
+                value={mode}
+                checked={authMode === mode}
+                onChange={() => chooseMode(mode)}
+                aria-describedby={`integration-mode-${mode}-hint`}
+              />{' '}
+              {INTEGRATION_MODE_LABELS[mode]}
+            </label>
+            <p className="hint" id={`integration-mode-${mode}-hint`}>
+              {MODE_HINTS[mode]}
+            </p>
+          </div>
+        ))}
+        {fieldErrors.authMode && (
+          <p className="field-error" id="integration-mode-error">
+            {fieldErrors.authMode}
+          </p>
+        )}
+      </fieldset>
+      <ClientSecretField
+        id="integration-client-secret"
+        label="Client secret value"
+        value={clientSecret}
+        onChange={setClientSecret}
+        error={fieldErrors.clientSecret}
+      />
+      <FeatureCheckboxes
+        catalogue={catalogue}
+        selected={features}
+        onChange={setFeatures}
+        error={fieldErrors.features}
+        permissionType={PERMISSION_TYPES[authMode]}
+      />
+      <TextFields fields={[RETURN_URL_FIELD]} values={text} errors={fieldErrors} onChange={changeText} />
+      {error && (
+        <div id="add-integration-error">
+          <ErrorNotice error={error} details={otherDetails} />
+        </div>
+      )}
+      <FormActions submitLabel={saving ? 'Saving…' : 'Save integration'} disabled={saving} onCancel={onCancel} />
+    </form>
+  );
+}

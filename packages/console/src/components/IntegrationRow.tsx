@@ -1,0 +1,168 @@
+import { useId, useRef, useState } from 'react';
+import {
+  type ApiError,
+  api,
+  asApiError,
+  type ConnectLink,
+  connectFlowPath,
+  type DeviceCodeSignIn,
+  type Integration,
+} from '../api';
+import { INTEGRATION_MODE_LABELS } from '../format';
+import { ConnectLinkPanel } from './ConnectLinkPanel';
+import { CopyButton } from './CopyButton';
+import { DeviceCodePrompt } from './DeviceCodePrompt';
+import { ErrorNotice } from './ErrorNotice';
+import { FeatureList } from './FeatureList';
+import { RemoveRowButton } from './RemoveRowButton';
+
+export const INTEGRATION_COLUMNS = 7;
+
+interface IntegrationRowProps {
+  integration: Integration;
+  onRemoved: (integration: Integration) => void;
+}
+
+/**
+ * One integration and the ways to connect a customer through it; a connect link or a device-code prompt opens in a
+ * row of its own beneath.
+ */
+export function IntegrationRow({ integration, onRemoved }: IntegrationRowProps) {
+  const nameId = useId();
+  const redirectId = useId();
+  const [link, setLink] = useState<ConnectLink>();
+  const [linkError, setLinkError] = useState<ApiError>();
+  const [creatingLink, setCreatingLink] = useState(false);
+  const [signIn, setSignIn] = useState<DeviceCodeSignIn>();
+  const [signInError, setSignInError] = useState<ApiError>();
+  const [startingSignIn, setStartingSignIn] = useState(false);
+  const linkButton = useRef<HTMLButtonElement>(null);
+  const signInButton = useRef<HTMLButtonElement>(null);
+
+  async function createLink() {
+    setCreatingLink(true);
+    setLinkError(undefined);
+    try {
+      setLink(await api.createConnectLink({ integration: integration.name }));
+    } catch (reason) {
+      setLinkError(asApiError(reason));
+    } finally {
+      setCreatingLink(false);
+    }
+  }
+
+  async function startSignIn() {
+    setStartingSignIn(true);
+    setSignInError(undefined);
+    setSignIn(undefined);
+    try {
+      setSignIn(await api.startDeviceCode({ integration: integration.name }));
+    } catch (reason) {
+      setSignInError(asApiError(reason));
+    } finally {
+      setStartingSignIn(false);
+    }
+  }
+
+  const delegated = integration.authMode === 'delegated';
+  const detailShown = link || linkError || signIn || signInError || startingSignIn;
+  return (
+    <>
+      <tr>
+        <th scope="row" id={nameId}>
+          {integration.name}
+        </th>
+        <td>{INTEGRATION_MODE_LABELS[integration.authMode]}</td>
+        <td>
+          <code className="client-id">{integration.clientId}</code>
+        </td>
+        <td>
+          <FeatureList features={integration.features} />
+        </td>
+        <td>
+          <code className="url">{integration.returnUrl}</code>
+        </td>
+        <td>
+          <div className="copyable">
+            <code className="url" id={redirectId}>
+              {integration.redirectUri}
+            </code>
+            <CopyButton text={integration.redirectUri} what="Redirect URI" describedBy={redirectId} />
+          </div>
+        </td>
+        <td>
+          <div className="row-actions">
+            {/* A page of the server, not of the console: it redirects to Microsoft, so a full navigation. */}
+            <a href={connectFlowPath(integration.name)} aria-describedby={nameId}>
+              Connect a tenant
+            </a>
+            <button
+              type="button"
+              className="small"
+              onClick={createLink}
+              disabled={creatingLink}
+              ref={linkButton}
+              aria-describedby={nameId}
+            >
+              Create connect link
+            </button>
+            {delegated && (
+              <button
+                type="button"
+                className="small"
+                onClick={startSignIn}
+                disabled={startingSignIn}
+                ref={signInButton}
+                aria-describedby={nameId}
+              >
+                Sign in with a code
+              </button>
+            )}
+            <RemoveRowButton
+              name={integration.name}
+              describedBy={nameId}
+              remove={() => api.removeIntegration(integration.id)}
+              onRemoved={() => onRemoved(integration)}
+            >
+              tenantlink forgets this integration and its client secret, and its unused connect links stop working.
+              Connections already made through it stay. The app registration in Microsoft Entra stays too.
+            </RemoveRowButton>
+          </div>
+        </td>
+      </tr>
+      {detailShown && (
+        <tr className="row-detail">
+          <td colSpan={INTEGRATION_COLUMNS}>
+            <div className="row-detail-panels">
+              {linkError && <ErrorNotice error={linkError} />}
+              {link && (
+                <ConnectLinkPanel
+                  key={link.url}
+                  link={link}
+                  integrationName={integration.name}
+                  onClose={() => {
+                    setLink(undefined);
+                    linkButton.current?.focus();
+                  }}
+                />
+              )}
+              {signInError && <ErrorNotice error={signInError} />}
+              {startingSignIn && <p role="status">Asking Microsoft for a code…</p>}
+              {signIn && (
+                <DeviceCodePrompt
+                  key={signIn.flowId}
+                  signIn={signIn}
+                  title={`Sign-in code for ${integration.name}`}
+                  onClose={() => {
+                    setSignIn(undefined);
+                    signInButton.current?.focus();
+                  }}
+                />
+              )}
+            </div>
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}

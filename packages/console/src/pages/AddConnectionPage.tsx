@@ -1,0 +1,44 @@
+import { useState } from 'react';
+import { api } from '../api';
+import { AddConnectionForm } from '../components/AddConnectionForm';
+import { Breadcrumb } from '../components/Breadcrumb';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { SetupGuidePanel } from '../components/SetupGuidePanel';
+import { Link } from '../Link';
+import { connectionPath, navigate } from '../router';
+import { useLoad } from '../useLoad';
+import { usePageTitle } from '../usePageTitle';
+
+export function AddConnectionPage() {
+  usePageTitle('Add connection');
+  const catalogue = useLoad((signal) => api.getCatalogue(signal), []);
+  const [features, setFeatures] = useState<string[]>([]);
+
+  return (
+    <>
+      <Breadcrumb parent={<Link href="/">Connected accounts</Link>} current="Add connection" />
+      <h1 tabIndex={-1}>Add connection</h1>
+      <p className="lead">
+        Enter the app registration the customer's administrator created, choose what tenantlink may do, and save:
+        tenantlink then runs the test and names anything still missing.
+      </p>
+      <div className="two-columns">
+        <div>
+          {catalogue.error ? (
+            <ErrorNotice error={catalogue.error} onRetry={catalogue.reload} />
+          ) : !catalogue.data ? (
+            <p role="status">Loading features…</p>
+          ) : (
+            <AddConnectionForm
+              catalogue={catalogue.data}
+              features={features}
+              onFeaturesChange={setFeatures}
+              onCreated={(connection) => navigate(connectionPath(connection.id), { runTest: true })}
+            />
+          )}
+        </div>
+        <SetupGuidePanel features={features} mode="application" />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,86 @@
+import { useState } from 'react';
+import { api, type Integration } from '../api';
+import { AddIntegrationForm } from '../components/AddIntegrationForm';
+import { Breadcrumb } from '../components/Breadcrumb';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { IntegrationsTable } from '../components/IntegrationsTable';
+import { useAddForm } from '../useAddForm';
+import { useLoad } from '../useLoad';
+import { usePageTitle } from '../usePageTitle';
+
+export function IntegrationsPage() {
+  usePageTitle('Integrations');
+  const integrations = useLoad((signal) => api.listIntegrations(signal), []);
+  const catalogue = useLoad((signal) => api.getCatalogue(signal), []);
+  const [announcement, setAnnouncement] = useState('');
+  const { adding, setAdding, open, addButton, formHeading } = useAddForm();
+
+  function created(integration: Integration) {
+    integrations.setData((old) => [...(old ?? []).filter((i) => i.id !== integration.id), integration]);
+    setAnnouncement(
+      `Integration ${integration.name} saved. Register its redirect URI on the app registration before connecting a tenant.`,
+    );
+    setAdding(false);
+  }
+
+  function removed(integration: Integration) {
+    integrations.setData((old) => old?.filter((i) => i.id !== integration.id));
+    setAnnouncement(`Integration ${integration.name} removed.`);
+    // Its row, and the Remove button that had focus, are gone.
+    addButton.current?.focus();
+  }
+
+  return (
+    <>
+      <Breadcrumb parent="Admin" current="Integrations" />
+      <div className="page-heading">
+        <h1 tabIndex={-1}>Integrations</h1>
+        <button
+          type="button"
+          className="primary"
+          ref={addButton}
+          onClick={() => {
+            setAnnouncement('');
+            open();
+          }}
+        >
+          Add integration
+        </button>
+      </div>
+      <p className="lead">
+        An integration is your own multi-tenant app registration. Customers' admins connect their tenant through it: by
+        admin consent, or by signing in, from a link you send or from your product. Each connection made appears in
+        Connected accounts.
+      </p>
+      <p className="announcement" role="status">
+        {announcement}
+      </p>
+      {adding && (
+        <section className="panel add-integration" aria-labelledby="add-integration-heading">
+          <h2 id="add-integration-heading" ref={formHeading} tabIndex={-1}>
+            Add integration
+          </h2>
+          {catalogue.error ? (
+            <ErrorNotice error={catalogue.error} onRetry={catalogue.reload} />
+          ) : !catalogue.data ? (
+            <p role="status">Loading features…</p>
+          ) : (
+            <AddIntegrationForm catalogue={catalogue.data} onCreated={created} onCancel={() => setAdding(false)} />
+          )}
+        </section>
+      )}
+      {integrations.error ? (
+        <ErrorNotice error={integrations.error} onRetry={integrations.reload} />
+      ) : !integrations.data ? (
+        <p role="status">Loading integrations…</p>
+      ) : integrations.data.length === 0 ? (
+        <p className="empty">
+          No integration yet. Select Add integration to enter your app registration, so that customers' admins can
+          connect their tenant themselves.
+        </p>
+      ) : (
+        <IntegrationsTable integrations={integrations.data} onRemoved={removed} />
+      )}
+    </>
+  );
+}

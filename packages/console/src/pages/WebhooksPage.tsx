@@ -1,0 +1,111 @@
+import { useRef, useState } from 'react';
+import { api, type CreatedWebhook, type Webhook } from '../api';
+import { AddWebhookForm } from '../components/AddWebhookForm';
+import { Breadcrumb } from '../components/Breadcrumb';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { WebhookSecretPanel } from '../components/WebhookSecretPanel';
+import { WebhooksTable } from '../components/WebhooksTable';
+import { useAddForm } from '../useAddForm';
+import { useLoad } from '../useLoad';
+import { usePageTitle } from '../usePageTitle';
+
+export function WebhooksPage() {
+  usePageTitle('Webhooks');
+  const webhooks = useLoad((signal) => api.listWebhooks(signal), []);
+  const connections = useLoad((signal) => api.listConnections(signal), []);
+  // The new webhook's secret lives only here, in memory, until closed: the server never answers it again.
+  const [created, setCreated] = useState<CreatedWebhook>();
+  const [announcement, setAnnouncement] = useState('');
+  const secretHeading = useRef<HTMLHeadingElement>(null);
+  // Closing the form moves focus to the new secret, if any, else back to Add webhook.
+  const { adding, setAdding, open, addButton, formHeading } = useAddForm(() => secretHeading.current);
+
+  function saved(answer: CreatedWebhook) {
+    webhooks.setData((old) => [...(old ?? []).filter((w) => w.id !== answer.webhook.id), answer.webhook]);
+    setCreated(answer);
+    setAnnouncement(`Webhook to ${answer.webhook.url} saved. Copy its signing secret now.`);
+    setAdding(false);
+  }
+
+  function changed(webhook: Webhook, message: string) {
+    webhooks.setData((old) => old?.map((w) => (w.id === webhook.id ? webhook : w)));
+    if (message) setAnnouncement(message);
+  }
+
+  function removed(webhook: Webhook) {
+    webhooks.setData((old) => old?.filter((w) => w.id !== webhook.id));
+    if (created?.webhook.id === webhook.id) setCreated(undefined);
+    setAnnouncement(`Webhook to ${webhook.url} removed.`);
+    // Its row, and the Remove button that had focus, are gone.
+    addButton.current?.focus();
+  }
+
+  return (
+    <>
+      <Breadcrumb parent="Admin" current="Webhooks" />
+      <div className="page-heading">
+        <h1 tabIndex={-1}>Webhooks</h1>
+        <button
+          type="button"
+          className="primary"
+          ref={addButton}
+          onClick={() => {
+            setAnnouncement('');
+            open();
+          }}
+        >
+          Add webhook
+        </button>
+      </div>
+      <p className="lead">
+        A webhook is an endpoint of your product that receives every change of the connections' directories: signed, in
+        order, retried until it answers 2xx, and replayable from any sequence number.
+      </p>
+      <p className="announcement" role="status">
+        {announcement}
+      </p>
+      {created && (
+        <WebhookSecretPanel
+          key={created.webhook.id}
+          created={created}
+          headingRef={secretHeading}
+          onClose={() => {
+            setCreated(undefined);
+            addButton.current?.focus();
+          }}
+        />
+      )}
+      {adding && (
+        <section className="panel add-webhook" aria-labelledby="add-webhook-heading">
+          <h2 id="add-webhook-heading" ref={formHeading} tabIndex={-1}>
+            Add webhook
+          </h2>
+          {connections.error ? (
+            <ErrorNotice error={connections.error} onRetry={connections.reload} />
+          ) : !connections.data ? (
+            <p role="status">Loading connections…</p>
+          ) : (
+            <AddWebhookForm connections={connections.data} onCreated={saved} onCancel={() => setAdding(false)} />
+          )}
+        </section>
+      )}
+      {webhooks.error ? (
+        <ErrorNotice error={webhooks.error} onRetry={webhooks.reload} />
+      ) : !webhooks.data ? (
+        <p role="status">Loading webhooks…</p>
+      ) : webhooks.data.length === 0 ? (
+        <p className="empty">
+          No webhook yet. Select Add webhook to have every change of your connected tenants' directories sent to your
+          product.
+        </p>
+      ) : (
+        <WebhooksTable
+          webhooks={webhooks.data}
+          connections={connections.data ?? []}
+          onChanged={changed}
+          onRemoved={removed}
+        />
+      )}
+    </>
+  );
+}

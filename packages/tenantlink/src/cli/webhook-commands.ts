@@ -1,0 +1,192 @@
+import type { Command } from 'commander';
+import type { ConnectionService } from '../connections/service.js';
+import { allDatasets } from '../features/datasets.js';
+import type { Store } from '../store/database.js';
+import { WebhookEndpoints, type WebhookEndpointView } from '../webhooks/endpoints.js';
+import { type Output, print, UsageError } from './io.js';
+
+/** What these commands need from the CLI's context. */
+export interface WebhookCliContext {
+  service: ConnectionService;
+  store: Store;
+  output: Output;
+}
+
+type WithContext = <A extends unknown[]>(
+  action: (ctx: WebhookCliContext, ...args: A) => Promise<void>,
+) => (...args: A) => Promise<void>;
+
+const endpointsOf = (ctx: WebhookCliContext) =>
+  new WebhookEndpoints({
+    store: ctx.store,
+    vault: ctx.service.vault,
+    connections: ctx.service,
+    models: allDatasets().flatMap((d) => d.models),
+  });
+
+function parseList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+}
+
+function parseCount(value: string | undefined, option: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new UsageError(`${option} must be a whole number from 0 to ${max}.`);
+  return n;
+}
+
+function describe(e: WebhookEndpointView): string[] {
+  return [
+    `${e.id}\t${e.status}\t${e.url}\t${e.connectionId ?? 'all connections'}\t${e.models?.join(',') ?? 'all models'}${e.description ? `\t${e.description}` : ''}`,
+    ...e.cursors.map(
+      (c) =>
+        `  ${c.connectionId}: delivered to ${c.lastSeq} of ${c.feedLastSeq}` +
+        (c.failing ? `, FAILING (${c.attempts} attempts, ${c.lastError})` : '') +
+        (!c.failing && c.attempts > 0
+          ? `, retrying (${c.attempts} failed, next at ${c.nextAttemptAt}: ${c.lastError})`
+          : ''),
+    ),
+  ];
+}
+
+/** `tenantlink webhooks add|list|show|enable|disable|remove|deliveries|replay`. */
+export function registerWebhookCommands(program: Command, { withContext }: { withContext: WithContext }): void {
+  const webhooks = program
+    .command('webhooks')
+    .description('outbound webhooks: signed POSTs of every committed batch of the change feed to your product');
+
+  webhooks
+    .command('add')
+    .description('add a webhook endpoint and print its signing secret (only now)')
+    .requiredOption('--url <url>', 'https:// URL of your product (http://localhost while developing)')
+    .option('--connection <connection>', 'only this connection (name or id); default every connection')
+    .option('--models <list>', 'only these models, comma-separated (users, groups, memberships); default all')
+    .option('--description <text>', 'what the endpoint is for')
+    .option('--disabled', 'add it switched off')
+    .action(
+      withContext(
+        async (
+          ctx,
+          opts: { url: string; connection?: string; models?: string; description?: string; disabled?: boolean },
+        ) => {
+          const models = parseList(opts.models);
+          const { endpoint, secret } = await endpointsOf(ctx).add({
+            url: opts.url,
+            ...(opts.connection ? { connection: opts.connection } : {}),
+            ...(models ? { models } : {}),
+            ...(opts.description ? { description: opts.description } : {}),
+            enabled: opts.disabled !== true,
+          });
+          print(ctx.output, { webhook: endpoint, secret }, () => [
+            secret,
+            `Webhook ${endpoint.id} added for ${endpoint.connectionId ?? 'every connection'}. The secret above is shown only now:`,
+            'verify each request\u2019s tenantlink-signature with it (verifyWebhookSignature in @tenantlink/tenantlink).',
+            'A running `tenantlink serve` delivers the feed from its beginning, then every new change.',
+          ]);
+        },
+      ),
+    );
+
+  webhooks
+    .command('list')
+    .description('list webhook endpoints and how far each connection was delivered (never their secrets)')
+    .action(
+      withContext(async (ctx) => {
+        const list = await endpointsOf(ctx).list();
+        print(ctx.output, { webhooks: list }, () =>
+          list.length === 0
+            ? ['No webhooks yet. Add one with: tenantlink webhooks add --url <url>']
+            : list.flatMap(describe),
+        );
+      }),
+    );
+
+  webhooks
+    .command('show <id>')
+    .description('show a webhook endpoint and its cursors')
+    .action(
+      withContext(async (ctx, id: string) => {
+        const endpoint = await endpointsOf(ctx).show(id);
+        print(ctx.output, { webhook: endpoint }, () => describe(endpoint));
+      }),
+    );
+
+  for (const [name, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
+    webhooks
+      .command(`${name} <id>`)
+      .description(
+        enabled ? 'switch a webhook endpoint on (it catches up)' : 'switch a webhook endpoint off (its cursors stay)',
+      )
+      .action(
+        withContext(async (ctx, id: string) => {
+          const endpoint = await endpointsOf(ctx).update(id, { enabled });
+          print(ctx.output, { webhook: endpoint }, () => [
+            `Webhook ${endpoint.id} ${enabled ? 'enabled' : 'disabled'}.`,
+          ]);
+        }),
+      );
+  }
+
+  webhooks
+    .command('remove <id>')
+    .description('remove a webhook endpoint with its cursors and delivery log')
+    .action(
+      withContext(async (ctx, id: string) => {
+        const removed = await endpointsOf(ctx).remove(id);
+        print(ctx.output, { removed }, () => [`Removed webhook ${removed.id} (${removed.url}).`]);
+      }),
+    );
+
+  webhooks
+    .command('deliveries <id>')
+    .description('the delivery log of a webhook endpoint, newest first')
+    .option('--connection <connection>', 'only this connection (name or id)')
+    .option('--limit <n>', 'at most this many attempts (1-500)', '20')
+    .action(
+      withContext(async (ctx, id: string, opts: { connection?: string; limit: string }) => {
+        const limit = parseCount(opts.limit, '--limit', 500);
+        if (!limit) throw new UsageError('--limit must be 1-500.');
+        const deliveries = await endpointsOf(ctx).deliveries(id, {
+          limit,
+          ...(opts.connection ? { connection: opts.connection } : {}),
+        });
+        print(ctx.output, { deliveries }, () =>
+          deliveries.length === 0
+            ? ['No deliveries yet.']
+            : deliveries.map(
+                (d) =>
+                  `${d.attemptedAt}\t${d.status}\t${d.statusCode ?? '-'}\tseq ${d.fromSeq}-${d.toSeq} (${d.entries})\tattempt ${d.attempt}\t${d.durationMs} ms` +
+                  (d.error ? `\t${d.error}` : '') +
+                  (d.nextAttemptAt ? `\tnext ${d.nextAttemptAt}` : ''),
+              ),
+        );
+      }),
+    );
+
+  webhooks
+    .command('replay <id>')
+    .description('deliver a connection\u2019s feed again after a sequence number (without --since: retry now)')
+    .requiredOption('--connection <connection>', 'the connection (name or id)')
+    .option('--since <sequence>', 'deliver every change after this sequence number (0: everything)')
+    .action(
+      withContext(async (ctx, id: string, opts: { connection: string; since?: string }) => {
+        const since = parseCount(opts.since, '--since');
+        const cursor = await endpointsOf(ctx).replay(id, {
+          connection: opts.connection,
+          ...(since !== undefined ? { since } : {}),
+        });
+        print(ctx.output, { cursor }, () => [
+          `Webhook ${id} will receive '${opts.connection}' from sequence ${cursor.lastSeq + 1} (the feed is at ${cursor.feedLastSeq}).`,
+          'A running `tenantlink serve` delivers it within a few seconds.',
+        ]);
+      }),
+    );
+}

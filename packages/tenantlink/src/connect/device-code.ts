@@ -1,0 +1,214 @@
+import { DeviceCodeFlow, type DeviceCodePrompt, type DeviceCodeResult } from '../auth/device-code-flow.js';
+import type { Cloud } from '../connections/clouds.js';
+import { type Feature, validateConnectionInput } from '../connections/model.js';
+import { TenantlinkError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { randomToken, sha256 } from '../server/auth/secrets.js';
+import type { ConnectFlowError, ConnectFlowsRepository } from '../store/connect-flows-repository.js';
+import { isoNow } from '../store/schema.js';
+import { delegatedScopes, ORGANIZATIONS } from './auth-code.js';
+import { FLOW_RETENTION_MS } from './connect-sessions.js';
+import type { IntegrationService } from './integrations.js';
+import { type ConnectedTenant, connectionName, saveConnection } from './save-connection.js';
+import { type ConnectTestOptions, testNewConnection } from './test-connection.js';
+
+/** A device-code sign-in through a delegated integration, or on a public client app of the customer's own. */
+export type DeviceCodeRequest =
+  | { integration: string }
+  | { name: string; tenantId: string; clientId: string; features: Feature[]; cloud?: Cloud };
+
+export interface DeviceCodeStarted {
+  /** Poll `GET /api/v1/connect/device-code/{flowId}` with it. */
+  flowId: string;
+  userCode: string;
+  verificationUri: string;
+  expiresAt: string;
+  /** Microsoft's sentence to show: "To sign in, use a web browser to open the page … and enter the code …". */
+  message: string;
+}
+
+export interface DeviceCodeStatus {
+  status: 'pending' | 'connected' | 'failed';
+  connection?: string;
+  error?: ConnectFlowError;
+}
+
+/** What a device-code request resolves to: the app, where to sign in, and how to name the connection. */
+interface DeviceCodePlan {
+  integrationId: string | null;
+  /** The integration's name (the connection is named after it and the domain), or the connection's own name. */
+  prefix: string;
+  exactName: boolean;
+  tenant: string;
+  clientId: string;
+  cloud: Cloud;
+  features: Feature[];
+}
+
+export interface DeviceCodeSignInsOptions extends ConnectTestOptions {
+  flows: ConnectFlowsRepository;
+  integrations: IntegrationService;
+  logger?: Logger;
+}
+
+/**
+ * Device-code sign-ins for headless setups: MSAL polls in this process while the person signs in elsewhere; the flow's
+ * row (found by the SHA-256 of its ID) records how it ended, so any process sharing the store can answer its status.
+ */
+export class DeviceCodeSignIns {
+  readonly #running = new Map<string, DeviceCodeFlow>();
+  #closed = false;
+
+  constructor(private readonly options: DeviceCodeSignInsOptions) {}
+
+  /** Asks Microsoft for a code and starts polling in the background; resolves once the code is there to show. */
+  async start(request: DeviceCodeRequest): Promise<DeviceCodeStarted> {
+    if (this.#closed) throw new TenantlinkError('SERVER_STOPPING', 'The server is stopping.', { status: 503 });
+    const plan = await this.#plan(request);
+    const flow = new DeviceCodeFlow({
+      cloud: this.options.service.cloudFor(plan),
+      tenant: plan.tenant,
+      clientId: plan.clientId,
+      scopes: delegatedScopes(plan.features),
+    });
+    let shown: (prompt: DeviceCodePrompt) => void = () => undefined;
+    const prompted = new Promise<DeviceCodePrompt>((resolve) => {
+      shown = resolve;
+    });
+    const done = flow.start((prompt) => shown(prompt));
+    // Until the code is shown, a failure (unknown app, wrong tenant, ...) is the caller's answer.
+    const prompt = await Promise.race([prompted, done.then(() => prompted)]);
+    const flowId = randomToken(24);
+    const idHash = sha256(flowId);
+    const expiresAt = new Date(Date.now() + prompt.expiresIn * 1000).toISOString();
+    try {
+      await this.options.flows.deleteExpired(new Date(Date.now() - FLOW_RETENTION_MS).toISOString());
+      await this.options.flows.create({ idHash, kind: 'device-code', integrationId: plan.integrationId, expiresAt });
+    } catch (err) {
+      flow.cancel();
+      done.catch(() => undefined);
+      throw err;
+    }
+    this.#running.set(idHash, flow);
+    void done
+      .then((result) => this.#connect(idHash, plan, result))
+      .catch((err: unknown) => this.#fail(idHash, err))
+      .finally(() => this.#running.delete(idHash));
+    return {
+      flowId,
+      userCode: prompt.userCode,
+      verificationUri: prompt.verificationUri,
+      expiresAt,
+      message: prompt.message,
+    };
+  }
+
+  /** How a flow stands; a pending flow past its expiry (the process that polled it stopped) is failed. */
+  async status(flowId: string): Promise<DeviceCodeStatus> {
+    const flow = flowId.length <= 200 ? await this.options.flows.get(sha256(flowId)) : undefined;
+    if (flow?.kind !== 'device-code')
+      throw new TenantlinkError('CONNECT_FLOW_NOT_FOUND', 'There is no such device-code sign-in.', { status: 404 });
+    if (flow.status === 'connected') return { status: 'connected', connection: flow.connectionId ?? '' };
+    if (flow.status === 'failed')
+      return { status: 'failed', error: flow.error ?? { code: 'FAILED', message: 'The sign-in failed.' } };
+    if (flow.expiresAt <= isoNow())
+      return {
+        status: 'failed',
+        error: { code: 'DEVICE_CODE_EXPIRED', message: 'The device code expired before the sign-in finished.' },
+      };
+    return { status: 'pending' };
+  }
+
+  /** Stops polling; flows under way are recorded as failed, so nobody waits for them. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const running = [...this.#running.entries()];
+    this.#running.clear();
+    for (const [idHash, flow] of running) {
+      flow.cancel();
+      await this.options.flows.finish(idHash, {
+        status: 'failed',
+        error: { code: 'SERVER_STOPPED', message: 'The server stopped before the sign-in finished; start again.' },
+      });
+    }
+  }
+
+  async #plan(request: DeviceCodeRequest): Promise<DeviceCodePlan> {
+    if ('integration' in request) {
+      const integration = await this.options.integrations.find(request.integration);
+      if (integration.authMode !== 'delegated')
+        throw new TenantlinkError(
+          'INVALID_INPUT',
+          `Integration '${integration.name}' connects by admin consent; device code needs a delegated integration.`,
+        );
+      return {
+        integrationId: integration.id,
+        prefix: integration.name,
+        exactName: false,
+        tenant: ORGANIZATIONS,
+        clientId: integration.clientId,
+        cloud: integration.cloud,
+        features: integration.features,
+      };
+    }
+    const valid = validateConnectionInput({
+      name: request.name,
+      tenant: request.tenantId,
+      clientId: request.clientId,
+      authMode: 'delegated',
+      features: request.features,
+      ...(request.cloud ? { cloud: request.cloud } : {}),
+    });
+    return {
+      integrationId: null,
+      prefix: valid.name,
+      exactName: true,
+      tenant: valid.tenant,
+      clientId: valid.clientId,
+      cloud: valid.cloud,
+      features: valid.features,
+    };
+  }
+
+  async #connect(idHash: string, plan: DeviceCodePlan, result: DeviceCodeResult) {
+    if (this.#closed) return;
+    if (!result.refreshToken)
+      throw new TenantlinkError('REFRESH_TOKEN_MISSING', 'The sign-in gave no refresh token (offline_access).');
+    if (!result.account) throw new TenantlinkError('TOKEN_REQUEST_FAILED', 'The sign-in named no account.');
+    const { tenantId, username, homeAccountId } = result.account;
+    const tenant: ConnectedTenant = {
+      tenantId: tenantId.toLowerCase(),
+      clientId: plan.clientId,
+      cloud: plan.cloud,
+      features: plan.features,
+      authMode: 'delegated',
+      // Device code is a public client flow: the refresh token is redeemed without a client secret.
+      credential: { refreshToken: result.refreshToken },
+      name: plan.exactName ? plan.prefix : connectionName(plan.prefix, tenantId, username),
+      exactName: plan.exactName,
+      user: { id: homeAccountId.split('.')[0] ?? homeAccountId, username },
+      ...(plan.integrationId ? { integration: plan.prefix } : {}),
+    };
+    const connection = await saveConnection(this.options.service, tenant);
+    const { result: tested } = await testNewConnection(this.options, connection.id).catch((err: unknown) => {
+      this.options.logger?.warn({ err, connection: connection.id }, 'the test of a new connection failed');
+      return { result: 'errors' as const };
+    });
+    if (this.#closed) return;
+    await this.options.flows.finish(idHash, { status: 'connected', connectionId: connection.id });
+    this.options.logger?.info(
+      { flow: 'device-code', connection: connection.id, result: tested },
+      'connect flow finished',
+    );
+  }
+
+  async #fail(idHash: string, err: unknown) {
+    if (this.#closed) return;
+    const error =
+      err instanceof TenantlinkError
+        ? { code: err.code, message: err.message.slice(0, 300) }
+        : { code: 'INTERNAL', message: 'Something went wrong on the server; its log has the details.' };
+    if (!(err instanceof TenantlinkError)) this.options.logger?.error({ err }, 'a device-code sign-in failed');
+    await this.options.flows.finish(idHash, { status: 'failed', error }).catch(() => undefined);
+  }
+}

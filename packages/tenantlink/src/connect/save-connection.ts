@@ -1,0 +1,77 @@
+import type { Cloud } from '../connections/clouds.js';
+import type { Connection, Feature } from '../connections/model.js';
+import type { ConnectionCredential, ConnectionService } from '../connections/service.js';
+import { TenantlinkError } from '../errors.js';
+
+/** A tenant that just connected: who, through which app, with which credential. */
+export interface ConnectedTenant {
+  /** The customer's tenant ID (GUID). */
+  tenantId: string;
+  clientId: string;
+  cloud: Cloud;
+  features: Feature[];
+  /** Admin consent gives a multi-tenant connection; a sign-in gives a delegated one (one per user). */
+  authMode: 'multi-tenant' | 'delegated';
+  credential: ConnectionCredential;
+  /** `<integration>-<tenant domain or id>`; a suffix is added when another connection has it (unless `exactName`). */
+  name: string;
+  exactName?: boolean;
+  /** The integration it came through (kept in the connection's settings). */
+  integration?: string;
+  /** For a sign-in: the user whose refresh token it is. */
+  user?: { id: string; username: string };
+}
+
+/**
+ * Stores the connection of a tenant that connected. When this tenant (and, for a sign-in, this user) is already
+ * connected through the same app, its credential and features are replaced instead: connecting again repairs a
+ * connection.
+ */
+export async function saveConnection(service: ConnectionService, tenant: ConnectedTenant): Promise<Connection> {
+  const sameApp = (c: Connection) =>
+    c.clientId.toLowerCase() === tenant.clientId.toLowerCase() &&
+    c.tenant.toLowerCase() === tenant.tenantId.toLowerCase() &&
+    c.authMode === tenant.authMode;
+  // A name the caller chose means that connection; otherwise the tenant (and user) say which one it is.
+  const existing = (await service.list()).find((c) =>
+    tenant.exactName
+      ? c.name === tenant.name && sameApp(c)
+      : sameApp(c) && (tenant.authMode !== 'delegated' || c.settings.signedInUserId === tenant.user?.id),
+  );
+  const settings = {
+    ...(tenant.integration ? { integration: tenant.integration } : {}),
+    ...(tenant.user ? { signedInUserId: tenant.user.id, signedInUser: tenant.user.username } : {}),
+  };
+  if (existing) {
+    await service.setCredential(existing.id, tenant.credential);
+    return service.update(existing.id, {
+      features: tenant.features,
+      settings: { ...existing.settings, ...settings },
+    });
+  }
+  for (let attempt = 1; ; attempt++) {
+    const name = attempt === 1 ? tenant.name : `${tenant.name}-${attempt}`;
+    try {
+      return await service.add({
+        name,
+        tenant: tenant.tenantId,
+        clientId: tenant.clientId,
+        cloud: tenant.cloud,
+        features: tenant.features,
+        settings,
+        multiTenant: tenant.authMode === 'multi-tenant',
+        credential: tenant.credential,
+      });
+    } catch (err) {
+      const taken = err instanceof TenantlinkError && err.code === 'CONNECTION_EXISTS';
+      if (!taken || tenant.exactName || attempt >= 20) throw err;
+    }
+  }
+}
+
+/** `<integration>-<domain>` from a user name (`ada@contoso.com` → `contoso.com`), else the tenant ID. */
+export function connectionName(prefix: string, tenantId: string, username?: string): string {
+  const domain = username?.split('@')[1]?.toLowerCase();
+  const usable = domain && /^[a-z0-9][a-z0-9.-]{0,60}$/.test(domain) ? domain : tenantId.toLowerCase();
+  return `${prefix}-${usable}`;
+}

@@ -1,0 +1,7 @@
+import type { SyncDataset } from '../sync/dataset.js';
+import { directoryDataset } from './directory/dataset.js';
+
+/** Every dataset tenantlink syncs (mail, calendar and files will join the directory here). */
+export function allDatasets(): SyncDataset[] {
+  return [directoryDataset()];
+}

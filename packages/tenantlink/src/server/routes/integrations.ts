@@ -1,0 +1,107 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Integration, IntegrationService } from '../../connect/integrations.js';
+import { FEATURES } from '../../connections/model.js';
+import { errorResponses } from '../schemas.js';
+
+const cloud = z.union([
+  z.enum(['global', 'usgov', 'usgov-dod', 'china']),
+  z.object({ authorityHost: z.string().url(), graphEndpoint: z.string().url() }),
+]);
+const integrationView = z.object({
+  id: z.string(),
+  name: z.string(),
+  clientId: z.string(),
+  authMode: z.enum(['multi-tenant', 'delegated']),
+  cloud,
+  features: z.array(z.string()),
+  returnUrl: z.string(),
+  /** Register this as a Web redirect URI on the app. */
+  redirectUri: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const createBody = z.object({
+  name: z.string().min(1).max(50),
+  clientId: z.string().min(1).max(64),
+  authMode: z.enum(['multi-tenant', 'delegated']).default('multi-tenant'),
+  clientSecret: z.string().min(1).max(1024),
+  features: z.array(z.enum(FEATURES)).min(1).max(FEATURES.length),
+  returnUrl: z.string().min(1).max(2048),
+  cloud: cloud.optional(),
+});
+const idParams = z.object({ id: z.string().min(1).max(200) });
+
+export interface IntegrationRoutesOptions {
+  integrations: IntegrationService;
+  /** The callback every integration's app registers as its Web redirect URI. */
+  redirectUri: () => string;
+  /** The cloud of integrations added without one (the sandbox's under `serve --sandbox`); default global. */
+  defaultCloud?: { authorityHost: string; graphEndpoint: string };
+}
+
+/** Integrations: the vendor's own app registrations customers connect through (the client secret is write-only). */
+export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> = async (
+  app,
+  { integrations, redirectUri, defaultCloud },
+) => {
+  const view = (i: Integration): z.infer<typeof integrationView> => ({
+    id: i.id,
+    name: i.name,
+    clientId: i.clientId,
+    authMode: i.authMode,
+    cloud: i.cloud as z.infer<typeof cloud>,
+    features: i.features,
+    returnUrl: i.returnUrl,
+    redirectUri: redirectUri(),
+    createdAt: i.createdAt,
+    updatedAt: i.updatedAt,
+  });
+
+  app.get(
+    '/integrations',
+    {
+      schema: {
+        tags: ['integrations'],
+        summary: 'List integrations (never their secrets)',
+        response: { 200: z.object({ integrations: z.array(integrationView) }) },
+      },
+    },
+    async () => ({ integrations: (await integrations.list()).map(view) }),
+  );
+
+  app.post(
+    '/integrations',
+    {
+      schema: {
+        tags: ['integrations'],
+        summary: "Add an integration: the vendor's app registration, its client secret (write-only) and return URL",
+        body: createBody,
+        response: { 201: z.object({ integration: integrationView }), ...errorResponses(400, 409) },
+      },
+    },
+    async (request, reply) => {
+      const integration = await integrations.add({
+        ...request.body,
+        cloud: request.body.cloud ?? defaultCloud ?? 'global',
+      });
+      return reply.code(201).send({ integration: view(integration) });
+    },
+  );
+
+  app.delete(
+    '/integrations/:id',
+    {
+      schema: {
+        tags: ['integrations'],
+        summary: 'Remove an integration and its pending connect links; connections made through it stay',
+        params: idParams,
+        response: { 204: z.null(), ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      await integrations.remove(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};

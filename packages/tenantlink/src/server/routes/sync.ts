@@ -1,0 +1,163 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ConnectionService } from '../../connections/service.js';
+import { TenantlinkError } from '../../errors.js';
+import { allDatasets } from '../../features/datasets.js';
+import { InProcessJobRunner } from '../../jobs/runner.js';
+import type { Logger } from '../../logging.js';
+import type { Store } from '../../store/database.js';
+import type { CommittedEvent } from '../../sync/engine.js';
+import { SyncScheduler } from '../../sync/scheduler.js';
+import { ALL_MODELS, type SyncRunView, SyncService } from '../../sync/service.js';
+import { errorResponses } from '../schemas.js';
+
+export interface SyncRoutesOptions {
+  store: Store;
+  service: ConnectionService;
+  logger?: Logger | undefined;
+  /** Told when a page's feed entries commit (the webhook dispatcher). */
+  onCommitted?: (event: CommittedEvent) => void;
+}
+
+/** Failures a later attempt cannot fix: the job runner does not retry them. */
+const FINAL = new Set(['CONNECTION_NOT_FOUND', 'INVALID_INPUT', 'PERMISSION_MISSING', 'CONSENT_MISSING']);
+
+const runView = z.object({
+  id: z.string(),
+  connectionId: z.string(),
+  dataset: z.string(),
+  trigger: z.enum(['manual', 'schedule', 'cli']),
+  requestedFull: z.boolean(),
+  mode: z.enum(['full', 'delta']).nullable(),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'interrupted']),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  progress: z.object({
+    pages: z.number(),
+    records: z.number().describe('objects read from Microsoft Graph'),
+    changes: z.number().describe('change-feed entries written'),
+    total: z.number().nullable().describe('objects a full read expects, when known'),
+    rate: z.number().describe('objects per second'),
+    etaSeconds: z.number().nullable(),
+    elapsedSeconds: z.number(),
+  }),
+});
+const feedEntry = z.object({
+  seq: z.number(),
+  model: z.string(),
+  id: z.string(),
+  action: z.enum(['upsert', 'delete']),
+  reason: z.enum(['deleted', 'softDeleted', 'outOfScope', 'missing']).optional(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+});
+
+const view = (run: SyncRunView): z.infer<typeof runView> => ({
+  id: run.id,
+  connectionId: run.connectionId,
+  dataset: run.dataset,
+  trigger: run.trigger,
+  requestedFull: run.requestedFull,
+  mode: run.mode,
+  status: run.status,
+  createdAt: run.createdAt,
+  startedAt: run.startedAt,
+  finishedAt: run.finishedAt,
+  error: run.error,
+  progress: run.progress,
+});
+
+/**
+ * Syncs and the change feed: start a run, watch its progress, read records since a sequence number. Runs go through
+ * an in-process job runner (one per connection and dataset at a time; a lease in the store keeps other processes
+ * out too), and connections whose settings ask for it are synced on a schedule.
+ */
+export const syncRoutes: FastifyPluginAsyncZod<SyncRoutesOptions> = async (
+  app,
+  { store, service, logger, onCommitted },
+) => {
+  const datasets = allDatasets();
+  const sync = new SyncService({ store, connections: service, datasets, ...(logger ? { logger } : {}) });
+  if (onCommitted) sync.onCommitted(onCommitted);
+  const runner = new InProcessJobRunner({
+    store,
+    shouldRetry: (err) => !(err instanceof TenantlinkError && FINAL.has(err.code)),
+  });
+  sync.attach(runner);
+  const scheduler = new SyncScheduler({ runner, connections: service, datasets, ...(logger ? { logger } : {}) });
+  app.addHook('onReady', async () => {
+    await runner.start();
+    await scheduler.start();
+  });
+  app.addHook('onClose', async () => {
+    scheduler.stop();
+    // A running sync stops at its next page; its last committed page is where the next run resumes.
+    await runner.stop({ abortRunning: true });
+  });
+
+  const datasetNames = datasets.map((d) => d.name) as [string, ...string[]];
+  const models: [string, ...string[]] = [ALL_MODELS, ...datasets.flatMap((d) => d.models)];
+  const syncParams = z.object({ id: z.string().min(1).max(200), dataset: z.enum(datasetNames) });
+
+  app.post(
+    '/connections/:id/sync/:dataset',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'Start a sync run (a full read the first time or with full: true, else only what changed)',
+        params: syncParams,
+        body: z.object({ full: z.boolean().optional() }).nullish(),
+        response: { 202: z.object({ run: runView }), ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const run = await sync.request(request.params.id, request.params.dataset, { full: request.body?.full === true });
+      return reply.code(202).send({ run: view(run) });
+    },
+  );
+
+  app.get(
+    '/connections/:id/sync/:dataset',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'The latest sync run with its progress (pages, records, rate, ETA), and what is stored',
+        params: syncParams,
+        response: {
+          200: z.object({
+            run: runView.nullable(),
+            stored: z.record(z.string(), z.number()).describe('records present, per model'),
+            lastSeq: z.number().describe('the change feed\u2019s last sequence number'),
+          }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => {
+      const run = await sync.latest(request.params.id, request.params.dataset);
+      const totals = await sync.totals(request.params.id);
+      return { run: run ? view(run) : null, stored: totals.present, lastSeq: totals.lastSeq };
+    },
+  );
+
+  app.get(
+    '/connections/:id/records/:model',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'The change feed: records changed after `since`, oldest first; pass `nextSince` back to read on',
+        params: z.object({ id: z.string().min(1).max(200), model: z.enum(models) }),
+        querystring: z.object({
+          since: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(5000).default(500),
+        }),
+        response: {
+          200: z.object({ records: z.array(feedEntry), nextSince: z.number() }),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request) => sync.feed(request.params.id, request.params.model, request.query),
+  );
+};

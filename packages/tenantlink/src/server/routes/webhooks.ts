@@ -1,0 +1,240 @@
+import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ConnectionService } from '../../connections/service.js';
+import { allDatasets } from '../../features/datasets.js';
+import type { Logger } from '../../logging.js';
+import type { Store } from '../../store/database.js';
+import type { WebhookDelivery } from '../../store/webhook-deliveries-repository.js';
+import type { CommittedEvent } from '../../sync/engine.js';
+import { WebhookDispatcher, type WebhookDispatcherOptions } from '../../webhooks/dispatcher.js';
+import { type WebhookCursorView, WebhookEndpoints, type WebhookEndpointView } from '../../webhooks/endpoints.js';
+import { errorResponses } from '../schemas.js';
+
+const cursorView = z.object({
+  connectionId: z.string(),
+  lastSeq: z.number().describe('the last sequence number delivered'),
+  feedLastSeq: z.number().describe('the last sequence number of the connection\u2019s feed'),
+  attempts: z.number().describe('failed attempts in a row'),
+  failing: z.boolean().describe('the attempts ran out: retried on the next commit or a replay'),
+  nextAttemptAt: z.string().nullable(),
+  lastAttemptAt: z.string().nullable(),
+  lastDeliveredAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+});
+const webhookView = z.object({
+  id: z.string(),
+  url: z.string(),
+  description: z.string().nullable(),
+  connectionId: z.string().nullable().describe('null: every connection'),
+  models: z.array(z.string()).nullable().describe('null: every model'),
+  enabled: z.boolean(),
+  status: z.enum(['active', 'retrying', 'failing', 'disabled']),
+  cursors: z.array(cursorView),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const deliveryView = z.object({
+  id: z.string().describe('the tenantlink-delivery header of the attempt'),
+  connectionId: z.string(),
+  fromSeq: z.number(),
+  toSeq: z.number(),
+  entries: z.number(),
+  attempt: z.number(),
+  status: z.enum(['succeeded', 'failed']),
+  statusCode: z.number().nullable(),
+  error: z.string().nullable(),
+  durationMs: z.number(),
+  nextAttemptAt: z.string().nullable(),
+  attemptedAt: z.string(),
+  deliveredAt: z.string().nullable(),
+});
+const idParams = z.object({ id: z.string().min(1).max(200) });
+const url = z.string().min(1).max(2048);
+const models = z.array(z.string().min(1).max(100)).max(50);
+const description = z.string().max(200);
+
+const view = (e: WebhookEndpointView): z.infer<typeof webhookView> => ({
+  id: e.id,
+  url: e.url,
+  description: e.description,
+  connectionId: e.connectionId,
+  models: e.models,
+  enabled: e.enabled,
+  status: e.status,
+  cursors: e.cursors.map((c: WebhookCursorView) => ({ ...c })),
+  createdAt: e.createdAt,
+  updatedAt: e.updatedAt,
+});
+const deliveryOf = ({ endpointId: _endpointId, ...d }: WebhookDelivery): z.infer<typeof deliveryView> => d;
+
+export interface WebhookRoutesOptions {
+  endpoints: WebhookEndpoints;
+}
+
+/** Webhook endpoints: add (the secret is answered once), list, change, remove, the delivery log, replay. */
+export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, { endpoints }) => {
+  app.get(
+    '/webhooks',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'List webhook endpoints with where each stands in each connection\u2019s feed (never their secrets)',
+        response: { 200: z.object({ webhooks: z.array(webhookView) }) },
+      },
+    },
+    async () => ({ webhooks: (await endpoints.list()).map(view) }),
+  );
+
+  app.post(
+    '/webhooks',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary:
+          'Add a webhook endpoint: every committed batch of feed changes is POSTed to it, signed. The secret is in this answer only',
+        body: z.object({
+          url: url.describe('https://, or http://localhost for development'),
+          connection: z.string().min(1).max(200).optional().describe('a connection id or name; absent for all'),
+          models: models.optional().describe('only these models; absent for all'),
+          description: description.optional(),
+          enabled: z.boolean().optional(),
+        }),
+        response: {
+          201: z.object({
+            webhook: webhookView,
+            secret: z.string().describe('the HMAC-SHA256 key of tenantlink-signature; shown only now'),
+          }),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { endpoint, secret } = await endpoints.add(request.body);
+      return reply.code(201).send({ webhook: view(endpoint), secret });
+    },
+  );
+
+  app.get(
+    '/webhooks/:id',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'A webhook endpoint with its cursors',
+        params: idParams,
+        response: { 200: z.object({ webhook: webhookView }), ...errorResponses(404) },
+      },
+    },
+    async (request) => ({ webhook: view(await endpoints.show(request.params.id)) }),
+  );
+
+  app.patch(
+    '/webhooks/:id',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Change a webhook endpoint\u2019s URL, models, description, or enable or disable it',
+        params: idParams,
+        body: z.object({
+          url: url.optional(),
+          models: models.nullable().optional().describe('null: every model'),
+          description: description.nullable().optional(),
+          enabled: z.boolean().optional(),
+        }),
+        response: { 200: z.object({ webhook: webhookView }), ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => ({ webhook: view(await endpoints.update(request.params.id, request.body)) }),
+  );
+
+  app.delete(
+    '/webhooks/:id',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Remove a webhook endpoint with its cursors and delivery log',
+        params: idParams,
+        response: { 204: z.null(), ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      await endpoints.remove(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/webhooks/:id/deliveries',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'The delivery log: each attempt with its feed range, answer and timing, newest first',
+        params: idParams,
+        querystring: z.object({
+          connection: z.string().min(1).max(200).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+        }),
+        response: { 200: z.object({ deliveries: z.array(deliveryView) }), ...errorResponses(404) },
+      },
+    },
+    async (request) => ({
+      deliveries: (await endpoints.deliveries(request.params.id, request.query)).map(deliveryOf),
+    }),
+  );
+
+  app.post(
+    '/webhooks/:id/replay',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary:
+          'Deliver a connection\u2019s feed again from a sequence number (without `since`: retry now from where it stands)',
+        params: idParams,
+        body: z.object({
+          connection: z.string().min(1).max(200),
+          since: z.number().int().min(0).optional(),
+        }),
+        response: { 202: z.object({ cursor: cursorView }), ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const cursor = await endpoints.replay(request.params.id, request.body);
+      return reply.code(202).send({ cursor });
+    },
+  );
+};
+
+export interface WebhooksWiring {
+  store: Store;
+  service: ConnectionService;
+  logger?: Logger | undefined;
+  /** Dispatcher tuning (retries, timeouts, batch size, polling, PostgreSQL LISTEN). */
+  webhooks?: Omit<WebhookDispatcherOptions, 'store' | 'vault' | 'logger'> | undefined;
+}
+
+/**
+ * Registers the webhook routes under /api/v1 and runs a dispatcher for the server's lifetime (started when the server
+ * is ready, stopped when it closes). Returns the listener the sync routes call after each commit.
+ */
+export async function registerWebhooks(
+  app: FastifyInstance,
+  options: WebhooksWiring,
+): Promise<(event: CommittedEvent) => void> {
+  const dispatcher = new WebhookDispatcher({
+    store: options.store,
+    vault: options.service.vault,
+    logger: options.logger,
+    ...options.webhooks,
+  });
+  const endpoints = new WebhookEndpoints({
+    store: options.store,
+    vault: options.service.vault,
+    connections: options.service,
+    models: allDatasets().flatMap((d) => d.models),
+    onReplay: (endpointId, connectionId) => dispatcher.replayed(endpointId, connectionId),
+  });
+  app.addHook('onReady', async () => dispatcher.start());
+  app.addHook('onClose', async () => dispatcher.stop());
+  await app.register(webhookRoutes, { prefix: '/api/v1', endpoints });
+  return (event) => dispatcher.committed(event);
+}

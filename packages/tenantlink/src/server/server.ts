@@ -1,0 +1,238 @@
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { BrowserFlows } from '../connect/browser-flows.js';
+import { DeviceCodeSignIns } from '../connect/device-code.js';
+import { IntegrationService } from '../connect/integrations.js';
+import type { CloudEndpoints } from '../connections/clouds.js';
+import type { ConnectionService } from '../connections/service.js';
+import { TenantlinkError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { apiKeysRepository } from '../store/api-keys-repository.js';
+import { connectFlowsRepository } from '../store/connect-flows-repository.js';
+import { consoleSessionsRepository } from '../store/console-sessions-repository.js';
+import type { Store } from '../store/database.js';
+import { type DoctorRunsRepository, doctorRunsRepository } from '../store/doctor-runs-repository.js';
+import { serverSettingsRepository } from '../store/server-settings-repository.js';
+import { AdminPassword } from './auth/admin-password.js';
+import { registerAuthentication } from './auth/authenticate.js';
+import { defaultConsoleDir, registerConsole } from './console.js';
+import { registerErrorHandling } from './errors.js';
+import { ServerMetrics } from './metrics.js';
+import { CALLBACK_PATH, connectApiRoutes, connectPageRoutes } from './routes/connect.js';
+import { connectionRoutes } from './routes/connections.js';
+import { guideRoutes } from './routes/guide.js';
+import { healthRoutes } from './routes/health.js';
+import { integrationRoutes } from './routes/integrations.js';
+import { sessionRoutes } from './routes/session.js';
+import { syncRoutes } from './routes/sync.js';
+import { registerWebhooks, type WebhooksWiring } from './routes/webhooks.js';
+
+export interface ServerOptions {
+  store: Store;
+  service: ConnectionService;
+  logger?: Logger;
+  /** `TENANTLINK_ADMIN_PASSWORD`: applied at start. Without it, the first visitor on this machine chooses one. */
+  adminPassword?: string;
+  /** The built console; null serves none. Default: packages/console/dist beside this package. */
+  consoleDir?: string | null;
+  /** Set the Secure flag on cookies even over plain HTTP (behind a TLS-terminating proxy). */
+  secureCookies?: boolean;
+  /** The cloud the guide's admin-consent link points at (the sandbox's in demo mode). */
+  guideCloud?: CloudEndpoints;
+  /** The cloud of connections added without one (the sandbox's under `serve --sandbox`); default global. */
+  defaultCloud?: CloudEndpoints;
+  /** The demo connection, when a sandbox runs beside the server. */
+  demo?: { connection: string } | null;
+  version?: string;
+  /**
+   * The URL browsers and Microsoft reach this server at (`https://tenantlink.example.com`): connect links and the
+   * redirect URI `<publicUrl>/connect/microsoft/callback` are built on it. Default: the address it listens on.
+   */
+  publicUrl?: string;
+  /**
+   * After admin consent, how long to wait for Microsoft Entra to replicate the new service principal before the
+   * doctor's verdict counts (default 2 s, then 5 s; only while it finds APP_NOT_FOUND or CONSENT_MISSING).
+   */
+  consentPropagationDelaysMs?: readonly number[];
+  /** Webhook delivery tuning (retries, timeouts, polling; `listen` for PostgreSQL notifications from other processes). */
+  webhooks?: WebhooksWiring['webhooks'];
+}
+
+/** The cloud new connections and integrations get when none is given, as the routes take it. */
+function defaultCloudOption(options: ServerOptions) {
+  const c = options.defaultCloud;
+  return c ? { defaultCloud: { authorityHost: c.authorityHost, graphEndpoint: c.graphEndpoint } } : {};
+}
+
+/**
+ * The tenantlink HTTP server: the REST API under /api/v1 (described at /api/openapi.json, browsable at /api/docs),
+ * health and metrics, and the console. Route schemas (zod) are the one source of validation and of the OpenAPI document.
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger as unknown as FastifyBaseLogger } : { logger: false }),
+    // Fastify's own request lines carry the raw URL; ours (below) log the route template only.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 256 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  const sessions = consoleSessionsRepository(options.store);
+  const apiKeys = apiKeysRepository(options.store);
+  const doctorRuns = doctorRunsRepository(options.store);
+  const admin = new AdminPassword(serverSettingsRepository(options.store), sessions);
+  if (options.adminPassword) await admin.applyFromEnvironment(options.adminPassword);
+
+  const metrics = new ServerMetrics(async () => (await options.service.list()).length);
+  metrics.observe(app);
+  // Requests are logged by route template and status only: URLs can carry codes, states and user names.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  // Security headers on every answer: a CSP that allows only this origin's scripts (the console is built without
+  // inline scripts), no framing, no MIME sniffing, no referrer.
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"], 'form-action': ["'self'"] } },
+    referrerPolicy: { policy: 'no-referrer' },
+    // HTTPS is the deployment's choice (a TLS-terminating proxy); the proxy should send HSTS.
+    strictTransportSecurity: false,
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  registerAuthentication(app, { apiKeys, sessions });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'tenantlink',
+        version: options.version ?? '0.1.0',
+        description:
+          "Connect customers' Microsoft 365 tenants: connections, setup guides and the doctor. Authenticate with an API key (`Authorization: Bearer <key>`, from `tenantlink apikeys create`) or the console's session.",
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `tenantlink apikeys create`' },
+        },
+      },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const demo = options.demo ?? null;
+  await app.register(healthRoutes, { store: options.store, metrics, version: options.version ?? '0.1.0', demo });
+  await app.register(sessionRoutes, {
+    prefix: '/api/v1',
+    admin,
+    sessions,
+    secureCookies: options.secureCookies ?? false,
+  });
+  await app.register(guideRoutes, { prefix: '/api/v1', ...(options.guideCloud ? { cloud: options.guideCloud } : {}) });
+  await app.register(connectionRoutes, {
+    prefix: '/api/v1',
+    service: options.service,
+    doctorRuns,
+    ...defaultCloudOption(options),
+    onTestRun: (run) => metrics.testRuns.inc({ result: run.ok ? 'ok' : 'errors' }),
+  });
+  await registerConnectFlows(app, options, doctorRuns, metrics);
+  const onCommitted = await registerWebhooks(app, options);
+  await app.register(syncRoutes, { ...options, prefix: '/api/v1', onCommitted });
+  await registerConsole(app, options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir);
+  return app;
+}
+
+/** Connect flows: integrations, one-time connect links, admin consent, sign-in (auth code) and device code. */
+async function registerConnectFlows(
+  app: FastifyInstance,
+  options: ServerOptions,
+  doctorRuns: DoctorRunsRepository,
+  metrics: ServerMetrics,
+): Promise<void> {
+  const configuredPublicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
+  const publicUrl = () => configuredPublicUrl ?? listenUrl(app);
+  const redirectUri = () => `${publicUrl()}${CALLBACK_PATH}`;
+  const integrations = new IntegrationService(options.store, options.service.vault);
+  const flows = connectFlowsRepository(options.store);
+  const shared = {
+    service: options.service,
+    doctorRuns,
+    onTestRun: (run: { ok: boolean }) => metrics.testRuns.inc({ result: run.ok ? 'ok' : 'errors' }),
+    flows,
+    integrations,
+    ...(options.consentPropagationDelaysMs ? { consentPropagationDelaysMs: options.consentPropagationDelaysMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+  const deviceCodes = new DeviceCodeSignIns(shared);
+  const browserFlows = new BrowserFlows({ ...shared, vault: options.service.vault, redirectUri });
+  app.addHook('onClose', async () => deviceCodes.close());
+  await app.register(integrationRoutes, {
+    prefix: '/api/v1',
+    integrations,
+    redirectUri,
+    ...defaultCloudOption(options),
+  });
+  await app.register(connectApiRoutes, { prefix: '/api/v1', integrations, flows, deviceCodes, publicUrl });
+  await app.register(connectPageRoutes, {
+    integrations,
+    flows,
+    browserFlows,
+    secureCookies: () => options.secureCookies === true || publicUrl().startsWith('https:'),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+}
+
+/** A public URL: absolute http(s), no path, query or fragment (the connect routes live at its root). */
+function checkPublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TenantlinkError('INVALID_INPUT', `The public URL '${value}' is not an absolute URL.`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username)
+    throw new TenantlinkError(
+      'INVALID_INPUT',
+      'The public URL must be http(s)://host[:port], without query or fragment.',
+    );
+  if (url.pathname !== '/')
+    throw new TenantlinkError('INVALID_INPUT', 'The public URL must not have a path: tenantlink serves from its root.');
+  return url.origin;
+}
+
+/** The URL of the address the server listens on: the public URL when none is configured. */
+function listenUrl(app: FastifyInstance): string {
+  const address = app.addresses()[0];
+  if (!address || typeof address === 'string')
+    throw new TenantlinkError(
+      'PUBLIC_URL_UNKNOWN',
+      'The server does not listen on a TCP port (yet) and has no public URL set: set publicUrl (--public-url).',
+    );
+  let host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  if (['0.0.0.0', '::', '::1'].includes(address.address)) host = 'localhost';
+  return `http://${host}:${address.port}`;
+}

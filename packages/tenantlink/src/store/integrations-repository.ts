@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { Cloud } from '../connections/clouds.js';
+import { TenantlinkError } from '../errors.js';
+import { isUniqueViolation } from './constraint-violations.js';
+import { encryptedSecretColumn } from './encrypted-secret-column.js';
+import {
+  type IntegrationAuthMode,
+  type IntegrationsTable,
+  type IsoTimestamp,
+  isoNow,
+  type StoreHandle,
+} from './schema.js';
+import type { EncryptedValue } from './secrets-repository.js';
+
+/** An integration as stored, without its secret (`secret` holds the vault envelope, never a plaintext). */
+export interface StoredIntegration {
+  id: string;
+  name: string;
+  clientId: string;
+  authMode: IntegrationAuthMode;
+  cloud: Cloud;
+  features: string[];
+  returnUrl: string;
+  createdAt: IsoTimestamp;
+  updatedAt: IsoTimestamp;
+}
+
+export interface NewIntegration {
+  /** Default: a random UUID. The vault binds the secret to it, so the caller encrypting the secret chooses it. */
+  id?: string;
+  name: string;
+  clientId: string;
+  authMode: IntegrationAuthMode;
+  cloud: Cloud;
+  features: string[];
+  returnUrl: string;
+  secret: EncryptedValue;
+}
+
+export interface IntegrationsRepository {
+  /** Throws INTEGRATION_EXISTS (409) for a taken name. */
+  create(integration: NewIntegration): Promise<StoredIntegration>;
+  /** By id or name. */
+  find(idOrName: string): Promise<StoredIntegration | undefined>;
+  /** Ordered by name. */
+  list(): Promise<StoredIntegration[]>;
+  /** The encrypted client secret. */
+  secret(id: string): Promise<EncryptedValue | undefined>;
+  /** Deletes by id; its connect sessions and flows go with it (connections made through it stay). */
+  delete(id: string): Promise<boolean>;
+  /** Every integration's encrypted secret, for vault rotation. */
+  secrets(): Promise<Array<{ id: string } & EncryptedValue>>;
+  /**
+   * Replaces the secret only if it is still `expected` (compare-and-swap), so a rotation never overwrites a secret
+   * written meanwhile. Returns whether it was replaced.
+   */
+  replaceSecret(id: string, expected: string, next: EncryptedValue): Promise<boolean>;
+}
+
+const NAME_UNIQUE = { sqliteColumn: 'integrations.name', postgresConstraint: 'integrations_name_unique' };
+
+export function integrationsRepository({ db }: StoreHandle): IntegrationsRepository {
+  return {
+    ...encryptedSecretColumn(db, 'integrations'),
+    async create(integration) {
+      const now = isoNow();
+      const row: IntegrationsTable = {
+        id: integration.id ?? randomUUID(),
+        name: integration.name,
+        client_id: integration.clientId,
+        auth_mode: integration.authMode,
+        cloud: JSON.stringify(integration.cloud),
+        features: JSON.stringify(integration.features),
+        return_url: integration.returnUrl,
+        secret_ciphertext: integration.secret.ciphertext,
+        secret_key_id: integration.secret.keyId,
+        created_at: now,
+        updated_at: now,
+      };
+      try {
+        await db.insertInto('integrations').values(row).execute();
+      } catch (err) {
+        if (isUniqueViolation(err, NAME_UNIQUE))
+          throw new TenantlinkError(
+            'INTEGRATION_EXISTS',
+            `An integration named '${integration.name}' already exists.`,
+            {
+              status: 409,
+              diagnosis: {
+                meaning: 'Integration names are unique: connect links name the integration.',
+                fix: 'Choose another name, or remove the existing integration first.',
+              },
+            },
+          );
+        throw err;
+      }
+      return fromRow(row);
+    },
+    async find(idOrName) {
+      const by = (column: 'id' | 'name') =>
+        db.selectFrom('integrations').selectAll().where(column, '=', idOrName).executeTakeFirst();
+      const row = (await by('id')) ?? (await by('name'));
+      return row && fromRow(row);
+    },
+    async list() {
+      return (await db.selectFrom('integrations').selectAll().orderBy('name').execute()).map(fromRow);
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('integrations').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}
+
+function fromRow(row: Selectable<IntegrationsTable>): StoredIntegration {
+  return {
+    id: row.id,
+    name: row.name,
+    clientId: row.client_id,
+    authMode: row.auth_mode,
+    cloud: JSON.parse(row.cloud) as Cloud,
+    features: JSON.parse(row.features) as string[],
+    returnUrl: row.return_url,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { notFound } from './connections-repository.js';
+import { isForeignKeyViolation } from './constraint-violations.js';
+import { encryptedSecretColumn } from './encrypted-secret-column.js';
+import { type IsoTimestamp, isoNow, type StoreHandle, type WebhookEndpointsTable } from './schema.js';
+import type { EncryptedValue } from './secrets-repository.js';
+
+/** A webhook endpoint as stored, without its secret. */
+export interface StoredWebhookEndpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  /** The one connection it receives; null for every connection. */
+  connectionId: string | null;
+  /** The models it receives; null for every model. */
+  models: string[] | null;
+  enabled: boolean;
+  createdAt: IsoTimestamp;
+  updatedAt: IsoTimestamp;
+}
+
+export interface NewWebhookEndpoint {
+  /** The vault binds the secret to the id, so whoever encrypts the secret chooses it. */
+  id?: string;
+  url: string;
+  description?: string | null;
+  connectionId?: string | null;
+  models?: string[] | null;
+  enabled?: boolean;
+  secret: EncryptedValue;
+}
+
+export type WebhookEndpointChanges = Partial<Pick<StoredWebhookEndpoint, 'url' | 'description' | 'models' | 'enabled'>>;
+
+export interface WebhookEndpointsRepository {
+  /** Throws CONNECTION_NOT_FOUND when `connectionId` names no connection. */
+  create(endpoint: NewWebhookEndpoint): Promise<StoredWebhookEndpoint>;
+  get(id: string): Promise<StoredWebhookEndpoint | undefined>;
+  /** Oldest first. */
+  list(): Promise<StoredWebhookEndpoint[]>;
+  /** The enabled endpoints that receive this connection's feed (its own and the global ones). */
+  enabledFor(connectionId: string): Promise<StoredWebhookEndpoint[]>;
+  update(id: string, changes: WebhookEndpointChanges): Promise<StoredWebhookEndpoint | undefined>;
+  /** Deletes the endpoint with its cursors and delivery log. */
+  delete(id: string): Promise<boolean>;
+  secret(id: string): Promise<EncryptedValue | undefined>;
+  /** Every endpoint's encrypted secret, for vault rotation. */
+  secrets(): Promise<Array<{ id: string } & EncryptedValue>>;
+  /** Replaces the secret only while it is still `expected` (compare-and-swap). */
+  replaceSecret(id: string, expected: string, next: EncryptedValue): Promise<boolean>;
+}
+
+export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpointsRepository {
+  const get = async (id: string) => {
+    const row = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && fromRow(row);
+  };
+  return {
+    ...encryptedSecretColumn(db, 'webhook_endpoints'),
+    async create(endpoint) {
+      const now = isoNow();
+      const row: WebhookEndpointsTable = {
+        id: endpoint.id ?? randomUUID(),
+        url: endpoint.url,
+        description: endpoint.description ?? null,
+        connection_id: endpoint.connectionId ?? null,
+        models: endpoint.models ? JSON.stringify(endpoint.models) : null,
+        enabled: endpoint.enabled === false ? 0 : 1,
+        secret_ciphertext: endpoint.secret.ciphertext,
+        secret_key_id: endpoint.secret.keyId,
+        created_at: now,
+        updated_at: now,
+      };
+      try {
+        await db.insertInto('webhook_endpoints').values(row).execute();
+      } catch (err) {
+        if (isForeignKeyViolation(err)) throw notFound(endpoint.connectionId ?? '');
+        throw err;
+      }
+      return fromRow(row);
+    },
+    get,
+    async list() {
+      const rows = await db.selectFrom('webhook_endpoints').selectAll().orderBy('created_at').orderBy('id').execute();
+      return rows.map(fromRow);
+    },
+    async enabledFor(connectionId) {
+      const rows = await db
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('enabled', '=', 1)
+        .where((eb) => eb.or([eb('connection_id', 'is', null), eb('connection_id', '=', connectionId)]))
+        .orderBy('created_at')
+        .execute();
+      return rows.map(fromRow);
+    },
+    async update(id, changes) {
+      const set: Partial<WebhookEndpointsTable> = { updated_at: isoNow() };
+      if (changes.url !== undefined) set.url = changes.url;
+      if (changes.description !== undefined) set.description = changes.description;
+      if (changes.models !== undefined) set.models = changes.models ? JSON.stringify(changes.models) : null;
+      if (changes.enabled !== undefined) set.enabled = changes.enabled ? 1 : 0;
+      await db.updateTable('webhook_endpoints').set(set).where('id', '=', id).execute();
+      return get(id);
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('webhook_endpoints').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}
+
+function fromRow(row: Selectable<WebhookEndpointsTable>): StoredWebhookEndpoint {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    connectionId: row.connection_id,
+    models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+    enabled: Number(row.enabled) === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

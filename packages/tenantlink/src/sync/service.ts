@@ -1,0 +1,215 @@
+import type { ConnectionService } from '../connections/service.js';
+import { TenantlinkError } from '../errors.js';
+import type { JobRunner } from '../jobs/runner.js';
+import type { Store } from '../store/database.js';
+import { type FeedEntry, recordsRepository } from '../store/records-repository.js';
+import type { SyncRunTrigger } from '../store/schema.js';
+import { type SyncRunRecord, syncRunsRepository } from '../store/sync-runs-repository.js';
+import type { SyncDataset } from './dataset.js';
+import { type CommittedEvent, SyncEngine, type SyncEngineOptions } from './engine.js';
+import { progressOf, type SyncProgress } from './progress.js';
+
+export interface SyncServiceOptions extends Omit<SyncEngineOptions, 'store' | 'onCommitted'> {
+  store: Store;
+  connections: ConnectionService;
+  datasets: readonly SyncDataset[];
+}
+
+/** A run with its progress (pages, records, rate, ETA). */
+export interface SyncRunView extends SyncRunRecord {
+  progress: SyncProgress;
+}
+
+/** What a sync job carries: the queued run to start, or nothing for a scheduled run. */
+export interface SyncJobPayload {
+  runId?: string;
+  full?: boolean;
+  trigger?: SyncRunTrigger;
+}
+
+/** The job kind of a dataset's syncs. */
+export function syncJobKind(dataset: string): string {
+  return `sync.${dataset}`;
+}
+
+/** Models the feed can be read for besides the datasets' own: every model at once. */
+export const ALL_MODELS = 'all';
+
+export function viewOf(run: SyncRunRecord, now?: number): SyncRunView {
+  return { ...run, progress: progressOf(run, now) };
+}
+
+/**
+ * Syncs connections' datasets and serves what they stored: runs now (the CLI) or through a job runner (the server's
+ * manual and scheduled runs), run history with progress, and the change feed. `onCommitted` tells listeners (the
+ * webhook dispatcher) each range of feed sequence numbers as soon as its transaction committed.
+ */
+export class SyncService {
+  readonly #store: Store;
+  readonly #connections: ConnectionService;
+  readonly #datasets: Map<string, SyncDataset>;
+  readonly #engine: SyncEngine;
+  readonly #listeners = new Set<(event: CommittedEvent) => void>();
+  #runner: JobRunner | undefined;
+
+  constructor(options: SyncServiceOptions) {
+    const { connections, datasets, ...engine } = options;
+    this.#store = options.store;
+    this.#connections = connections;
+    this.#datasets = new Map(datasets.map((d) => [d.name, d]));
+    this.#engine = new SyncEngine({
+      ...engine,
+      onCommitted: (event) => {
+        for (const listener of this.#listeners) {
+          try {
+            listener(event);
+          } catch {
+            // One listener's failure must not keep the others from hearing.
+          }
+        }
+      },
+    });
+  }
+
+  get datasets(): SyncDataset[] {
+    return [...this.#datasets.values()];
+  }
+
+  /** Every model the datasets write. */
+  get models(): string[] {
+    return this.datasets.flatMap((d) => [...d.models]);
+  }
+
+  dataset(name: string): SyncDataset {
+    const dataset = this.#datasets.get(name);
+    if (!dataset)
+      throw new TenantlinkError(
+        'INVALID_INPUT',
+        `Unknown dataset '${name}': use ${[...this.#datasets.keys()].join(', ')}.`,
+      );
+    return dataset;
+  }
+
+  /** Calls `listener` after every commit that wrote feed entries; returns the function that stops it. */
+  onCommitted(listener: (event: CommittedEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Runs a sync in this process now; resolves with the finished run, or throws (the run is recorded as failed). */
+  async run(
+    idOrName: string,
+    datasetName: string,
+    options: {
+      full?: boolean;
+      trigger?: SyncRunTrigger;
+      runId?: string;
+      signal?: AbortSignal;
+      onProgress?: (run: SyncRunView) => void;
+    } = {},
+  ): Promise<SyncRunView> {
+    const dataset = this.dataset(datasetName);
+    const connection = await this.#connections.show(idOrName);
+    const graph = await this.#connections.graphClient(connection.id);
+    const run = await this.#engine.run({
+      connection,
+      graph,
+      dataset,
+      full: options.full === true,
+      trigger: options.trigger ?? 'cli',
+      ...(options.runId ? { runId: options.runId } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: (r: SyncRunRecord) => options.onProgress?.(viewOf(r)) } : {}),
+    });
+    return viewOf(run);
+  }
+
+  /** Registers a job kind per dataset; manual requests and schedules then run through this runner. */
+  attach(runner: JobRunner): void {
+    this.#runner = runner;
+    for (const dataset of this.#datasets.values()) {
+      runner.register<SyncJobPayload | null>(syncJobKind(dataset.name), async (job) => {
+        const payload = job.payload ?? {};
+        await this.run(job.connectionId, dataset.name, {
+          full: payload.full === true,
+          trigger: payload.trigger ?? 'schedule',
+          ...(payload.runId ? { runId: payload.runId } : {}),
+          signal: job.signal,
+          onProgress: (run) =>
+            job.progress({
+              done: run.progress.records,
+              ...(run.progress.total !== null ? { total: run.progress.total } : {}),
+            }),
+        });
+      });
+    }
+  }
+
+  /**
+   * Asks the job runner for a run. A run already waiting for this connection and dataset is joined (and made full
+   * when asked), so repeated requests never pile up.
+   */
+  async request(idOrName: string, datasetName: string, options: { full?: boolean } = {}): Promise<SyncRunView> {
+    const runner = this.#runner;
+    if (!runner) throw new TenantlinkError('SYNC_RUNNER_MISSING', 'No job runner is attached to run syncs.');
+    const dataset = this.dataset(datasetName);
+    const { id } = await this.#connections.show(idOrName);
+    const { run } = await syncRunsRepository(this.#store).queue({
+      connectionId: id,
+      dataset: dataset.name,
+      trigger: 'manual',
+      full: options.full === true,
+    });
+    await runner.enqueue({
+      kind: syncJobKind(dataset.name),
+      connectionId: id,
+      payload: { runId: run.id, trigger: 'manual' } satisfies SyncJobPayload,
+    });
+    return viewOf(run);
+  }
+
+  /** The newest run of a connection's dataset (queued, running or finished), or null. */
+  async latest(idOrName: string, datasetName: string): Promise<SyncRunView | null> {
+    const dataset = this.dataset(datasetName);
+    const { id } = await this.#connections.show(idOrName);
+    const [run] = await syncRunsRepository(this.#store).list(id, dataset.name, 1);
+    return run ? viewOf(run) : null;
+  }
+
+  async history(idOrName: string, datasetName: string, limit = 20): Promise<SyncRunView[]> {
+    const dataset = this.dataset(datasetName);
+    const { id } = await this.#connections.show(idOrName);
+    return (await syncRunsRepository(this.#store).list(id, dataset.name, limit)).map((r) => viewOf(r));
+  }
+
+  /**
+   * The change feed of a connection: records of `model` (or `all`) whose last change is after `since`, oldest first.
+   * Pass `nextSince` back as `since` to read on; an empty page means nothing newer has committed yet.
+   */
+  async feed(
+    idOrName: string,
+    model: string,
+    options: { since?: number; limit?: number } = {},
+  ): Promise<{ records: FeedEntry[]; nextSince: number }> {
+    const models = this.models;
+    if (model !== ALL_MODELS && !models.includes(model))
+      throw new TenantlinkError(
+        'INVALID_INPUT',
+        `Unknown model '${model}': use ${[...models, ALL_MODELS].join(', ')}.`,
+      );
+    const { id } = await this.#connections.show(idOrName);
+    const { entries, nextSince } = await recordsRepository(this.#store).feed(id, {
+      since: options.since ?? 0,
+      limit: Math.min(Math.max(options.limit ?? 500, 1), 5000),
+      ...(model === ALL_MODELS ? {} : { models: [model] }),
+    });
+    return { records: entries, nextSince };
+  }
+
+  /** How many records of each model the feed shows as present, and its last sequence number. */
+  async totals(idOrName: string): Promise<{ present: Record<string, number>; lastSeq: number }> {
+    const { id } = await this.#connections.show(idOrName);
+    const records = recordsRepository(this.#store);
+    return { present: await records.countPresent(id), lastSeq: await records.lastSeq(id) };
+  }
+}

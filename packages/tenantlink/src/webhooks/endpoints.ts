@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import type { ConnectionService } from '../connections/service.js';
+import { type Vault, webhookSecretContext } from '../connections/vault.js';
+import { TenantlinkError } from '../errors.js';
+import type { StoreHandle } from '../store/schema.js';
+import {
+  type WebhookCursor,
+  type WebhookCursorsRepository,
+  webhookCursorsRepository,
+} from '../store/webhook-cursors-repository.js';
+import {
+  type WebhookDeliveriesRepository,
+  type WebhookDelivery,
+  webhookDeliveriesRepository,
+} from '../store/webhook-deliveries-repository.js';
+import {
+  type StoredWebhookEndpoint,
+  type WebhookEndpointsRepository,
+  webhookEndpointsRepository,
+} from '../store/webhook-endpoints-repository.js';
+import { checkWebhookUrl } from './endpoint-url.js';
+import { generateWebhookSecret } from './signature.js';
+
+export interface WebhookEndpointInput {
+  url: string;
+  /** A connection's id or name; absent for every connection. */
+  connection?: string | null;
+  /** Only these models (`users`, `groups`, `memberships`, ...); absent for all. */
+  models?: readonly string[] | null;
+  description?: string | null;
+  enabled?: boolean;
+}
+
+export type WebhookEndpointChangesInput = Partial<
+  Pick<WebhookEndpointInput, 'url' | 'models' | 'description' | 'enabled'>
+>;
+
+/** Where an endpoint stands in one connection's feed. */
+export interface WebhookCursorView {
+  connectionId: string;
+  /** The last sequence number delivered (or passed over as another model's). */
+  lastSeq: number;
+  /** The connection's feed head: lastSeq < feedLastSeq means entries may be waiting. */
+  feedLastSeq: number;
+  /** Failed attempts in a row. */
+  attempts: number;
+  failing: boolean;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  lastDeliveredAt: string | null;
+  lastError: string | null;
+}
+
+/**
+ * `disabled`; `failing` when the attempts ran out for some connection (retried on its next commit or a replay);
+ * `retrying` while a delivery waits for its next attempt; `active` otherwise.
+ */
+export type WebhookEndpointStatus = 'active' | 'retrying' | 'failing' | 'disabled';
+
+export interface WebhookEndpointView extends StoredWebhookEndpoint {
+  status: WebhookEndpointStatus;
+  cursors: WebhookCursorView[];
+}
+
+export interface WebhookEndpointsOptions {
+  store: StoreHandle;
+  vault: Vault;
+  connections: ConnectionService;
+  /** The models the feed has; `models` filters are checked against it when given. */
+  models?: readonly string[];
+  /** Told after a replay moved a cursor (the dispatcher delivers from there). */
+  onReplay?: (endpointId: string, connectionId: string) => void;
+}
+
+/**
+ * Webhook endpoints: add one (its secret is made here, shown once, and kept encrypted by the vault), list them with
+ * where each stands in each connection's feed, change or remove them, read their delivery log, and replay.
+ */
+export class WebhookEndpoints {
+  readonly #endpoints: WebhookEndpointsRepository;
+  readonly #cursors: WebhookCursorsRepository;
+  readonly #deliveries: WebhookDeliveriesRepository;
+  readonly #options: WebhookEndpointsOptions;
+
+  constructor(options: WebhookEndpointsOptions) {
+    this.#endpoints = webhookEndpointsRepository(options.store);
+    this.#cursors = webhookCursorsRepository(options.store);
+    this.#deliveries = webhookDeliveriesRepository(options.store);
+    this.#options = options;
+  }
+
+  /** Adds an endpoint; the secret is returned only here. */
+  async add(input: WebhookEndpointInput): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
+    const url = checkWebhookUrl(input.url);
+    const models = this.#checkModels(input.models);
+    const connectionId = input.connection ? (await this.#options.connections.show(input.connection)).id : null;
+    const id = randomUUID();
+    const secret = generateWebhookSecret();
+    const ciphertext = this.#options.vault.encrypt(secret, webhookSecretContext(id));
+    await this.#endpoints.create({
+      id,
+      url,
+      description: checkDescription(input.description),
+      connectionId,
+      models,
+      enabled: input.enabled !== false,
+      secret: { ciphertext, keyId: this.#options.vault.keyIdOf(ciphertext) },
+    });
+    return { endpoint: await this.show(id), secret };
+  }
+
+  async list(): Promise<WebhookEndpointView[]> {
+    const heads = await this.#cursors.feedHeads();
+    const cursors = await this.#cursors.list();
+    return (await this.#endpoints.list()).map((e) =>
+      viewOf(
+        e,
+        cursors.filter((c) => c.endpointId === e.id),
+        heads,
+      ),
+    );
+  }
+
+  /** WEBHOOK_NOT_FOUND (404) when there is no such endpoint. */
+  async show(id: string): Promise<WebhookEndpointView> {
+    const endpoint = await this.#find(id);
+    return viewOf(endpoint, await this.#cursors.list(id), await this.#cursors.feedHeads());
+  }
+
+  async update(id: string, changes: WebhookEndpointChangesInput): Promise<WebhookEndpointView> {
+    await this.#find(id);
+    await this.#endpoints.update(id, {
+      ...(changes.url !== undefined ? { url: checkWebhookUrl(changes.url) } : {}),
+      ...(changes.models !== undefined ? { models: this.#checkModels(changes.models) } : {}),
+      ...(changes.description !== undefined ? { description: checkDescription(changes.description) } : {}),
+      ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
+    });
+    return this.show(id);
+  }
+
+  /** Removes the endpoint with its cursors and delivery log. */
+  async remove(id: string): Promise<StoredWebhookEndpoint> {
+    const endpoint = await this.#find(id);
+    await this.#endpoints.delete(endpoint.id);
+    return endpoint;
+  }
+
+  /** The delivery log, newest first. */
+  async deliveries(id: string, options: { connection?: string; limit?: number } = {}): Promise<WebhookDelivery[]> {
+    await this.#find(id);
+    const connectionId = options.connection ? (await this.#options.connections.show(options.connection)).id : undefined;
+    return this.#deliveries.list(id, {
+      ...(connectionId ? { connectionId } : {}),
+      limit: Math.min(Math.max(options.limit ?? 50, 1), 500),
+    });
+  }
+
+  /**
+   * Sets the endpoint's cursor for a connection to `since` and delivers everything after it again (at-least-once: the
+   * receiver sees entries it may already have). Without `since`, delivers from where it stands now, at once: the way to
+   * retry a failing endpoint by hand. A delivery under way when the replay lands cannot move the cursor any more.
+   */
+  async replay(id: string, options: { connection: string; since?: number }): Promise<WebhookCursorView> {
+    const endpoint = await this.#find(id);
+    const connection = await this.#options.connections.show(options.connection);
+    if (endpoint.connectionId !== null && endpoint.connectionId !== connection.id)
+      throw new TenantlinkError(
+        'INVALID_INPUT',
+        `The webhook ${endpoint.id} receives only connection ${endpoint.connectionId}, not '${options.connection}'.`,
+      );
+    const heads = await this.#cursors.feedHeads();
+    const head = heads.get(connection.id) ?? 0;
+    const since = options.since ?? (await this.#cursors.get(endpoint.id, connection.id))?.lastSeq ?? 0;
+    if (!Number.isInteger(since) || since < 0 || since > head)
+      throw new TenantlinkError(
+        'INVALID_INPUT',
+        `since must be a sequence number from 0 to ${head} (the last one of '${connection.name}'s feed), not ${since}.`,
+      );
+    const cursor = await this.#cursors.replay(endpoint.id, connection.id, since);
+    this.#options.onReplay?.(endpoint.id, connection.id);
+    return cursorView(cursor, heads);
+  }
+
+  async #find(id: string): Promise<StoredWebhookEndpoint> {
+    const endpoint = await this.#endpoints.get(id);
+    if (!endpoint)
+      throw new TenantlinkError('WEBHOOK_NOT_FOUND', `There is no webhook '${id}'.`, {
+        status: 404,
+        diagnosis: {
+          meaning: 'No webhook endpoint has this id.',
+          fix: 'List them with `tenantlink webhooks list` or GET /api/v1/webhooks.',
+        },
+      });
+    return endpoint;
+  }
+
+  #checkModels(models: readonly string[] | null | undefined): string[] | null {
+    if (!models) return null;
+    const list = [...new Set(models.map((m) => m.trim()).filter(Boolean))];
+    if (list.length === 0) return null;
+    const known = this.#options.models;
+    const unknown = known ? list.filter((m) => !known.includes(m)) : [];
+    if (unknown.length > 0)
+      throw new TenantlinkError('INVALID_INPUT', `Unknown model ${unknown.join(', ')}: use ${known!.join(', ')}.`);
+    return list;
+  }
+}
+
+function checkDescription(description: string | null | undefined): string | null {
+  const text = description?.trim();
+  if (!text) return null;
+  if (text.length > 200) throw new TenantlinkError('INVALID_INPUT', 'The description is at most 200 characters.');
+  return text;
+}
+
+function cursorView(c: WebhookCursor, heads: Map<string, number>): WebhookCursorView {
+  return {
+    connectionId: c.connectionId,
+    lastSeq: c.lastSeq,
+    feedLastSeq: heads.get(c.connectionId) ?? 0,
+    attempts: c.attempts,
+    failing: c.failing,
+    nextAttemptAt: c.nextAttemptAt,
+    lastAttemptAt: c.lastAttemptAt,
+    lastDeliveredAt: c.lastDeliveredAt,
+    lastError: c.lastError,
+  };
+}
+
+function viewOf(e: StoredWebhookEndpoint, cursors: WebhookCursor[], heads: Map<string, number>): WebhookEndpointView {
+  const status: WebhookEndpointStatus = !e.enabled
+    ? 'disabled'
+    : cursors.some((c) => c.failing)
+      ? 'failing'
+      : cursors.some((c) => c.attempts > 0)
+        ? 'retrying'
+        : 'active';
+  return { ...e, status, cursors: cursors.map((c) => cursorView(c, heads)) };
+}

@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { defaultConsoleDir } from '../src/server/console.js';
+import { type RunningServer, startServer } from '../src/server/start.js';
+import { verifyWebhookSignature } from '../src/webhooks/signature.js';
+import { type AuthSandbox, type Json, startAuthSandbox } from './helpers/auth-sandbox.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PASSWORD = 'console e2e password';
+/** Screenshots of each screen, for people to look at; not committed (.gitignore). */
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-results', 'console');
+
+describe('the console in Chromium, against the server and the sandbox', () => {
+  let s: AuthSandbox;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let app: Json;
+  let receiver: WebhookReceiver;
+  const problems: string[] = [];
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (apt-get install chromium)`);
+    assert.ok(existsSync(join(defaultConsoleDir(), 'index.html')), 'build the console first (npm run build)');
+    mkdirSync(SHOTS, { recursive: true });
+    receiver = await startWebhookReceiver();
+    s = await startAuthSandbox();
+    app = await s.createApp({
+      displayName: 'Console E2E App',
+      requiredPermissions: { application: ['User.Read.All'] },
+      grantAdminConsent: true,
+      secret: {},
+    });
+    server = await startServer({
+      dataDir: mkdtempSync(join(tmpdir(), 'tl-e2e-')),
+      port: 0,
+      demo: false,
+      adminPassword: PASSWORD,
+      customClouds: [s.cloud],
+      env: {},
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    // The sandbox's pages are served with its own CA, which this throwaway browser profile does not know.
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 }, ignoreHTTPSErrors: true });
+    page.on('console', (m) => {
+      // Only the console's own errors count; Microsoft's (the sandbox's) pages are not ours to judge.
+      if (m.type() === 'error' && m.location().url.startsWith(server.url))
+        problems.push(`console: ${m.text()} (${m.location().url})`);
+    });
+    page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await s?.close();
+    await receiver?.close();
+  });
+
+  test('sign in, add a connection that lacks a permission, Run test names it, grant it, Run test passes', async () => {
+    await page.goto(server.url);
+    await page.getByLabel('Password', { exact: true }).fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('That is not the admin password.').waitFor();
+    // The browser logs the refused sign-in's 401 as a console error; that one is expected.
+    problems.splice(0);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await shot('01-sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Connected accounts' }).waitFor();
+    await shot('02-connected-accounts-empty');
+
+    await page.getByRole('button', { name: 'Add connection' }).click();
+    await page.getByRole('heading', { name: 'Add connection' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('contoso');
+    await page.getByLabel('Directory (tenant) ID').fill(s.tenantId);
+    await page.getByLabel('Application (client) ID').fill(app.appId);
+    // The Secret ID pasted by mistake is flagged while typing.
+    await page.getByLabel('Client secret value').fill(app.secret.keyId);
+    await page.getByText(/looks like a Secret ID/).waitFor();
+    await page.getByLabel('Client secret value').fill(app.secret.value);
+    await page.getByRole('checkbox', { name: /Directory: users and groups/ }).check();
+    await page.getByText('GroupMember.Read.All').first().waitFor();
+    await shot('03-add-connection-with-guide');
+    await page.getByRole('button', { name: 'Save and test' }).click();
+
+    const findings = page.getByRole('list', { name: 'Findings' });
+    await findings.getByText('PERMISSION_MISSING').waitFor({ timeout: 15_000 });
+    const text = (await findings.textContent()) ?? '';
+    assert.match(text, /GroupMember\.Read\.All/);
+    assert.match(text, /Grant admin consent/);
+    await shot('04-run-test-permission-missing');
+
+    await s.control('POST', `/tenants/${s.tenantId}/consent`, {
+      appId: app.appId,
+      application: ['GroupMember.Read.All'],
+    });
+    await page.getByRole('button', { name: 'Re-run test' }).click();
+    await page.getByRole('button', { name: 'Re-run test' }).waitFor();
+    const latest = page.locator('.test-summary').first();
+    await latest.getByText('Passed').waitFor({ timeout: 15_000 });
+    const passed = (await page.locator('main').textContent()) ?? '';
+    assert.match(passed, /Nothing to fix\./);
+    assert.match(passed, /Read one user/);
+    await shot('05-run-test-passes');
+
+    // A webhook added in the console; its secret is shown once.
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { name: 'Webhooks', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByRole('button', { name: 'Save webhook' }).click();
+    const secretPanel = page.getByRole('region', { name: 'Signing secret' });
+    await secretPanel.waitFor();
+    const secret = ((await secretPanel.locator('code.secret').textContent()) ?? '').trim();
+    assert.ok(secret.length >= 32, `the signing secret is shown: ${secret}`);
+    await shot('05a-webhook-secret');
+    await page.getByRole('link', { name: 'Connected accounts' }).first().click();
+    await page.getByRole('link', { name: 'contoso' }).click();
+
+    // The directory sync, started from the console, fills the counts and the recent changes.
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    const recent = page.getByRole('table', { name: 'Recent changes' });
+    await recent.waitFor({ timeout: 20_000 });
+    assert.match((await recent.textContent()) ?? '', /users|groups|memberships/);
+    await shot('05b-directory-sync');
+    // ... and its committed changes reach the webhook, signed with that secret.
+    // Users, groups and memberships commit in separate batches, in no fixed order: wait for the users.
+    const hasUsers = () => receiver.accepted().some((d) => d.body.entries.some((e) => e.model === 'users'));
+    for (let i = 0; i < 150 && !hasUsers(); i++) await new Promise((r) => setTimeout(r, 100));
+    const deliveries = receiver.accepted();
+    assert.ok(deliveries.length > 0, 'a delivery arrived');
+    assert.ok(hasUsers(), `a delivery carries users: ${deliveries.map((d) => d.body.entries.length).join(', ')}`);
+    for (const delivery of deliveries) {
+      assert.ok(
+        verifyWebhookSignature(delivery.rawBody, delivery.headers['tenantlink-signature'], secret),
+        `signature ${delivery.headers['tenantlink-signature']} with secret ${secret.slice(0, 6)}… (${secret.length})`,
+      );
+      assert.equal(delivery.body.type, 'records.changed');
+    }
+
+    await page.getByRole('link', { name: 'Connected accounts' }).first().click();
+    await page.getByRole('link', { name: 'contoso' }).waitFor();
+    await shot('06-connected-accounts');
+    assert.deepEqual(problems, [], 'no console errors');
+  });
+
+  test("multi-tenant admin consent: an integration added in the console, a customer's admin consents, a tenant is connected", async () => {
+    const vendorApp = await s.createApp({
+      displayName: 'Vendor Connector',
+      signInAudience: 'AzureADMultipleOrgs',
+      redirectUris: { web: [`${server.url}/connect/microsoft/callback`] },
+      requiredPermissions: { application: ['User.Read.All', 'GroupMember.Read.All'] },
+      secret: {},
+    });
+    const customer = await s.control('POST', '/tenants', { displayName: 'Fabrikam', users: 5 });
+
+    await page.goto(`${server.url}/integrations`);
+    await page.getByRole('heading', { name: 'Integrations', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Add integration' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('acme');
+    await page.getByLabel('Application (client) ID').fill(vendorApp.appId);
+    await page.getByLabel('Client secret value').fill(vendorApp.secret.value);
+    await page.getByRole('checkbox', { name: /Directory: users and groups/ }).check();
+    await page.getByLabel('Return URL').fill(`${server.url}/`);
+    await page.getByRole('button', { name: 'Save integration' }).click();
+    await page.getByText(`${server.url}/connect/microsoft/callback`).first().waitFor();
+    await shot('07-integrations');
+
+    await page.getByRole('link', { name: 'Connect a tenant' }).click();
+    // Microsoft's pages: sign in as the customer's admin, then accept each consent prompt, until back at tenantlink.
+    for (let step = 0; step < 8 && !page.url().startsWith(`${server.url}/?`); step++) {
+      await page.waitForLoadState();
+      if (page.url().startsWith(server.url)) {
+        await page.waitForURL((u) => !u.pathname.startsWith('/connect/'), { timeout: 15_000 });
+        continue;
+      }
+      if (await page.locator('#i0116').isVisible()) {
+        await page.locator('#i0116').fill(customer.admin.userPrincipalName);
+        await page.locator('#i0118').fill(customer.admin.password);
+        if (step === 0) await shot('08-microsoft-sign-in');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+      } else if (await page.getByRole('button', { name: 'Accept' }).isVisible()) {
+        await shot(`09-microsoft-consent-${step}`);
+        await page.getByRole('button', { name: 'Accept' }).click();
+      } else await page.waitForTimeout(200);
+    }
+    const back = new URL(page.url());
+    assert.equal(back.searchParams.get('result'), 'ok', page.url());
+    assert.equal(back.searchParams.get('tenant'), customer.id);
+    const connection = (await server.service.list()).find((c) => c.tenant === customer.id);
+    assert.ok(connection, 'a connection for the customer tenant');
+    assert.equal(connection.authMode, 'multi-tenant');
+    await page.getByRole('link', { name: connection.name }).waitFor();
+    await shot('10-connected-tenant');
+    assert.deepEqual(problems, [], 'no console errors');
+  });
+
+  test('keyboard only: the sign-out button and the add form are reachable with Tab', async () => {
+    await page.goto(`${server.url}/connections/new`);
+    await page.getByRole('heading', { name: 'Add connection' }).waitFor();
+    const reached = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(
+        await page.evaluate(
+          () => document.activeElement?.getAttribute('id') || document.activeElement?.textContent?.trim() || '',
+        ),
+      );
+    }
+    assert.ok(
+      [...reached].some((r) => /Sign out/.test(r)),
+      [...reached].join(' | '),
+    );
+    assert.ok(
+      [...reached].some((r) => /Save and test/.test(r)),
+      [...reached].join(' | '),
+    );
+  });
+});

@@ -142,6 +142,19 @@ export interface NewIntegration {
   cloud?: Cloud;
 }
 
+/** What can change on an integration; a new client secret also goes to every connection made through it. */
+export interface IntegrationChanges {
+  clientSecret?: string;
+  returnUrl?: string;
+  features?: string[];
+}
+
+export interface IntegrationUpdate {
+  integration: Integration;
+  /** The connections that now use the new client secret. */
+  connectionsUpdated: string[];
+}
+
 export interface NewConnectLink {
   /** The integration's name or ID. */
   integration: string;
@@ -471,6 +484,8 @@ export const api = {
     (await request<{ integrations: Integration[] }>('GET', '/integrations', { signal })).integrations,
   createIntegration: async (input: NewIntegration) =>
     (await request<{ integration: Integration }>('POST', '/integrations', { body: input })).integration,
+  updateIntegration: (id: string, changes: IntegrationChanges) =>
+    request<IntegrationUpdate>('PATCH', `/integrations/${encodeURIComponent(id)}`, { body: changes }),
   removeIntegration: (id: string) => request<void>('DELETE', `/integrations/${encodeURIComponent(id)}`),
 
   createConnectLink: (input: NewConnectLink) => request<ConnectLink>('POST', '/connect-sessions', { body: input }),

@@ -175,6 +175,56 @@ for (const target of storeTargets()) {
       assert.equal(tests.json.tests.length, 2);
     });
 
+    test("the vendor replaces its app's client secret: the integration and every connection made through it use the new one", async () => {
+      const customer = await newCustomer('Rotating Customer');
+      const first = await startConnecting('before-rotation');
+      const connected = await first.browser.get(
+        (await consent(first.browser, first.signInUrl, customer.admin)).toString(),
+      );
+      const id = new URL(connected.location!).searchParams.get('connection')!;
+      const runTest = async () => (await server.api('POST', `/api/v1/connections/${id}/test`)).json.test;
+
+      // In Entra: a new secret, and the old one deleted. The stored connection no longer gets a token.
+      const home = `/tenants/${s.tenantId}/applications/${vendorApp.appId}/secrets`;
+      const fresh = await s.control('POST', home, { displayName: 'rotated' });
+      await s.control('DELETE', `${home}/${vendorApp.secret.keyId}`);
+      const broken = await runTest();
+      assert.equal(broken.ok, false);
+      assert.ok(
+        broken.findings.some((f: Json) => f.code === 'SECRET_INVALID'),
+        JSON.stringify(broken.findings),
+      );
+
+      // Bad changes are refused and change nothing.
+      for (const [body, code] of [
+        [{}, 'INVALID_INPUT'],
+        [{ clientSecret: '6f1c2a4e-8b7d-4c3e-9a1f-2b3c4d5e6f70' }, 'SECRET_IS_SECRET_ID'],
+        [{ clientId: vendorApp.appId }, 'INVALID_INPUT'],
+        [{ returnUrl: 'javascript:alert(1)' }, 'INVALID_INPUT'],
+      ] as const) {
+        const refused = await server.api('PATCH', '/api/v1/integrations/acme', body);
+        assert.equal(refused.status, 400, `${JSON.stringify(body)}: ${refused.text}`);
+        assert.equal(refused.json.error.code, code, refused.text);
+      }
+      assert.equal((await server.api('PATCH', '/api/v1/integrations/nope', { returnUrl: RETURN_URL })).status, 404);
+      assert.equal((await server.api('PATCH', '/api/v1/integrations/acme', { returnUrl: RETURN_URL }, {})).status, 401);
+
+      const updated = await server.api('PATCH', '/api/v1/integrations/acme', { clientSecret: fresh.value });
+      assert.equal(updated.status, 200, updated.text);
+      assert.ok(updated.json.connectionsUpdated.includes(`acme-${customer.defaultDomain}`), updated.text);
+      const everyAcmeConnection = (await server.service.list()).filter((c) => c.settings.integration === 'acme');
+      assert.deepEqual([...updated.json.connectionsUpdated].sort(), everyAcmeConnection.map((c) => c.name).sort());
+      assert.doesNotMatch(updated.text, new RegExp(fresh.value.slice(0, 12)), 'the secret is write-only');
+      const fixed = await runTest();
+      assert.equal(fixed.ok, true, JSON.stringify(fixed.findings));
+
+      // The connect flow itself now signs in with the new secret.
+      const other = await newCustomer('Customer After Rotation');
+      const second = await startConnecting('after-rotation');
+      const done = await second.browser.get((await consent(second.browser, second.signInUrl, other.admin)).toString());
+      assert.equal(new URL(done.location!).searchParams.get('result'), 'ok', String(done.location));
+    });
+
     test('the admin declines: the browser returns with result=failed and the error, and nothing is connected', async () => {
       const customer = await newCustomer('Declining Customer');
       const { browser, signInUrl } = await startConnecting('vendor-declined');

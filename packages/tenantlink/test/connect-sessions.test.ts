@@ -340,7 +340,7 @@ describe('the public URL', () => {
 });
 
 describe('tenantlink integrations (CLI)', () => {
-  test('add, list and remove; the secret comes from a file or stdin, never the command line', async () => {
+  test('add, list, update and remove; the secret comes from a file or stdin, never the command line', async () => {
     const work = mkdtempSync(join(tmpdir(), 'tl-cli-integrations-'));
     const secretFile = join(work, 'secret.txt');
     writeFileSync(secretFile, 'abc~DEFghijklmnopqrstuvwxyz0123456789ABCD\n');
@@ -386,6 +386,29 @@ describe('tenantlink integrations (CLI)', () => {
       ],
     );
     assert.ok(!out.join('\n').includes('abc~DEF'), 'never the secret');
+
+    // update: a new secret from stdin, other features, another return URL; nothing to change is a usage error.
+    assert.equal(await cli(['integrations', 'update', 'acme']), 2);
+    assert.equal(await cli(['integrations', 'update', 'acme', '--features', 'mail.shared']), 2, 'delegated only');
+    assert.match(err.join('\n'), /mail\.shared works only with a delegated integration/);
+    out.length = 0;
+    assert.equal(
+      await cli(
+        ['integrations', 'update', 'acme', '--client-secret-stdin', '--features', 'directory'],
+        'new~DEFghijklmnopqrstuvwxyz0123456789ABCD\n',
+      ),
+      0,
+      err.join('\n'),
+    );
+    assert.match(out.join('\n'), /Updated integration 'acme'\.\nNo connection made through it holds a client secret/);
+    assert.equal(await cli(['integrations', 'update', 'acme', '--return-url', 'https://app.example.test/back']), 0);
+    out.length = 0;
+    assert.equal(await cli(['--json', 'integrations', 'list']), 0);
+    const acme = JSON.parse(out.join('\n')).integrations.find((i: Json) => i.name === 'acme');
+    assert.deepEqual([acme.features, acme.returnUrl], [['directory'], 'https://app.example.test/back']);
+    assert.ok(!out.join('\n').includes('new~DEF'), 'never the secret');
+    assert.equal(await cli(['integrations', 'update', 'nope', '--return-url', 'https://app.example.test/']), 1);
+
     assert.equal(await cli(['integrations', 'remove', 'acme']), 0);
     assert.equal(await cli(['integrations', 'remove', 'acme']), 1);
   });

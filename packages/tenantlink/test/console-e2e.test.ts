@@ -210,6 +210,24 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     assert.equal(connection.authMode, 'multi-tenant');
     await page.getByRole('link', { name: connection.name }).waitFor();
     await shot('10-connected-tenant');
+
+    // The vendor's secret is due to expire: a new one, saved on the integration, reaches the customer's connection.
+    const fresh = await s.control('POST', `/tenants/${s.tenantId}/applications/${vendorApp.appId}/secrets`, {});
+    await s.control(
+      'DELETE',
+      `/tenants/${s.tenantId}/applications/${vendorApp.appId}/secrets/${vendorApp.secret.keyId}`,
+    );
+    await page.goto(`${server.url}/integrations`);
+    await page.getByRole('button', { name: 'Replace secret' }).click();
+    await page.getByLabel('New client secret value').fill(fresh.value);
+    await page.getByRole('button', { name: 'Save secret' }).click();
+    const saved = page.getByRole('status').filter({ hasText: 'New client secret saved for acme' });
+    await saved.waitFor();
+    assert.match((await saved.textContent()) ?? '', new RegExp(`1 connection now uses it: ${connection.name}`));
+    await shot('11-integration-secret-replaced');
+    // The old secret is gone from Entra, so a token now proves the connection holds the new one.
+    const token = await (await server.service.tokenProvider(connection.id)).getToken();
+    assert.ok(token.token.length > 0);
     assert.deepEqual(problems, [], 'no console errors');
   });
 

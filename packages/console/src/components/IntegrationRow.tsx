@@ -7,6 +7,7 @@ import {
   connectFlowPath,
   type DeviceCodeSignIn,
   type Integration,
+  type IntegrationUpdate,
 } from '../api';
 import { INTEGRATION_MODE_LABELS } from '../format';
 import { ConnectLinkPanel } from './ConnectLinkPanel';
@@ -15,6 +16,7 @@ import { DeviceCodePrompt } from './DeviceCodePrompt';
 import { ErrorNotice } from './ErrorNotice';
 import { FeatureList } from './FeatureList';
 import { RemoveRowButton } from './RemoveRowButton';
+import { ReplaceIntegrationSecretForm } from './ReplaceIntegrationSecretForm';
 
 export const INTEGRATION_COLUMNS = 7;
 
@@ -38,6 +40,9 @@ export function IntegrationRow({ integration, onRemoved }: IntegrationRowProps) 
   const [startingSignIn, setStartingSignIn] = useState(false);
   const linkButton = useRef<HTMLButtonElement>(null);
   const signInButton = useRef<HTMLButtonElement>(null);
+  const [replacing, setReplacing] = useState(false);
+  const [replaced, setReplaced] = useState<IntegrationUpdate>();
+  const replaceButton = useRef<HTMLButtonElement>(null);
 
   async function createLink() {
     setCreatingLink(true);
@@ -65,7 +70,11 @@ export function IntegrationRow({ integration, onRemoved }: IntegrationRowProps) 
   }
 
   const delegated = integration.authMode === 'delegated';
-  const detailShown = link || linkError || signIn || signInError || startingSignIn;
+  const detailShown = link || linkError || signIn || signInError || startingSignIn || replacing || replaced;
+  const closeReplace = () => {
+    setReplacing(false);
+    replaceButton.current?.focus();
+  };
   return (
     <>
       <tr>
@@ -118,6 +127,18 @@ export function IntegrationRow({ integration, onRemoved }: IntegrationRowProps) 
                 Sign in with a code
               </button>
             )}
+            <button
+              type="button"
+              className="small"
+              ref={replaceButton}
+              onClick={() => {
+                setReplaced(undefined);
+                setReplacing(true);
+              }}
+              aria-describedby={nameId}
+            >
+              Replace secret
+            </button>
             <RemoveRowButton
               name={integration.name}
               describedBy={nameId}
@@ -145,6 +166,24 @@ export function IntegrationRow({ integration, onRemoved }: IntegrationRowProps) 
                     linkButton.current?.focus();
                   }}
                 />
+              )}
+              {replacing && (
+                <ReplaceIntegrationSecretForm
+                  integration={integration}
+                  onReplaced={(update) => {
+                    setReplaced(update);
+                    closeReplace();
+                  }}
+                  onCancel={closeReplace}
+                />
+              )}
+              {replaced && (
+                <p className="notice notice-ok" role="status">
+                  New client secret saved for {integration.name}.{' '}
+                  {replaced.connectionsUpdated.length === 0
+                    ? 'No connection made through it needed it.'
+                    : `${replaced.connectionsUpdated.length} connection${replaced.connectionsUpdated.length === 1 ? '' : 's'} now use${replaced.connectionsUpdated.length === 1 ? 's' : ''} it: ${replaced.connectionsUpdated.join(', ')}.`}
+                </p>
               )}
               {signInError && <ErrorNotice error={signInError} />}
               {startingSignIn && <p role="status">Asking Microsoft for a code…</p>}

@@ -449,6 +449,49 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }),
     );
   integrations
+    .command('update <integration>')
+    .description(
+      'change an integration (by name or id): a new client secret is also written into every connection made through it',
+    )
+    .option('--client-secret-file <file>', 'read the new client secret Value from this file')
+    .option('--client-secret-stdin', 'read the new client secret Value from standard input')
+    .option('--features <list>', 'features for tenants connecting from now on (connections made keep theirs)')
+    .option('--return-url <url>', "where the customer's browser goes when connecting ends")
+    .action(
+      withContext(async (ctx, idOrName: string, opts: Record<string, string | boolean | undefined>) => {
+        if (opts.clientSecretFile && opts.clientSecretStdin)
+          throw new UsageError(
+            'Give the new client secret with one of --client-secret-file and --client-secret-stdin.',
+          );
+        const clientSecret = opts.clientSecretFile
+          ? readSecretFile(String(opts.clientSecretFile))
+          : opts.clientSecretStdin
+            ? await readSecretStdin(io.stdin)
+            : undefined;
+        const features = parseFeatures(opts.features);
+        const returnUrl = opts.returnUrl === undefined ? undefined : String(opts.returnUrl);
+        if (clientSecret === undefined && features === undefined && returnUrl === undefined)
+          throw new UsageError(
+            'Nothing to change: give --client-secret-file F, --client-secret-stdin, --features or --return-url.',
+          );
+        const result = await new IntegrationService(ctx.store, ctx.service.vault, ctx.service).update(idOrName, {
+          ...(clientSecret === undefined ? {} : { clientSecret }),
+          ...(features === undefined ? {} : { features }),
+          ...(returnUrl === undefined ? {} : { returnUrl }),
+        });
+        print(ctx.output, result, () => [
+          `Updated integration '${result.integration.name}'.`,
+          ...(clientSecret === undefined
+            ? []
+            : result.connectionsUpdated.length === 0
+              ? ['No connection made through it holds a client secret to replace.']
+              : [
+                  `The new client secret is now used by ${result.connectionsUpdated.length} connection(s): ${result.connectionsUpdated.join(', ')}.`,
+                ]),
+        ]);
+      }),
+    );
+  integrations
     .command('remove <integration>')
     .description('remove an integration (by name or id) and its pending connect links; its connections stay')
     .action(

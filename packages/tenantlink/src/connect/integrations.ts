@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { requiredPermissions } from '../catalogue/permissions.js';
 import type { Cloud } from '../connections/clouds.js';
 import { connectionInput, FEATURES, type Feature } from '../connections/model.js';
-import { checkClientSecret } from '../connections/service.js';
+import { type ConnectionService, checkClientSecret } from '../connections/service.js';
 import { integrationSecretContext, type Vault } from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
 import {
@@ -43,6 +43,31 @@ const integrationInput = z.object({
   returnUrl: z.string(),
 });
 
+/** What `update` may change. The app (client ID), mode and cloud stay: they name what customers consented to. */
+export interface IntegrationChanges {
+  /** A new client secret Value, also written into every connection made through the integration. */
+  clientSecret?: string;
+  returnUrl?: string;
+  /** Features for tenants connecting from now on; connections already made keep theirs until they connect again. */
+  features?: string[];
+}
+
+export interface IntegrationUpdate {
+  integration: Integration;
+  /** Names of the connections whose client secret was replaced with the integration's new one. */
+  connectionsUpdated: string[];
+}
+
+const integrationChanges = z
+  .object({
+    clientSecret: z.string().optional(),
+    returnUrl: z.string().optional(),
+    features: integrationInput.shape.features.optional(),
+  })
+  .refine((c) => c.clientSecret !== undefined || c.returnUrl !== undefined || c.features !== undefined, {
+    message: 'give at least one of clientSecret, returnUrl and features',
+  });
+
 /**
  * Integrations: the vendor's own app registration that customers connect through. The client secret is encrypted
  * by the vault (bound to the integration's id) and never returned.
@@ -51,26 +76,18 @@ export class IntegrationService {
   readonly #repository: IntegrationsRepository;
   readonly #vault: Vault;
 
-  constructor(store: StoreHandle, vault: Vault) {
+  readonly #connections: ConnectionService | undefined;
+
+  /** `connections`: where a replaced client secret is carried to the connections made through the integration. */
+  constructor(store: StoreHandle, vault: Vault, connections?: ConnectionService) {
     this.#repository = integrationsRepository(store);
     this.#vault = vault;
+    this.#connections = connections;
   }
 
   async add(input: IntegrationInput): Promise<Integration> {
-    const parsed = integrationInput.safeParse(input);
-    if (!parsed.success)
-      throw new TenantlinkError(
-        'INVALID_INPUT',
-        `Invalid integration: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}.`,
-      );
-    const valid = parsed.data;
-    const features = [...new Set(valid.features)];
-    const { unsupported } = requiredPermissions(features, valid.authMode);
-    if (unsupported.length > 0)
-      throw new TenantlinkError(
-        'INVALID_INPUT',
-        `${unsupported.join(', ')} ${unsupported.length === 1 ? 'works' : 'work'} only with a delegated integration (--mode delegated).`,
-      );
+    const valid = parseInput(integrationInput, input);
+    const features = checkFeatures(valid.features, valid.authMode);
     checkClientSecret(input.clientSecret);
     const id = randomUUID();
     const ciphertext = this.#vault.encrypt(input.clientSecret.trim(), integrationSecretContext(id));
@@ -105,6 +122,49 @@ export class IntegrationService {
     return found as Integration;
   }
 
+  /**
+   * Changes the return URL, the features or the client secret. A new client secret (after the old one expires or
+   * leaks) is written into every connection made through this integration that authenticates with a client secret,
+   * so no customer has to connect again.
+   */
+  async update(idOrName: string, changes: IntegrationChanges): Promise<IntegrationUpdate> {
+    const found = await this.find(idOrName);
+    const valid = parseInput(integrationChanges, changes);
+    const features = valid.features && checkFeatures(valid.features, found.authMode);
+    const returnUrl = valid.returnUrl === undefined ? undefined : checkReturnUrl(valid.returnUrl);
+    let secret: { ciphertext: string; keyId: string } | undefined;
+    if (valid.clientSecret !== undefined) {
+      checkClientSecret(valid.clientSecret);
+      const ciphertext = this.#vault.encrypt(valid.clientSecret.trim(), integrationSecretContext(found.id));
+      secret = { ciphertext, keyId: this.#vault.keyIdOf(ciphertext) };
+    }
+    const updated = await this.#repository.update(found.id, {
+      ...(features ? { features } : {}),
+      ...(returnUrl ? { returnUrl } : {}),
+      ...(secret ? { secret } : {}),
+    });
+    if (!updated)
+      throw new TenantlinkError('INTEGRATION_NOT_FOUND', `The integration '${found.name}' was removed.`, {
+        status: 404,
+      });
+    const connectionsUpdated =
+      valid.clientSecret === undefined ? [] : await this.#carrySecret(found, valid.clientSecret);
+    return { integration: updated as Integration, connectionsUpdated };
+  }
+
+  /** Writes the integration's new secret into each connection made through it that holds a client secret. */
+  async #carrySecret(integration: Integration, clientSecret: string): Promise<string[]> {
+    if (!this.#connections) return [];
+    const madeThrough = (await this.#connections.listDetails()).filter(
+      (c) =>
+        c.settings.integration === integration.name &&
+        c.clientId.toLowerCase() === integration.clientId.toLowerCase() &&
+        c.secrets.some((s) => s.kind === 'client_secret'),
+    );
+    for (const connection of madeThrough) await this.#connections.replaceClientSecret(connection.id, clientSecret);
+    return madeThrough.map((c) => c.name);
+  }
+
   /** Removes the integration with its pending connect sessions and flows; connections made through it stay. */
   async remove(idOrName: string): Promise<Integration> {
     const found = await this.find(idOrName);
@@ -121,4 +181,26 @@ export class IntegrationService {
       });
     return this.#vault.decrypt(stored.ciphertext, integrationSecretContext(integration.id));
   }
+}
+
+function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success)
+    throw new TenantlinkError(
+      'INVALID_INPUT',
+      `Invalid integration: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}.`,
+    );
+  return parsed.data;
+}
+
+/** Without repeats; each must work in the integration's mode. */
+function checkFeatures(features: Feature[], authMode: IntegrationAuthMode): Feature[] {
+  const unique = [...new Set(features)];
+  const { unsupported } = requiredPermissions(unique, authMode);
+  if (unsupported.length > 0)
+    throw new TenantlinkError(
+      'INVALID_INPUT',
+      `${unsupported.join(', ')} ${unsupported.length === 1 ? 'works' : 'work'} only with a delegated integration (--mode delegated).`,
+    );
+  return unique;
 }

@@ -203,12 +203,7 @@ export class ConnectionService {
     options: { secretExpiresAt?: string } = {},
   ): Promise<Connection> {
     const stored = await this.#find(idOrName);
-    // The recorded expiry belonged to the old secret: replace it with the new one's, or drop it.
-    const { secretExpiresAt: _old, ...settings } = toConnection(stored).settings;
-    const { settings: validSettings } = validateConnectionInput({
-      ...toConnection(stored),
-      settings: options.secretExpiresAt ? { ...settings, secretExpiresAt: options.secretExpiresAt } : settings,
-    });
+    const validSettings = settingsForNewSecret(stored, options.secretExpiresAt);
     const expected = stored.authMode === 'multi-tenant' ? ['secret', 'certificate'] : [stored.authMode];
     const given = 'refreshToken' in credential ? 'delegated' : 'certificate' in credential ? 'certificate' : 'secret';
     if (!expected.includes(given))
@@ -226,6 +221,31 @@ export class ConnectionService {
       settings: validSettings,
     });
     this.#runtimes.delete(stored.id);
+    return toConnection(updated);
+  }
+
+  /**
+   * Replaces only the app's client secret of a connection that holds one (an application or multi-tenant app's secret,
+   * or a confidential delegated app's), keeping the rest: a signed-in user's refresh token stays valid. The expiry
+   * recorded for the old secret is dropped, or replaced by `secretExpiresAt`.
+   */
+  async replaceClientSecret(
+    idOrName: string,
+    clientSecret: string,
+    options: { secretExpiresAt?: string } = {},
+  ): Promise<Connection> {
+    const stored = await this.#find(idOrName);
+    if (!(await this.#secrets.get(stored.id, 'client_secret')))
+      throw new TenantlinkError(
+        'INVALID_INPUT',
+        `Connection '${stored.name}' does not authenticate with a client secret; replace its credential instead.`,
+      );
+    checkClientSecret(clientSecret);
+    const validSettings = settingsForNewSecret(stored, options.secretExpiresAt);
+    await this.#putSecret(stored.id, 'client_secret', clientSecret.trim());
+    const updated = await this.#connections.update(stored.id, { settings: validSettings });
+    this.#runtimes.delete(stored.id);
+    this.#logger?.info({ connection: stored.id }, 'connection client secret replaced');
     return toConnection(updated);
   }
 
@@ -478,6 +498,15 @@ export function checkClientSecret(secret: string): void {
           'new client secret and copy its Value.',
       },
     });
+}
+
+/** The recorded expiry belonged to the old secret: the settings with the new one's, or without one. */
+function settingsForNewSecret(stored: StoredConnection, secretExpiresAt: string | undefined) {
+  const { secretExpiresAt: _old, ...settings } = toConnection(stored).settings;
+  return validateConnectionInput({
+    ...toConnection(stored),
+    settings: secretExpiresAt ? { ...settings, secretExpiresAt } : settings,
+  }).settings;
 }
 
 function secretSummary({ kind, keyId, updatedAt }: StoredSecretSummary): StoredSecretSummary {

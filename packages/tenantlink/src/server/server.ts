@@ -176,7 +176,7 @@ async function registerConnectFlows(
   const configuredPublicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
   const publicUrl = () => configuredPublicUrl ?? listenUrl(app);
   const redirectUri = () => `${publicUrl()}${CALLBACK_PATH}`;
-  const integrations = new IntegrationService(options.store, options.service.vault);
+  const integrations = new IntegrationService(options.store, options.service.vault, options.service);
   const flows = connectFlowsRepository(options.store);
   const shared = {
     service: options.service,

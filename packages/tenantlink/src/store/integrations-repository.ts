@@ -47,6 +47,11 @@ export interface IntegrationsRepository {
   list(): Promise<StoredIntegration[]>;
   /** The encrypted client secret. */
   secret(id: string): Promise<EncryptedValue | undefined>;
+  /** Changes the given fields; returns the integration as it is now, or undefined when it is gone. */
+  update(
+    id: string,
+    changes: { features?: string[]; returnUrl?: string; secret?: EncryptedValue },
+  ): Promise<StoredIntegration | undefined>;
   /** Deletes by id; its connect sessions and flows go with it (connections made through it stay). */
   delete(id: string): Promise<boolean>;
   /** Every integration's encrypted secret, for vault rotation. */
@@ -105,6 +110,22 @@ export function integrationsRepository({ db }: StoreHandle): IntegrationsReposit
     },
     async list() {
       return (await db.selectFrom('integrations').selectAll().orderBy('name').execute()).map(fromRow);
+    },
+    async update(id, changes) {
+      await db
+        .updateTable('integrations')
+        .set({
+          ...(changes.features ? { features: JSON.stringify(changes.features) } : {}),
+          ...(changes.returnUrl ? { return_url: changes.returnUrl } : {}),
+          ...(changes.secret
+            ? { secret_ciphertext: changes.secret.ciphertext, secret_key_id: changes.secret.keyId }
+            : {}),
+          updated_at: isoNow(),
+        })
+        .where('id', '=', id)
+        .execute();
+      const row = await db.selectFrom('integrations').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && fromRow(row);
     },
     async delete(id) {
       const result = await db.deleteFrom('integrations').where('id', '=', id).executeTakeFirst();

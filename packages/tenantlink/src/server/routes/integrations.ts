@@ -30,6 +30,13 @@ const createBody = z.object({
   returnUrl: z.string().min(1).max(2048),
   cloud: cloud.optional(),
 });
+const updateBody = z
+  .object({
+    clientSecret: createBody.shape.clientSecret.optional(),
+    returnUrl: createBody.shape.returnUrl.optional(),
+    features: createBody.shape.features.optional(),
+  })
+  .strict();
 const idParams = z.object({ id: z.string().min(1).max(200) });
 
 export interface IntegrationRoutesOptions {
@@ -86,6 +93,28 @@ export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> 
         cloud: request.body.cloud ?? defaultCloud ?? 'global',
       });
       return reply.code(201).send({ integration: view(integration) });
+    },
+  );
+
+  app.patch(
+    '/integrations/:id',
+    {
+      schema: {
+        tags: ['integrations'],
+        summary:
+          'Change the return URL, the features, or the client secret (write-only); a new secret is also written into ' +
+          'every connection made through the integration',
+        params: idParams,
+        body: updateBody,
+        response: {
+          200: z.object({ integration: integrationView, connectionsUpdated: z.array(z.string()) }),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { integration, connectionsUpdated } = await integrations.update(request.params.id, request.body);
+      return { integration: view(integration), connectionsUpdated };
     },
   );
 

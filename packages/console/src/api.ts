@@ -282,6 +282,8 @@ export interface Webhook {
   models: string[] | null;
   enabled: boolean;
   status: WebhookStatus;
+  /** After a secret rotation: until when deliveries are also signed with the old secret. */
+  previousSecretExpiresAt: string | null;
   cursors: WebhookCursor[];
   createdAt: string;
   updatedAt: string;
@@ -305,7 +307,7 @@ export interface WebhookChanges {
   enabled?: boolean;
 }
 
-/** A new endpoint and its signing secret, which no other answer carries. */
+/** A new endpoint, or one whose secret was just rotated, and its signing secret, which no other answer carries. */
 export interface CreatedWebhook {
   webhook: Webhook;
   secret: string;
@@ -502,6 +504,10 @@ export const api = {
   createWebhook: (input: NewWebhook) => request<CreatedWebhook>('POST', '/webhooks', { body: input }),
   updateWebhook: async (id: string, changes: WebhookChanges) =>
     (await request<{ webhook: Webhook }>('PATCH', `/webhooks/${encodeURIComponent(id)}`, { body: changes })).webhook,
+  rotateWebhookSecret: (id: string, keepPreviousHours: number) =>
+    request<CreatedWebhook>('POST', `/webhooks/${encodeURIComponent(id)}/rotate-secret`, {
+      body: { keepPreviousHours },
+    }),
   removeWebhook: (id: string) => request<void>('DELETE', `/webhooks/${encodeURIComponent(id)}`),
   /** The delivery log, newest first. */
   listWebhookDeliveries: async (

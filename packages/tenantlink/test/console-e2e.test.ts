@@ -156,6 +156,29 @@ describe('the console in Chromium, against the server and the sandbox', () => {
       assert.equal(delivery.body.type, 'records.changed');
     }
 
+    // The secret rotated in the console: the new one is shown once, and the old one still signs beside it.
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { name: 'Webhooks', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByLabel('Old secret still signs for').selectOption({ label: '24 hours' });
+    await page.getByRole('button', { name: 'Make new secret' }).click();
+    const rotatedPanel = page.getByRole('region', { name: 'Signing secret' });
+    await rotatedPanel.getByText(/signed with the old secret as well/).waitFor();
+    const newSecret = ((await rotatedPanel.locator('code.secret').textContent()) ?? '').trim();
+    assert.ok(newSecret.length >= 32 && newSecret !== secret, 'a new secret is shown');
+    await page.getByText(/Old secret also signs until/).waitFor();
+    await shot('05c-webhook-secret-rotated');
+    const beforeReplay = receiver.accepted().length;
+    await page.getByRole('button', { name: 'Replay', exact: true }).first().click();
+    await page.locator('form.replay-form').getByRole('button', { name: 'Replay' }).click();
+    for (let i = 0; i < 100 && receiver.accepted().length === beforeReplay; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const replayed = receiver.accepted().slice(beforeReplay);
+    assert.ok(replayed.length > 0, 'the replay was delivered');
+    for (const d of replayed)
+      for (const key of [newSecret, secret])
+        assert.ok(verifyWebhookSignature(d.rawBody, d.headers['tenantlink-signature'], key), 'both secrets verify');
+
     await page.getByRole('link', { name: 'Connected accounts' }).first().click();
     await page.getByRole('link', { name: 'contoso' }).waitFor();
     await shot('06-connected-accounts');

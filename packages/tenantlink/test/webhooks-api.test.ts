@@ -169,6 +169,29 @@ for (const target of storeTargets()) {
         await refused('POST', '/api/v1/webhooks/nope/replay', { connection: 'contoso' }, 404, 'WEBHOOK_NOT_FOUND');
         await refused('GET', '/api/v1/webhooks/nope/deliveries', undefined, 404, 'WEBHOOK_NOT_FOUND');
 
+        // A new secret, once; the old one keeps signing for the hours asked.
+        const rotated = await call('POST', `/api/v1/webhooks/${webhook.id}/rotate-secret`, { keepPreviousHours: 2 });
+        assert.equal(rotated.status, 200, rotated.text);
+        assert.match(rotated.body.secret, /^whsec_/);
+        assert.notEqual(rotated.body.secret, secret);
+        const keptFor = Date.parse(rotated.body.webhook.previousSecretExpiresAt) - Date.now();
+        assert.ok(keptFor > 1.9 * 3_600_000 && keptFor <= 2 * 3_600_000, `${keptFor} ms`);
+        const shown = (await call('GET', `/api/v1/webhooks/${webhook.id}`)).text;
+        assert.ok(!shown.includes(rotated.body.secret) && !shown.includes(secret));
+        await refused(
+          'POST',
+          `/api/v1/webhooks/${webhook.id}/rotate-secret`,
+          { keepPreviousHours: 500 },
+          400,
+          'INVALID_INPUT',
+        );
+        await refused('POST', '/api/v1/webhooks/nope/rotate-secret', {}, 404, 'WEBHOOK_NOT_FOUND');
+        const anonymousRotation = await app.inject({
+          method: 'POST',
+          url: `/api/v1/webhooks/${webhook.id}/rotate-secret`,
+        });
+        assert.equal(anonymousRotation.statusCode, 401);
+
         const disabled = await call('PATCH', `/api/v1/webhooks/${webhook.id}`, { enabled: false, models: ['users'] });
         assert.deepEqual([disabled.body.webhook.status, disabled.body.webhook.models], ['disabled', ['users']]);
         assert.equal((await call('DELETE', `/api/v1/webhooks/${webhook.id}`)).status, 204);
@@ -253,7 +276,7 @@ describe('the webhooks commands', () => {
     }
   };
 
-  test('add (the secret printed once), list, deliveries, replay, vault rotate, disable and remove', async () => {
+  test('add (the secret printed once), list, deliveries, replay, vault rotate, secret rotation, disable and remove', async () => {
     receiver.received.length = 0;
     writeCliSandboxFiles(s, work);
     const added = await cli(
@@ -295,6 +318,19 @@ describe('the webhooks commands', () => {
     const again = await deliverOnce();
     assert.deepEqual(keysOf(again), keysOf(first));
     assert.ok(again.every((d) => verifyWebhookSignature(d.rawBody, d.headers['tenantlink-signature'], secret!)));
+
+    // A rotated secret, printed once; the old one still signs beside it.
+    const rolled = await cli('webhooks', 'rotate-secret', id, '--keep-previous-hours', '1');
+    assert.equal(rolled.code, 0, rolled.stderr);
+    const [newSecret, rolledAbout] = rolled.stdout.split('\n');
+    assert.match(newSecret!, /^whsec_[A-Za-z0-9_-]{43}$/);
+    assert.match(rolledAbout!, /has a new signing secret/);
+    assert.match((await cli('webhooks', 'show', id)).stdout, /also signed with the previous secret until /);
+    assert.equal((await cli('webhooks', 'replay', id, '--connection', 'contoso', '--since', '0')).code, 0);
+    const both = await deliverOnce();
+    assert.ok(both.every((d) => verifyWebhookSignature(d.rawBody, d.headers['tenantlink-signature'], newSecret!)));
+    assert.ok(both.every((d) => verifyWebhookSignature(d.rawBody, d.headers['tenantlink-signature'], secret!)));
+    assert.equal((await cli('webhooks', 'rotate-secret', id, '--keep-previous-hours', 'soon')).code, 2);
 
     assert.equal((await cli('webhooks', 'replay', id, '--connection', 'contoso', '--since', 'x')).code, 2);
     assert.equal((await cli('webhooks', 'add', '--url', 'http://app.example.com/')).code, 2);

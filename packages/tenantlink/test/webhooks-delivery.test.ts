@@ -329,6 +329,69 @@ for (const target of storeTargets()) {
       await w.endpoints.remove(endpoint.id);
       assert.deepEqual(await w.endpoints.list(), []);
     });
+
+    test('a rotated secret signs at once, beside the old one until that expires; a vault rotation keeps both', async () => {
+      const contoso = await w.connection('contoso');
+      const { endpoint, secret: first } = await w.endpoints.add({ url: receiver.url });
+      const dispatcher = w.dispatcher();
+      await dispatcher.start();
+      /** Commits one user and returns the delivery that carried it. */
+      const deliverOne = async (prefix: string) => {
+        const before = receiver.accepted().length;
+        await w.commit(contoso, w.users(1, prefix));
+        dispatcher.committed({ connectionId: contoso });
+        await waitFor(`${prefix} delivered`, () => receiver.accepted().length > before);
+        return receiver.accepted().at(-1)!;
+      };
+      const verifies = (d: ReceivedDelivery, secret: string) =>
+        verifyWebhookSignature(d.rawBody, d.headers['tenantlink-signature'], secret);
+      const signatures = (d: ReceivedDelivery) => String(d.headers['tenantlink-signature']).match(/v1=/g)?.length;
+
+      const plain = await deliverOne('plain');
+      assert.equal(signatures(plain), 1);
+
+      const rotated = await w.endpoints.rotateSecret(endpoint.id);
+      const second = rotated.secret;
+      assert.match(second, /^whsec_/);
+      assert.notEqual(second, first);
+      const kept = Date.parse(rotated.endpoint.previousSecretExpiresAt ?? '') - Date.now();
+      assert.ok(kept > 23.9 * 3_600_000 && kept <= 24 * 3_600_000, `kept for 24 h: ${kept} ms`);
+      const during = await deliverOne('during');
+      assert.equal(signatures(during), 2);
+      assert.ok(verifies(during, second) && verifies(during, first), 'either secret verifies');
+
+      // Both are re-encrypted by a vault rotation and still sign.
+      const report = await w.connections.rotateVault();
+      assert.deepEqual(report.failed, []);
+      const afterVault = await deliverOne('after-vault');
+      assert.ok(verifies(afterVault, second) && verifies(afterVault, first));
+
+      // Once the old secret's time is up, only the new one signs.
+      await w.store.db
+        .updateTable('webhook_endpoints')
+        .set({ previous_secret_expires_at: new Date(Date.now() - 1000).toISOString() })
+        .where('id', '=', endpoint.id)
+        .execute();
+      assert.equal((await w.endpoints.show(endpoint.id)).previousSecretExpiresAt, null);
+      const expired = await deliverOne('expired');
+      assert.equal(signatures(expired), 1);
+      assert.ok(verifies(expired, second) && !verifies(expired, first));
+
+      // keepPreviousHours 0: the switch is immediate.
+      const third = (await w.endpoints.rotateSecret(endpoint.id, { keepPreviousHours: 0 })).secret;
+      assert.equal((await w.endpoints.show(endpoint.id)).previousSecretExpiresAt, null);
+      const immediate = await deliverOne('immediate');
+      assert.ok(verifies(immediate, third) && !verifies(immediate, second));
+
+      for (const hours of [-1, 1.5, 169])
+        await assert.rejects(w.endpoints.rotateSecret(endpoint.id, { keepPreviousHours: hours }), {
+          code: 'INVALID_INPUT',
+        });
+      await assert.rejects(w.endpoints.rotateSecret('nope'), { code: 'WEBHOOK_NOT_FOUND' });
+      const row = await w.store.db.selectFrom('webhook_endpoints').selectAll().executeTakeFirstOrThrow();
+      for (const secret of [first, second, third])
+        assert.ok(!JSON.stringify(row).includes(secret.slice(6, 20)), 'no secret in plaintext');
+    });
   });
 }
 

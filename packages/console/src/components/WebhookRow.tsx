@@ -1,11 +1,20 @@
 import { useId, useState } from 'react';
-import { type ApiError, api, asApiError, type Connection, type Webhook, type WebhookCursor } from '../api';
+import {
+  type ApiError,
+  api,
+  asApiError,
+  type Connection,
+  type CreatedWebhook,
+  type Webhook,
+  type WebhookCursor,
+} from '../api';
 import { Link } from '../Link';
 import { connectionPath } from '../router';
 import { ErrorNotice } from './ErrorNotice';
 import { FeatureList } from './FeatureList';
 import { RemoveRowButton } from './RemoveRowButton';
 import { ReplayWebhookForm } from './ReplayWebhookForm';
+import { RotateWebhookSecretForm } from './RotateWebhookSecretForm';
 import { WebhookDeliveries } from './WebhookDeliveries';
 import { WebhookStatus } from './WebhookStatus';
 
@@ -18,10 +27,12 @@ interface WebhookRowProps {
   /** A changed webhook, and what to announce about it. */
   onChanged: (webhook: Webhook, announcement: string) => void;
   onRemoved: (webhook: Webhook) => void;
+  /** A new signing secret, to show once. */
+  onRotated: (rotated: CreatedWebhook) => void;
 }
 
 /** One webhook endpoint with its actions; its deliveries and the replay form open in a row of their own beneath. */
-export function WebhookRow({ webhook, connections, connectionName, onChanged, onRemoved }: WebhookRowProps) {
+export function WebhookRow({ webhook, connections, connectionName, onChanged, onRemoved, onRotated }: WebhookRowProps) {
   const urlId = useId();
   const deliveriesId = useId();
   const replayId = useId();
@@ -29,6 +40,8 @@ export function WebhookRow({ webhook, connections, connectionName, onChanged, on
   const [switchError, setSwitchError] = useState<ApiError>();
   const [showDeliveries, setShowDeliveries] = useState(false);
   const [showReplay, setShowReplay] = useState(false);
+  const [showRotate, setShowRotate] = useState(false);
+  const rotateId = useId();
 
   async function switchOnOrOff() {
     setSwitching(true);
@@ -57,7 +70,7 @@ export function WebhookRow({ webhook, connections, connectionName, onChanged, on
   const replayConnections = webhook.connectionId
     ? connections.filter((c) => c.id === webhook.connectionId)
     : connections;
-  const detailShown = showDeliveries || showReplay || switchError;
+  const detailShown = showDeliveries || showReplay || showRotate || switchError;
   return (
     <>
       <tr>
@@ -109,6 +122,16 @@ export function WebhookRow({ webhook, connections, connectionName, onChanged, on
             >
               Replay
             </button>
+            <button
+              type="button"
+              className="small"
+              onClick={() => setShowRotate((shown) => !shown)}
+              aria-expanded={showRotate}
+              aria-controls={showRotate ? rotateId : undefined}
+              aria-describedby={urlId}
+            >
+              Rotate secret
+            </button>
             <RemoveRowButton
               name={`the webhook to ${webhook.url}`}
               describedBy={urlId}
@@ -135,6 +158,17 @@ export function WebhookRow({ webhook, connections, connectionName, onChanged, on
                   connections={replayConnections}
                   id={replayId}
                   onReplayed={replayed}
+                />
+              )}
+              {showRotate && (
+                <RotateWebhookSecretForm
+                  webhook={webhook}
+                  id={rotateId}
+                  onRotated={(rotated) => {
+                    setShowRotate(false);
+                    onRotated(rotated);
+                  }}
+                  onCancel={() => setShowRotate(false)}
                 />
               )}
             </div>

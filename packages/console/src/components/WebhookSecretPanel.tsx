@@ -1,5 +1,6 @@
 import { type RefObject, useId } from 'react';
 import type { CreatedWebhook } from '../api';
+import { formatDateTime } from '../format';
 import { CopyButton } from './CopyButton';
 
 interface WebhookSecretPanelProps {
@@ -9,7 +10,7 @@ interface WebhookSecretPanelProps {
   onClose: () => void;
 }
 
-/** The signing secret of a webhook just added: the only time tenantlink shows it. */
+/** The signing secret of a webhook just added or rotated: the only time tenantlink shows it. */
 export function WebhookSecretPanel({ created, headingRef, onClose }: WebhookSecretPanelProps) {
   const headingId = useId();
   return (
@@ -32,6 +33,12 @@ export function WebhookSecretPanel({ created, headingRef, onClose }: WebhookSecr
       <p className="muted">
         Copy it now: tenantlink shows it only once. Your endpoint checks the tenantlink-signature header with it.
       </p>
+      {created.webhook.previousSecretExpiresAt && (
+        <p>
+          Until {formatDateTime(created.webhook.previousSecretExpiresAt)}, each delivery is signed with the old secret
+          as well: switch your endpoint to this one before then.
+        </p>
+      )}
     </section>
   );
 }

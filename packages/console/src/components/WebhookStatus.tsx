@@ -16,6 +16,9 @@ export function WebhookStatus({ webhook, connectionName }: WebhookStatusProps) {
       ) : (
         <span className="badge badge-neutral">Disabled</span>
       )}
+      {webhook.previousSecretExpiresAt && (
+        <p className="muted small">Old secret also signs until {formatDateTime(webhook.previousSecretExpiresAt)}.</p>
+      )}
       {webhook.cursors.length === 0 ? (
         <p className="muted small">Nothing delivered yet.</p>
       ) : (

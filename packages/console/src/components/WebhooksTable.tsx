@@ -1,4 +1,4 @@
-import type { Connection, Webhook } from '../api';
+import type { Connection, CreatedWebhook, Webhook } from '../api';
 import { WebhookRow } from './WebhookRow';
 
 interface WebhooksTableProps {
@@ -6,9 +6,10 @@ interface WebhooksTableProps {
   connections: Connection[];
   onChanged: (webhook: Webhook, announcement: string) => void;
   onRemoved: (webhook: Webhook) => void;
+  onRotated: (rotated: CreatedWebhook) => void;
 }
 
-export function WebhooksTable({ webhooks, connections, onChanged, onRemoved }: WebhooksTableProps) {
+export function WebhooksTable({ webhooks, connections, onChanged, onRemoved, onRotated }: WebhooksTableProps) {
   const names = new Map(connections.map((c) => [c.id, c.name]));
   const connectionName = (id: string) => names.get(id) ?? id;
   return (
@@ -33,6 +34,7 @@ export function WebhooksTable({ webhooks, connections, onChanged, onRemoved }: W
               connectionName={connectionName}
               onChanged={onChanged}
               onRemoved={onRemoved}
+              onRotated={onRotated}
             />
           ))}
         </tbody>

@@ -32,6 +32,14 @@ export function WebhooksPage() {
     if (message) setAnnouncement(message);
   }
 
+  function rotated(answer: CreatedWebhook) {
+    webhooks.setData((old) => old?.map((w) => (w.id === answer.webhook.id ? answer.webhook : w)));
+    setCreated(answer);
+    setAnnouncement(`Webhook to ${answer.webhook.url} has a new signing secret. Copy it now.`);
+    // The panel appears above the table: move focus to its heading.
+    requestAnimationFrame(() => secretHeading.current?.focus());
+  }
+
   function removed(webhook: Webhook) {
     webhooks.setData((old) => old?.filter((w) => w.id !== webhook.id));
     if (created?.webhook.id === webhook.id) setCreated(undefined);
@@ -66,7 +74,7 @@ export function WebhooksPage() {
       </p>
       {created && (
         <WebhookSecretPanel
-          key={created.webhook.id}
+          key={`${created.webhook.id}:${created.secret.slice(-8)}`}
           created={created}
           headingRef={secretHeading}
           onClose={() => {
@@ -104,6 +112,7 @@ export function WebhooksPage() {
           connections={connections.data ?? []}
           onChanged={changed}
           onRemoved={removed}
+          onRotated={rotated}
         />
       )}
     </>

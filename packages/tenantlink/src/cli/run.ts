@@ -515,7 +515,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           `Re-encrypted ${report.reencrypted} of ${report.visited} secrets.`,
           ...report.failed.map(
             (f) =>
-              `Could not decrypt ${f.kind} of ${f.kind === 'integration_secret' ? 'integration' : f.kind === 'connect_flow_payload' ? 'connect flow' : f.kind === 'webhook_secret' ? 'webhook' : 'connection'} ${f.connectionId}: ${f.code}`,
+              `Could not decrypt ${f.kind} of ${f.kind === 'integration_secret' ? 'integration' : f.kind === 'connect_flow_payload' ? 'connect flow' : f.kind.startsWith('webhook_') ? 'webhook' : 'connection'} ${f.connectionId}: ${f.code}`,
           ),
         ]);
         if (report.failed.length > 0) exitCode = EXIT.failed;

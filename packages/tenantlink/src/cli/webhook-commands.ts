@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ConnectionService } from '../connections/service.js';
 import { allDatasets } from '../features/datasets.js';
 import type { Store } from '../store/database.js';
-import { WebhookEndpoints, type WebhookEndpointView } from '../webhooks/endpoints.js';
+import { MAX_KEEP_PREVIOUS_HOURS, WebhookEndpoints, type WebhookEndpointView } from '../webhooks/endpoints.js';
 import { type Output, print, UsageError } from './io.js';
 
 /** What these commands need from the CLI's context. */
@@ -43,6 +43,7 @@ function parseCount(value: string | undefined, option: string, max = Number.MAX_
 function describe(e: WebhookEndpointView): string[] {
   return [
     `${e.id}\t${e.status}\t${e.url}\t${e.connectionId ?? 'all connections'}\t${e.models?.join(',') ?? 'all models'}${e.description ? `\t${e.description}` : ''}`,
+    ...(e.previousSecretExpiresAt ? [`  also signed with the previous secret until ${e.previousSecretExpiresAt}`] : []),
     ...e.cursors.map(
       (c) =>
         `  ${c.connectionId}: delivered to ${c.lastSeq} of ${c.feedLastSeq}` +
@@ -54,7 +55,7 @@ function describe(e: WebhookEndpointView): string[] {
   ];
 }
 
-/** `tenantlink webhooks add|list|show|enable|disable|remove|deliveries|replay`. */
+/** `tenantlink webhooks add|list|show|enable|disable|rotate-secret|remove|deliveries|replay`. */
 export function registerWebhookCommands(program: Command, { withContext }: { withContext: WithContext }): void {
   const webhooks = program
     .command('webhooks')
@@ -134,6 +135,30 @@ export function registerWebhookCommands(program: Command, { withContext }: { wit
         }),
       );
   }
+
+  webhooks
+    .command('rotate-secret <id>')
+    .description('make a new signing secret and print it (only now); the old one still signs for a while')
+    .option(
+      '--keep-previous-hours <hours>',
+      `how long deliveries are also signed with the old secret, 0 to ${MAX_KEEP_PREVIOUS_HOURS}`,
+      '24',
+    )
+    .action(
+      withContext(async (ctx, id: string, opts: { keepPreviousHours: string }) => {
+        const hours = Number(opts.keepPreviousHours);
+        if (!/^\d+$/.test(opts.keepPreviousHours) || hours > MAX_KEEP_PREVIOUS_HOURS)
+          throw new UsageError(`--keep-previous-hours takes a whole number from 0 to ${MAX_KEEP_PREVIOUS_HOURS}.`);
+        const { endpoint, secret } = await endpointsOf(ctx).rotateSecret(id, { keepPreviousHours: hours });
+        print(ctx.output, { webhook: endpoint, secret }, () => [
+          secret,
+          `Webhook ${endpoint.id} has a new signing secret, shown above only now.`,
+          endpoint.previousSecretExpiresAt
+            ? `Until ${endpoint.previousSecretExpiresAt}, each delivery is signed with the old secret as well: switch your receiver to the new one before then.`
+            : 'The old secret no longer signs: switch your receiver to the new one now.',
+        ]);
+      }),
+    );
 
   webhooks
     .command('remove <id>')

@@ -29,6 +29,7 @@ import {
   type RotationReport,
   secretContext,
   type Vault,
+  webhookPreviousSecretContext,
   webhookSecretContext,
 } from './vault.js';
 
@@ -348,36 +349,50 @@ export class ConnectionService {
         });
       }
     }
-    for (const row of await this.#integrations.secrets()) {
-      const next = await visit({
-        connectionId: row.id,
+    // Secrets kept beside their own rows, each bound to its row by its vault context.
+    type Ciphertext = { ciphertext: string; keyId: string };
+    const columns: Array<{
+      kind: string;
+      rows: () => Promise<Array<{ id: string } & Ciphertext>>;
+      context: (id: string) => string;
+      replace: (id: string, expected: string, next: Ciphertext) => Promise<boolean>;
+    }> = [
+      {
         kind: 'integration_secret',
-        ciphertext: row.ciphertext,
-        keyId: row.keyId,
-        context: integrationSecretContext(row.id),
-      });
-      if (next) await this.#integrations.replaceSecret(row.id, row.ciphertext, next);
-    }
-    for (const row of await this.#connectFlows.payloads()) {
-      const next = await visit({
-        connectionId: row.idHash,
+        rows: () => this.#integrations.secrets(),
+        context: integrationSecretContext,
+        replace: (...args) => this.#integrations.replaceSecret(...args),
+      },
+      {
         kind: 'connect_flow_payload',
-        ciphertext: row.ciphertext,
-        keyId: row.keyId,
-        context: connectFlowContext(row.idHash),
-      });
-      if (next) await this.#connectFlows.replacePayload(row.idHash, row.ciphertext, next);
-    }
-    for (const row of await this.#webhookEndpoints.secrets()) {
-      const next = await visit({
-        connectionId: row.id,
+        rows: async () => (await this.#connectFlows.payloads()).map(({ idHash, ...r }) => ({ id: idHash, ...r })),
+        context: connectFlowContext,
+        replace: (...args) => this.#connectFlows.replacePayload(...args),
+      },
+      {
         kind: 'webhook_secret',
-        ciphertext: row.ciphertext,
-        keyId: row.keyId,
-        context: webhookSecretContext(row.id),
-      });
-      if (next) await this.#webhookEndpoints.replaceSecret(row.id, row.ciphertext, next);
-    }
+        rows: () => this.#webhookEndpoints.secrets(),
+        context: webhookSecretContext,
+        replace: (...args) => this.#webhookEndpoints.replaceSecret(...args),
+      },
+      {
+        kind: 'webhook_previous_secret',
+        rows: () => this.#webhookEndpoints.previousSecrets(),
+        context: webhookPreviousSecretContext,
+        replace: (...args) => this.#webhookEndpoints.replacePreviousSecret(...args),
+      },
+    ];
+    for (const column of columns)
+      for (const row of await column.rows()) {
+        const next = await visit({
+          connectionId: row.id,
+          kind: column.kind,
+          ciphertext: row.ciphertext,
+          keyId: row.keyId,
+          context: column.context(row.id),
+        });
+        if (next) await column.replace(row.id, row.ciphertext, next);
+      }
   }
 
   #credentialSecrets(credential: ConnectionCredential): Map<SecretKind, string> {

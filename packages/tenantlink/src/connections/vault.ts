@@ -30,6 +30,11 @@ export function webhookSecretContext(endpointId: string): string {
   return `webhook:${endpointId}:secret`;
 }
 
+/** The secret an endpoint had before its last rotation, kept for a while (bound apart, so the two never swap). */
+export function webhookPreviousSecretContext(endpointId: string): string {
+  return `webhook:${endpointId}:previous-secret`;
+}
+
 /** The context of a connect flow's secrets (PKCE verifier, nonce, ...), by the hash that names the flow. */
 export function connectFlowContext(flowIdHash: string): string {
   return `connect-flow:${flowIdHash}:payload`;

@@ -277,6 +277,10 @@ export interface WebhookEndpointsTable {
   enabled: number;
   secret_ciphertext: string;
   secret_key_id: string;
+  /** The secret before the last rotation, still signed with until `previous_secret_expires_at`. */
+  previous_secret_ciphertext: string | null;
+  previous_secret_key_id: string | null;
+  previous_secret_expires_at: IsoTimestamp | null;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
 }

@@ -16,9 +16,14 @@ export interface StoredWebhookEndpoint {
   /** The models it receives; null for every model. */
   models: string[] | null;
   enabled: boolean;
+  /** Until when the secret before the last rotation is still signed with (possibly past); null when none is kept. */
+  previousSecretExpiresAt: IsoTimestamp | null;
   createdAt: IsoTimestamp;
   updatedAt: IsoTimestamp;
 }
+
+/** The secret before the last rotation, encrypted, and until when deliveries are still signed with it. */
+export type PreviousSecret = EncryptedValue & { expiresAt: IsoTimestamp };
 
 export interface NewWebhookEndpoint {
   /** The vault binds the secret to the id, so whoever encrypts the secret chooses it. */
@@ -49,6 +54,16 @@ export interface WebhookEndpointsRepository {
   secrets(): Promise<Array<{ id: string } & EncryptedValue>>;
   /** Replaces the secret only while it is still `expected` (compare-and-swap). */
   replaceSecret(id: string, expected: string, next: EncryptedValue): Promise<boolean>;
+  /**
+   * A rotation: `next` becomes the secret and `previous` (the old one, re-encrypted for its new place; null to keep
+   * none) the previous secret, only while the secret is still `expected`. Returns whether it was done.
+   */
+  rotateSecret(id: string, expected: string, next: EncryptedValue, previous: PreviousSecret | null): Promise<boolean>;
+  previousSecret(id: string): Promise<PreviousSecret | undefined>;
+  /** Every kept previous secret, for vault rotation. */
+  previousSecrets(): Promise<Array<{ id: string } & EncryptedValue>>;
+  /** Replaces the previous secret only while it is still `expected` (compare-and-swap). */
+  replacePreviousSecret(id: string, expected: string, next: EncryptedValue): Promise<boolean>;
 }
 
 export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpointsRepository {
@@ -69,6 +84,9 @@ export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpoint
         enabled: endpoint.enabled === false ? 0 : 1,
         secret_ciphertext: endpoint.secret.ciphertext,
         secret_key_id: endpoint.secret.keyId,
+        previous_secret_ciphertext: null,
+        previous_secret_key_id: null,
+        previous_secret_expires_at: null,
         created_at: now,
         updated_at: now,
       };
@@ -104,6 +122,58 @@ export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpoint
       await db.updateTable('webhook_endpoints').set(set).where('id', '=', id).execute();
       return get(id);
     },
+    async rotateSecret(id, expected, next, previous) {
+      const result = await db
+        .updateTable('webhook_endpoints')
+        .set({
+          secret_ciphertext: next.ciphertext,
+          secret_key_id: next.keyId,
+          previous_secret_ciphertext: previous?.ciphertext ?? null,
+          previous_secret_key_id: previous?.keyId ?? null,
+          previous_secret_expires_at: previous?.expiresAt ?? null,
+          updated_at: isoNow(),
+        })
+        .where('id', '=', id)
+        .where('secret_ciphertext', '=', expected)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async previousSecret(id) {
+      const row = await db
+        .selectFrom('webhook_endpoints')
+        .select(['previous_secret_ciphertext', 'previous_secret_key_id', 'previous_secret_expires_at'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row?.previous_secret_ciphertext || !row.previous_secret_key_id || !row.previous_secret_expires_at)
+        return undefined;
+      return {
+        ciphertext: row.previous_secret_ciphertext,
+        keyId: row.previous_secret_key_id,
+        expiresAt: row.previous_secret_expires_at,
+      };
+    },
+    async previousSecrets() {
+      const rows = await db
+        .selectFrom('webhook_endpoints')
+        .select(['id', 'previous_secret_ciphertext', 'previous_secret_key_id'])
+        .where('previous_secret_ciphertext', 'is not', null)
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        ciphertext: r.previous_secret_ciphertext!,
+        keyId: r.previous_secret_key_id!,
+      }));
+    },
+    async replacePreviousSecret(id, expected, next) {
+      const result = await db
+        .updateTable('webhook_endpoints')
+        .set({ previous_secret_ciphertext: next.ciphertext, previous_secret_key_id: next.keyId })
+        .where('id', '=', id)
+        .where('previous_secret_ciphertext', '=', expected)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
     async delete(id) {
       const result = await db.deleteFrom('webhook_endpoints').where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows > 0n;
@@ -119,6 +189,7 @@ function fromRow(row: Selectable<WebhookEndpointsTable>): StoredWebhookEndpoint 
     connectionId: row.connection_id,
     models: row.models === null ? null : (JSON.parse(row.models) as string[]),
     enabled: Number(row.enabled) === 1,
+    previousSecretExpiresAt: row.previous_secret_ciphertext ? row.previous_secret_expires_at : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

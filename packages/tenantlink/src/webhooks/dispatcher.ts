@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import { type Vault, webhookSecretContext } from '../connections/vault.js';
+import { type Vault, webhookPreviousSecretContext, webhookSecretContext } from '../connections/vault.js';
 import type { Logger } from '../logging.js';
 import { connectionsRepository } from '../store/connections-repository.js';
 import type { Store } from '../store/database.js';
@@ -324,6 +324,18 @@ export class WebhookDispatcher {
     }
   }
 
+  /** The endpoint's secret, then the one before its last rotation while that is kept; undefined once removed. */
+  async #signingSecrets(endpointId: string): Promise<string[] | undefined> {
+    const repository = webhookEndpointsRepository(this.#store);
+    const stored = await repository.secret(endpointId);
+    if (!stored) return undefined;
+    const secrets = [this.#vault.decrypt(stored.ciphertext, webhookSecretContext(endpointId))];
+    const previous = await repository.previousSecret(endpointId);
+    if (previous && Date.parse(previous.expiresAt) > Date.now())
+      secrets.push(this.#vault.decrypt(previous.ciphertext, webhookPreviousSecretContext(endpointId)));
+    return secrets;
+  }
+
   /** One signed POST of a batch, logged; moves the cursor on a 2xx, else schedules the next attempt. */
   async #attempt(
     endpoint: StoredWebhookEndpoint,
@@ -335,9 +347,8 @@ export class WebhookDispatcher {
     const payload = recordsChangedPayload(connection, entries);
     const body = JSON.stringify(payload);
     const deliveryId = randomUUID();
-    const stored = await webhookEndpointsRepository(this.#store).secret(endpoint.id);
-    if (!stored) return false;
-    const secret = this.#vault.decrypt(stored.ciphertext, webhookSecretContext(endpoint.id));
+    const secrets = await this.#signingSecrets(endpoint.id);
+    if (!secrets) return false;
     const attempt = cursor.attempts + 1;
     const attemptedAt = isoNow();
     const outcome = await postWebhook(
@@ -346,7 +357,7 @@ export class WebhookDispatcher {
       {
         'content-type': 'application/json',
         'user-agent': this.#options.userAgent ?? 'tenantlink-webhooks/0.1',
-        [SIGNATURE_HEADER]: signWebhookBody(secret, body, Math.floor(Date.now() / 1000)),
+        [SIGNATURE_HEADER]: signWebhookBody(secrets, body, Math.floor(Date.now() / 1000)),
         'tenantlink-delivery': deliveryId,
         'tenantlink-event': RECORDS_CHANGED,
       },

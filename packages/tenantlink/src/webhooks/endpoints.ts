@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionService } from '../connections/service.js';
-import { type Vault, webhookSecretContext } from '../connections/vault.js';
+import { type Vault, webhookPreviousSecretContext, webhookSecretContext } from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
 import type { StoreHandle } from '../store/schema.js';
 import {
@@ -20,6 +20,9 @@ import {
 } from '../store/webhook-endpoints-repository.js';
 import { checkWebhookUrl } from './endpoint-url.js';
 import { generateWebhookSecret } from './signature.js';
+
+/** The longest an old signing secret stays in use after a rotation: a week. */
+export const MAX_KEEP_PREVIOUS_HOURS = 168;
 
 export interface WebhookEndpointInput {
   url: string;
@@ -138,6 +141,45 @@ export class WebhookEndpoints {
     return this.show(id);
   }
 
+  /**
+   * A new signing secret, returned only here. The old one stays in use beside it for `keepPreviousHours` (default 24,
+   * at most 168; 0 drops it at once): each delivery carries a signature with each, so the receiver can move to the new
+   * secret without rejecting a delivery. Rotating again replaces the kept one.
+   */
+  async rotateSecret(
+    id: string,
+    options: { keepPreviousHours?: number } = {},
+  ): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
+    const keepHours = options.keepPreviousHours ?? 24;
+    if (!Number.isInteger(keepHours) || keepHours < 0 || keepHours > MAX_KEEP_PREVIOUS_HOURS)
+      throw new TenantlinkError(
+        'INVALID_INPUT',
+        `keepPreviousHours must be a whole number of hours from 0 to ${MAX_KEEP_PREVIOUS_HOURS}, not ${keepHours}.`,
+      );
+    const { vault } = this.#options;
+    const secret = generateWebhookSecret();
+    const nextCiphertext = vault.encrypt(secret, webhookSecretContext(id));
+    const next = { ciphertext: nextCiphertext, keyId: vault.keyIdOf(nextCiphertext) };
+    // A compare-and-swap: a rotation (or a vault rotation) landing meanwhile makes this one read again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await this.#find(id);
+      const current = await this.#endpoints.secret(id);
+      if (!current) break;
+      let previous = null;
+      if (keepHours > 0) {
+        const old = vault.decrypt(current.ciphertext, webhookSecretContext(id));
+        const ciphertext = vault.encrypt(old, webhookPreviousSecretContext(id));
+        const expiresAt = new Date(Date.now() + keepHours * 3_600_000).toISOString();
+        previous = { ciphertext, keyId: vault.keyIdOf(ciphertext), expiresAt };
+      }
+      if (await this.#endpoints.rotateSecret(id, current.ciphertext, next, previous))
+        return { endpoint: await this.show(id), secret };
+    }
+    throw new TenantlinkError('WEBHOOK_NOT_FOUND', `The webhook '${id}' was removed or keeps changing; try again.`, {
+      status: 404,
+    });
+  }
+
   /** Removes the endpoint with its cursors and delivery log. */
   async remove(id: string): Promise<StoredWebhookEndpoint> {
     const endpoint = await this.#find(id);
@@ -235,5 +277,8 @@ function viewOf(e: StoredWebhookEndpoint, cursors: WebhookCursor[], heads: Map<s
       : cursors.some((c) => c.attempts > 0)
         ? 'retrying'
         : 'active';
-  return { ...e, status, cursors: cursors.map((c) => cursorView(c, heads)) };
+  // A previous secret past its time is no longer signed with: not worth showing.
+  const previousSecretExpiresAt =
+    e.previousSecretExpiresAt && Date.parse(e.previousSecretExpiresAt) > Date.now() ? e.previousSecretExpiresAt : null;
+  return { ...e, previousSecretExpiresAt, status, cursors: cursors.map((c) => cursorView(c, heads)) };
 }

@@ -24,9 +24,16 @@ function hmac(secret: string, timestamp: number, body: string | Uint8Array): Buf
   return mac.digest();
 }
 
-/** The `tenantlink-signature` header value for a body sent at `timestamp` (unix seconds). */
-export function signWebhookBody(secret: string, body: string, timestamp: number): string {
-  return `t=${timestamp},${SIGNATURE_SCHEME}=${hmac(secret, timestamp, body).toString('hex')}`;
+/**
+ * The `tenantlink-signature` header value for a body sent at `timestamp` (unix seconds): one `v1=` per secret, so
+ * during a secret rotation a receiver holding either secret can verify.
+ */
+export function signWebhookBody(secrets: string | readonly string[], body: string, timestamp: number): string {
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  return [
+    `t=${timestamp}`,
+    ...list.map((secret) => `${SIGNATURE_SCHEME}=${hmac(secret, timestamp, body).toString('hex')}`),
+  ].join(',');
 }
 
 export interface VerifyWebhookSignatureOptions {

@@ -8,7 +8,12 @@ import type { Store } from '../../store/database.js';
 import type { WebhookDelivery } from '../../store/webhook-deliveries-repository.js';
 import type { CommittedEvent } from '../../sync/engine.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../../webhooks/dispatcher.js';
-import { type WebhookCursorView, WebhookEndpoints, type WebhookEndpointView } from '../../webhooks/endpoints.js';
+import {
+  MAX_KEEP_PREVIOUS_HOURS,
+  type WebhookCursorView,
+  WebhookEndpoints,
+  type WebhookEndpointView,
+} from '../../webhooks/endpoints.js';
 import { errorResponses } from '../schemas.js';
 
 const cursorView = z.object({
@@ -30,6 +35,10 @@ const webhookView = z.object({
   models: z.array(z.string()).nullable().describe('null: every model'),
   enabled: z.boolean(),
   status: z.enum(['active', 'retrying', 'failing', 'disabled']),
+  previousSecretExpiresAt: z
+    .string()
+    .nullable()
+    .describe('after a secret rotation: until when deliveries are also signed with the old secret'),
   cursors: z.array(cursorView),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -62,6 +71,7 @@ const view = (e: WebhookEndpointView): z.infer<typeof webhookView> => ({
   models: e.models,
   enabled: e.enabled,
   status: e.status,
+  previousSecretExpiresAt: e.previousSecretExpiresAt,
   cursors: e.cursors.map((c: WebhookCursorView) => ({ ...c })),
   createdAt: e.createdAt,
   updatedAt: e.updatedAt,
@@ -180,6 +190,37 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
     async (request) => ({
       deliveries: (await endpoints.deliveries(request.params.id, request.query)).map(deliveryOf),
     }),
+  );
+
+  app.post(
+    '/webhooks/:id/rotate-secret',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary:
+          'A new signing secret, in this answer only; deliveries are signed with the old one too for keepPreviousHours',
+        params: idParams,
+        body: z
+          .object({
+            keepPreviousHours: z
+              .number()
+              .int()
+              .min(0)
+              .max(MAX_KEEP_PREVIOUS_HOURS)
+              .optional()
+              .describe('how long the old secret still signs, beside the new one (default 24; 0: not at all)'),
+          })
+          .optional(),
+        response: {
+          200: z.object({ webhook: webhookView, secret: z.string().describe('the new secret; shown only now') }),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { endpoint, secret } = await endpoints.rotateSecret(request.params.id, request.body ?? {});
+      return { webhook: view(endpoint), secret };
+    },
   );
 
   app.post(

@@ -5,6 +5,7 @@ import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_server.js';
 import * as m0003 from './0003_sync.js';
 import * as m0004 from './0004_webhooks.js';
+import * as m0005 from './0005_webhook_secret_rotation.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and `tsx`, and a migration
@@ -15,6 +16,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002_server': m0002,
   '0003_sync': m0003,
   '0004_webhooks': m0004,
+  '0005_webhook_secret_rotation': m0005,
 };
 
 const staticMigrations: MigrationProvider = {

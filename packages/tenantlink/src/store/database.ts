@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, type Driver, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { TenantlinkError } from '../errors.js';
 import { isPostgresUrl, redactDatabaseUrl, withoutPassword } from './database-url.js';
@@ -71,8 +71,24 @@ async function openSqlite(dataDir: string): Promise<Store> {
       },
     );
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
   return finishOpening(db, 'sqlite', file, undefined, (migrate) => inSqliteWriteTransaction(database, migrate));
+}
+
+/**
+ * Kysely begins SQLite transactions DEFERRED: one that reads and then writes fails with SQLITE_BUSY_SNAPSHOT, which no
+ * busy timeout waits out, when another process (a second server, a CLI sync, a webhook dispatcher) committed in
+ * between. BEGIN IMMEDIATE takes the write lock first, waiting for it under busy_timeout, so the transaction sees and
+ * writes one consistent state.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /**

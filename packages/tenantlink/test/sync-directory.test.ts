@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_USER_FIELDS } from '../src/features/directory/scope.js';
 import { openStore } from '../src/store/database.js';
-import type { FeedEntry } from '../src/store/records-repository.js';
+import { type FeedEntry, recordsRepository } from '../src/store/records-repository.js';
+import { WebhookEndpoints } from '../src/webhooks/endpoints.js';
 import type { Json } from './helpers/graph-sandbox.js';
 import { storeTargets } from './helpers/store-databases.js';
 import {
@@ -160,6 +161,58 @@ for (const target of storeTargets()) {
       } finally {
         await other.close();
         await second.close();
+        await setup.close();
+      }
+    });
+
+    test('feed retention: old deletions are pruned once every webhook has them; a replay from before them is refused', async () => {
+      const setup = await setUpSync(target, s, { name: 'retention' });
+      const id = setup.connectionId;
+      const endpoints = new WebhookEndpoints({
+        store: setup.store,
+        vault: setup.connections.vault,
+        connections: setup.connections,
+      });
+      const pruneNow = () => setup.sync.pruneFeed(id, { olderThanDays: 0, now: Date.now() + 1000 });
+      try {
+        await setup.sync.run(id, 'directory');
+        const afterFull = (await setup.sync.totals(id)).lastSeq;
+        await s.control('POST', `/tenants/${s.tenantId}/churn`, { usersDeleted: 3, membershipChanges: 6, seed: 41 });
+        await setup.sync.run(id, 'directory');
+        const deletions = (await feedSince(setup, afterFull)).filter((e) => e.action === 'delete');
+        const prunable = deletions.filter((e) => e.reason === 'deleted' || e.reason === 'missing');
+        assert.ok(prunable.length > 0, JSON.stringify(deletions.map((e) => [e.model, e.reason])));
+        // The run pruned with the default retention (30 days): these are too young.
+        assert.equal(await recordsRepository(setup.store).prunedThrough(id), 0);
+
+        // A webhook endpoint that has not received them holds them in the feed, even with no retention left.
+        const { endpoint } = await endpoints.add({ url: 'https://hooks.example.test/tenantlink' });
+        await endpoints.replay(endpoint.id, { connection: id, since: afterFull });
+        assert.deepEqual(await pruneNow(), { pruned: 0, prunedThrough: 0 });
+
+        // Once it has them, they go; soft deletions and out-of-scope records stay (they may come back).
+        const head = (await setup.sync.totals(id)).lastSeq;
+        await endpoints.replay(endpoint.id, { connection: id, since: head });
+        const outcome = await pruneNow();
+        assert.deepEqual(outcome, { pruned: prunable.length, prunedThrough: Math.max(...prunable.map((e) => e.seq)) });
+        const left = (await feedSince(setup, 0)).filter((e) => e.action === 'delete');
+        assert.ok(left.every((e) => e.reason !== 'deleted' && e.reason !== 'missing'));
+
+        // Each page says how far deletions were pruned, so a reader resuming below it knows to start again from 0;
+        // a replay there is refused. Paging through from 0 still reads the whole directory.
+        const page = await setup.sync.feed(id, 'all', { since: afterFull, limit: 5 });
+        assert.equal(page.prunedThrough, outcome.prunedThrough);
+        await assert.rejects(endpoints.replay(endpoint.id, { connection: id, since: afterFull }), {
+          code: 'FEED_CURSOR_EXPIRED',
+          status: 410,
+        });
+        await endpoints.replay(endpoint.id, { connection: id, since: 0 });
+        assertSameDirectory(await setup.stored(), await s.directory(DEFAULT_USER_FIELDS));
+        // Sync goes on as before.
+        await s.control('POST', `/tenants/${s.tenantId}/churn`, { usersAdded: 2, usersDeleted: 1, seed: 42 });
+        assert.equal((await setup.sync.run(id, 'directory')).status, 'succeeded');
+        assertSameDirectory(await setup.stored(), await s.directory(DEFAULT_USER_FIELDS));
+      } finally {
         await setup.close();
       }
     });

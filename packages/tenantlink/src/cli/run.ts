@@ -321,9 +321,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       '--public-url <url>',
       'the URL browsers and Microsoft reach the server at; connect links and the redirect URI use it (default: the listen address)',
     )
+    .option('--feed-retention-days <days>', 'days the change feed keeps deletions (0: for ever)', '30')
     .action(
       async (
-        opts: { port: string; host: string; demo: boolean; secureCookies?: boolean; publicUrl?: string },
+        opts: {
+          port: string;
+          host: string;
+          demo: boolean;
+          secureCookies?: boolean;
+          publicUrl?: string;
+          feedRetentionDays: string;
+        },
         command: Command,
       ) => {
         const globals = command.optsWithGlobals<GlobalOptions>();
@@ -331,6 +339,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65_535)
           throw new UsageError(`--port must be 0-65535, not ${opts.port}.`);
+        if (!/^\d{1,5}$/.test(opts.feedRetentionDays))
+          throw new UsageError(`--feed-retention-days must be a whole number of days, not ${opts.feedRetentionDays}.`);
         exitCode = await serve({
           dataDir: resolve(globals.data ?? io.env.TENANTLINK_DATA ?? '.tenantlink'),
           port,
@@ -338,6 +348,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           demo: opts.demo,
           secureCookies: opts.secureCookies === true,
           ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+          feedRetentionDays: Number(opts.feedRetentionDays),
           logLevel: globals.logLevel ?? 'info',
           ...(globals.sandbox ? { sandbox: sandboxCloud(globals.sandbox).cloud } : {}),
           io,

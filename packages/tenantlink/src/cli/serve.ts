@@ -11,6 +11,7 @@ export interface ServeOptions {
   demo: boolean;
   secureCookies: boolean;
   publicUrl?: string;
+  feedRetentionDays?: number;
   logLevel: LogLevel;
   sandbox?: CloudEndpoints;
   io: CliIo;
@@ -29,6 +30,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     demo: options.demo,
     secureCookies: options.secureCookies,
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.feedRetentionDays !== undefined ? { feedRetentionDays: options.feedRetentionDays } : {}),
     env: io.env,
     logger,
     ...(options.sandbox ? { customClouds: [options.sandbox] } : {}),

@@ -79,6 +79,12 @@ export function registerSyncCommands(program: Command, { withContext }: { withCo
         const sync = new SyncService({ store: ctx.store, connections: ctx.service, datasets });
         const page = await sync.feed(connection, model, { since, limit });
         print(ctx.output, page, () => [
+          ...(since > 0 && since < page.prunedThrough
+            ? [
+                `Note: deletions up to sequence ${page.prunedThrough} were pruned from the feed. If ${since} is a cursor ` +
+                  'you stored earlier (not one from paging a read that began at 0), read again from 0 and replace your copy.',
+              ]
+            : []),
           ...page.records.map(describeEntry),
           page.records.length === 0
             ? `Nothing after sequence ${since}.`

@@ -66,6 +66,8 @@ export interface ServerOptions {
   consentPropagationDelaysMs?: readonly number[];
   /** Webhook delivery tuning (retries, timeouts, polling; `listen` for PostgreSQL notifications from other processes). */
   webhooks?: WebhooksWiring['webhooks'];
+  /** Days the change feed keeps deletions (default 30; 0: for ever). */
+  feedRetentionDays?: number;
 }
 
 /** The cloud new connections and integrations get when none is given, as the routes take it. */

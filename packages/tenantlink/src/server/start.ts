@@ -24,6 +24,8 @@ export interface StartServerOptions {
   secureCookies?: boolean;
   /** Where browsers and Microsoft reach the server (`--public-url`); default the listen address. */
   publicUrl?: string;
+  /** Days the change feed keeps deletions (default 30; 0: for ever). */
+  feedRetentionDays?: number;
 }
 
 export interface RunningServer {
@@ -73,6 +75,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
       ...(options.secureCookies ? { secureCookies: true } : {}),
       ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+      ...(options.feedRetentionDays !== undefined ? { feedRetentionDays: options.feedRetentionDays } : {}),
       ...(demo ? { guideCloud: demo.cloud } : {}),
       // Under `serve --sandbox`, connections added without a cloud are for that sandbox.
       ...(options.customClouds?.[0]

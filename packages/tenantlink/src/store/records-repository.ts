@@ -1,5 +1,6 @@
-import type { Selectable } from 'kysely';
+import type { ExpressionBuilder, Selectable } from 'kysely';
 import {
+  type Database,
   type IsoTimestamp,
   isoNow,
   type RecordDeleteReason,
@@ -108,7 +109,22 @@ export interface RecordsRepository {
   countPresent(connectionId: string): Promise<Record<string, number>>;
   /** The last sequence number given out (0 when none). */
   lastSeq(connectionId: string): Promise<number>;
+  /** The highest sequence number of a deletion pruned from the feed (0 when none). */
+  prunedThrough(connectionId: string): Promise<number>;
+  /**
+   * Drops deletions for good (`deleted`, `missing`) last changed before `before`, at or below `maxSeq`, and raises the
+   * connection's `prunedThrough`. Records kept out of scope or soft-deleted stay: they may come back.
+   */
+  prune(connectionId: string, options: { before: IsoTimestamp; maxSeq: number }): Promise<PruneOutcome>;
 }
+
+export interface PruneOutcome {
+  pruned: number;
+  prunedThrough: number;
+}
+
+/** Deletions that cannot come back: what retention may drop from the feed. */
+const PRUNABLE_REASONS: readonly RecordDeleteReason[] = ['deleted', 'missing'];
 
 /** Rows per statement: far below both drivers' parameter limits, small enough to keep memory flat. */
 const CHUNK = 400;
@@ -142,6 +158,15 @@ function fromRow(row: Selectable<SyncRecordsTable>): StoredRecord {
 }
 
 export function recordsRepository({ db }: StoreHandle): RecordsRepository {
+  /** One of the connection's counters in `sync_sequences` (0 before its first write). */
+  const sequenceValue = async (connectionId: string, column: 'last_seq' | 'pruned_through_seq') => {
+    const row = await db
+      .selectFrom('sync_sequences')
+      .select(column)
+      .where('connection_id', '=', connectionId)
+      .executeTakeFirst();
+    return row ? Number((row as Record<string, unknown>)[column]) : 0;
+  };
   const recordsOf = (connectionId: string, model: string) =>
     db.selectFrom('sync_records').selectAll().where('connection_id', '=', connectionId).where('model', '=', model);
 
@@ -365,13 +390,38 @@ export function recordsRepository({ db }: StoreHandle): RecordsRepository {
       return Object.fromEntries(rows.map((r) => [r.model, Number(r.n)]));
     },
 
-    async lastSeq(connectionId) {
-      const row = await db
-        .selectFrom('sync_sequences')
-        .select('last_seq')
-        .where('connection_id', '=', connectionId)
+    prunedThrough: (connectionId) => sequenceValue(connectionId, 'pruned_through_seq'),
+
+    async prune(connectionId, { before, maxSeq }) {
+      const prunable = (upTo: number) => (eb: ExpressionBuilder<Database, 'sync_records'>) =>
+        eb.and([
+          eb('connection_id', '=', connectionId),
+          eb('deleted', '=', 1),
+          eb('reason', 'in', [...PRUNABLE_REASONS]),
+          eb('updated_at', '<', before),
+          eb('seq', '<=', upTo),
+        ]);
+      const top = await db
+        .selectFrom('sync_records')
+        .where(prunable(maxSeq))
+        .select((eb) => eb.fn.max<number | string | null>('seq').as('seq'))
         .executeTakeFirst();
-      return row ? Number(row.last_seq) : 0;
+      const through = top?.seq === null || top?.seq === undefined ? 0 : Number(top.seq);
+      if (through === 0) return { pruned: 0, prunedThrough: await sequenceValue(connectionId, 'pruned_through_seq') };
+      // Bounded by the seq just read: a row changed meanwhile took a higher seq and stays.
+      const result = await db.deleteFrom('sync_records').where(prunable(through)).executeTakeFirst();
+      await db
+        .updateTable('sync_sequences')
+        .set({ pruned_through_seq: through })
+        .where('connection_id', '=', connectionId)
+        .where('pruned_through_seq', '<', through)
+        .execute();
+      return {
+        pruned: Number(result.numDeletedRows),
+        prunedThrough: await sequenceValue(connectionId, 'pruned_through_seq'),
+      };
     },
+
+    lastSeq: (connectionId) => sequenceValue(connectionId, 'last_seq'),
   };
 }

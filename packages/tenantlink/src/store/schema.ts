@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 
 /**
  * The typed shape of tenantlink's database, shared by SQLite and PostgreSQL.
@@ -219,6 +219,8 @@ export interface SyncRecordsTable {
 export interface SyncSequencesTable {
   connection_id: string;
   last_seq: number;
+  /** The highest sequence number of a deletion pruned from the feed (0: none). */
+  pruned_through_seq: Generated<number>;
 }
 
 /** Where a connection's sync of one dataset stands, and who may write it (the lease). */

@@ -13,7 +13,14 @@ export interface SyncServiceOptions extends Omit<SyncEngineOptions, 'store' | 'o
   store: Store;
   connections: ConnectionService;
   datasets: readonly SyncDataset[];
+  /**
+   * Days the feed keeps deletions that cannot come back, counted from the deletion; after a successful run, older
+   * ones are pruned (never past what a webhook endpoint has yet to receive). Default 30; 0 keeps them for ever.
+   */
+  feedRetentionDays?: number;
 }
+
+export const DEFAULT_FEED_RETENTION_DAYS = 30;
 
 /** A run with its progress (pages, records, rate, ETA). */
 export interface SyncRunView extends SyncRunRecord {
@@ -25,6 +32,18 @@ export interface SyncJobPayload {
   runId?: string;
   full?: boolean;
   trigger?: SyncRunTrigger;
+}
+
+/** A page of the change feed. */
+export interface FeedPage {
+  records: FeedEntry[];
+  /** Pass back as `since` to read on. */
+  nextSince: number;
+  /**
+   * The highest sequence number of a deletion pruned from the feed (0: none). A reader resuming from a cursor it
+   * stored below this may have missed deletions, and reads again from 0; paging on from a read begun at 0 is fine.
+   */
+  prunedThrough: number;
 }
 
 /** The job kind of a dataset's syncs. */
@@ -49,11 +68,15 @@ export class SyncService {
   readonly #connections: ConnectionService;
   readonly #datasets: Map<string, SyncDataset>;
   readonly #engine: SyncEngine;
+  readonly #retentionDays: number;
+  readonly #logger: SyncServiceOptions['logger'];
   readonly #listeners = new Set<(event: CommittedEvent) => void>();
   #runner: JobRunner | undefined;
 
   constructor(options: SyncServiceOptions) {
-    const { connections, datasets, ...engine } = options;
+    const { connections, datasets, feedRetentionDays, ...engine } = options;
+    this.#retentionDays = feedRetentionDays ?? DEFAULT_FEED_RETENTION_DAYS;
+    this.#logger = options.logger;
     this.#store = options.store;
     this.#connections = connections;
     this.#datasets = new Map(datasets.map((d) => [d.name, d]));
@@ -121,7 +144,36 @@ export class SyncService {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: (r: SyncRunRecord) => options.onProgress?.(viewOf(r)) } : {}),
     });
+    if (this.#retentionDays > 0)
+      await this.pruneFeed(connection.id).catch((err: unknown) => {
+        // The run succeeded; pruning waits for the next one.
+        this.#logger?.warn({ connection: connection.id, err }, 'feed pruning failed');
+      });
     return viewOf(run);
+  }
+
+  /**
+   * Drops from the connection's feed the deletions older than the retention (or `olderThanDays`) that every webhook
+   * endpoint has already received. Readers whose `since` is below the pruned range are then told to read again from 0.
+   */
+  async pruneFeed(
+    idOrName: string,
+    options: { olderThanDays?: number; now?: number } = {},
+  ): Promise<{ pruned: number; prunedThrough: number }> {
+    const { id } = await this.#connections.show(idOrName);
+    const days = options.olderThanDays ?? this.#retentionDays;
+    const before = new Date((options.now ?? Date.now()) - days * 86_400_000).toISOString();
+    const records = recordsRepository(this.#store);
+    // A webhook endpoint still to deliver a deletion holds it in the feed, disabled or failing ones too.
+    const held = await this.#store.db
+      .selectFrom('webhook_cursors')
+      .select((eb) => eb.fn.min<number | string | null>('last_seq').as('seq'))
+      .where('connection_id', '=', id)
+      .executeTakeFirst();
+    const maxSeq = held?.seq === null || held?.seq === undefined ? await records.lastSeq(id) : Number(held.seq);
+    const outcome = await records.prune(id, { before, maxSeq });
+    if (outcome.pruned > 0) this.#logger?.info({ connection: id, ...outcome }, 'pruned old deletions from the feed');
+    return outcome;
   }
 
   /** Registers a job kind per dataset; manual requests and schedules then run through this runner. */
@@ -186,11 +238,7 @@ export class SyncService {
    * The change feed of a connection: records of `model` (or `all`) whose last change is after `since`, oldest first.
    * Pass `nextSince` back as `since` to read on; an empty page means nothing newer has committed yet.
    */
-  async feed(
-    idOrName: string,
-    model: string,
-    options: { since?: number; limit?: number } = {},
-  ): Promise<{ records: FeedEntry[]; nextSince: number }> {
+  async feed(idOrName: string, model: string, options: { since?: number; limit?: number } = {}): Promise<FeedPage> {
     const models = this.models;
     if (model !== ALL_MODELS && !models.includes(model))
       throw new TenantlinkError(
@@ -198,12 +246,14 @@ export class SyncService {
         `Unknown model '${model}': use ${[...models, ALL_MODELS].join(', ')}.`,
       );
     const { id } = await this.#connections.show(idOrName);
-    const { entries, nextSince } = await recordsRepository(this.#store).feed(id, {
-      since: options.since ?? 0,
+    const since = options.since ?? 0;
+    const records = recordsRepository(this.#store);
+    const { entries, nextSince } = await records.feed(id, {
+      since,
       limit: Math.min(Math.max(options.limit ?? 500, 1), 5000),
       ...(model === ALL_MODELS ? {} : { models: [model] }),
     });
-    return { records: entries, nextSince };
+    return { records: entries, nextSince, prunedThrough: await records.prunedThrough(id) };
   }
 
   /** How many records of each model the feed shows as present, and its last sequence number. */

@@ -18,6 +18,7 @@ import {
   type WebhookEndpointsRepository,
   webhookEndpointsRepository,
 } from '../store/webhook-endpoints-repository.js';
+import { checkFeedCursor } from '../sync/feed-retention.js';
 import { checkWebhookUrl } from './endpoint-url.js';
 import { generateWebhookSecret } from './signature.js';
 
@@ -218,6 +219,8 @@ export class WebhookEndpoints {
         'INVALID_INPUT',
         `since must be a sequence number from 0 to ${head} (the last one of '${connection.name}'s feed), not ${since}.`,
       );
+    // Deletions after `since` may have been pruned: the receiver would miss them.
+    await checkFeedCursor(this.#options.store, connection.id, since);
     const cursor = await this.#cursors.replay(endpoint.id, connection.id, since);
     this.#options.onReplay?.(endpoint.id, connection.id);
     return cursorView(cursor, heads);

@@ -17,6 +17,8 @@ export interface SyncRoutesOptions {
   logger?: Logger | undefined;
   /** Told when a page's feed entries commit (the webhook dispatcher). */
   onCommitted?: (event: CommittedEvent) => void;
+  /** Days the change feed keeps deletions (default 30; 0: for ever). */
+  feedRetentionDays?: number | undefined;
 }
 
 /** Failures a later attempt cannot fix: the job runner does not retry them. */
@@ -75,10 +77,16 @@ const view = (run: SyncRunView): z.infer<typeof runView> => ({
  */
 export const syncRoutes: FastifyPluginAsyncZod<SyncRoutesOptions> = async (
   app,
-  { store, service, logger, onCommitted },
+  { store, service, logger, onCommitted, feedRetentionDays },
 ) => {
   const datasets = allDatasets();
-  const sync = new SyncService({ store, connections: service, datasets, ...(logger ? { logger } : {}) });
+  const sync = new SyncService({
+    store,
+    connections: service,
+    datasets,
+    ...(logger ? { logger } : {}),
+    ...(feedRetentionDays !== undefined ? { feedRetentionDays } : {}),
+  });
   if (onCommitted) sync.onCommitted(onCommitted);
   const runner = new InProcessJobRunner({
     store,
@@ -146,14 +154,22 @@ export const syncRoutes: FastifyPluginAsyncZod<SyncRoutesOptions> = async (
     {
       schema: {
         tags: ['sync'],
-        summary: 'The change feed: records changed after `since`, oldest first; pass `nextSince` back to read on',
+        summary:
+          'The change feed: records changed after `since`, oldest first; pass `nextSince` back to read on. Resuming ' +
+          'from a stored cursor below `prunedThrough`, read again from 0: deletions after it were pruned',
         params: z.object({ id: z.string().min(1).max(200), model: z.enum(models) }),
         querystring: z.object({
           since: z.coerce.number().int().min(0).default(0),
           limit: z.coerce.number().int().min(1).max(5000).default(500),
         }),
         response: {
-          200: z.object({ records: z.array(feedEntry), nextSince: z.number() }),
+          200: z.object({
+            records: z.array(feedEntry),
+            nextSince: z.number(),
+            prunedThrough: z
+              .number()
+              .describe('the last sequence number of a deletion pruned from the feed (feed retention); 0 for none'),
+          }),
           ...errorResponses(400, 404),
         },
       },

@@ -235,7 +235,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
           connection: z.string().min(1).max(200),
           since: z.number().int().min(0).optional(),
         }),
-        response: { 202: z.object({ cursor: cursorView }), ...errorResponses(400, 404) },
+        response: { 202: z.object({ cursor: cursorView }), ...errorResponses(400, 404, 410) },
       },
     },
     async (request, reply) => {

@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type RunningSandbox, startSandbox } from '@tenantlink/sandbox';
 import { Agent } from 'undici';
+import { type CliRun, startCliProcess } from './helpers/cli-process.js';
 import { type Control, type Json, sandboxControl } from './helpers/sandbox-control.js';
 
-const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const mainScript = join(packageDir, 'src', 'cli', 'main.ts');
-/** Resolved here: the commands run in a temporary folder, where `tsx` alone would not resolve. */
-const tsxLoader = import.meta.resolve('tsx');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 describe('the tenantlink CLI against the sandbox', () => {
   let sandbox: RunningSandbox;
@@ -36,31 +26,14 @@ describe('the tenantlink CLI against the sandbox', () => {
   let control: Control;
 
   /** Runs `tenantlink <args>` as its own process with the sandbox and a trace-level log on stderr. */
-  const cli = (args: string[], stdin?: string): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, TENANTLINK_DATA: join(work, 'data') };
-      delete env.TENANTLINK_DATABASE_URL;
-      delete env.TENANTLINK_MASTER_KEY;
-      const child = spawn(
-        process.execPath,
-        ['--import', tsxLoader, mainScript, '--sandbox', stateFile, '--log-level', 'trace', ...args],
-        { cwd: work, env, stdio: ['pipe', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      child.on('error', reject);
-      child.on('close', (code) => {
-        transcript.push(stdout, stderr);
-        resolve({ code: code ?? -1, stdout, stderr });
-      });
-      child.stdin.end(stdin ?? '');
-    });
+  const cli = async (args: string[], stdin?: string): Promise<Run> => {
+    const run = await startCliProcess(['--sandbox', stateFile, '--log-level', 'trace', ...args], {
+      work,
+      ...(stdin === undefined ? {} : { stdin }),
+    }).done;
+    transcript.push(run.stdout, run.stderr);
+    return run;
+  };
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'tenantlink-cli-'));

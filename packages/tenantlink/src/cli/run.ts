@@ -18,6 +18,7 @@ import { apiKeysRepository } from '../store/api-keys-repository.js';
 import { openStore, type Store } from '../store/database.js';
 import { EXIT, type Output, print, printError, readSecretFile, readSecretStdin, UsageError } from './io.js';
 import { serve } from './serve.js';
+import { registerSignInCommand } from './sign-in-command.js';
 import { registerSyncCommands } from './sync-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
 
@@ -533,6 +534,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }),
     );
 
+  registerSignInCommand(connections, {
+    withContext,
+    parseFeatures,
+    chooseCloud,
+    failed: () => {
+      exitCode = EXIT.failed;
+    },
+  });
   registerSyncCommands(program, { withContext });
   registerWebhookCommands(program, { withContext });
 

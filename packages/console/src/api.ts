@@ -172,6 +172,8 @@ export interface ConnectLink {
 
 export type DeviceCodeRequest =
   | { integration: string }
+  /** A stored delegated connection, signed in again. */
+  | { connection: string }
   | { name: string; tenantId: string; clientId: string; features: string[]; cloud?: Cloud };
 
 export interface DeviceCodeSignIn {

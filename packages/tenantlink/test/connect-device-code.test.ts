@@ -120,6 +120,29 @@ for (const target of storeTargets()) {
       assert.equal(connection.authMode, 'delegated');
     });
 
+    test('a stored delegated connection whose sessions were revoked signs in again, in place', async () => {
+      await s.control('POST', `/tenants/${s.tenantId}/users/${person.id}/revokeSignInSessions`);
+      const broken = await server.api('POST', '/api/v1/connections/contoso-headless/test');
+      assert.ok(
+        broken.json.test.findings.some((f: Json) => f.code === 'REFRESH_TOKEN_REVOKED'),
+        JSON.stringify(broken.json.test.findings),
+      );
+      const before = await server.service.show('contoso-headless');
+      const started = await server.api('POST', '/api/v1/connect/device-code', { connection: 'contoso-headless' });
+      assert.equal(started.status, 201, started.text);
+      await enterCode(server.sandboxBrowser(), started.json, person);
+      const end = await waitForEnd(server, started.json.flowId);
+      assert.deepEqual([end.status, end.connection], ['connected', before.id], JSON.stringify(end));
+      const after = await server.service.show('contoso-headless');
+      assert.notEqual(after.secrets[0]!.updatedAt, before.secrets[0]!.updatedAt, 'a new refresh token');
+      const tests = (await server.api('GET', `/api/v1/connections/${before.id}/tests`)).json.tests;
+      assert.equal(tests[0].ok, true, JSON.stringify(tests[0].findings));
+      assert.equal(
+        (await server.api('POST', '/api/v1/connect/device-code', { connection: 'nope' })).json.error.code,
+        'CONNECTION_NOT_FOUND',
+      );
+    });
+
     test('a person who cancels on the device page: failed, with the reason', async () => {
       const started = await server.api('POST', '/api/v1/connect/device-code', { integration: 'acme-device' });
       await enterCode(server.sandboxBrowser(), started.json, person, 'cancel');

@@ -5,10 +5,13 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { Agent, fetch } from 'undici';
+import { asPage, completeSignIn, Browser as SandboxBrowser } from '../../sandbox/test/helpers/browser.js';
+import type { Harness } from '../../sandbox/test/helpers/harness.js';
 import { defaultConsoleDir } from '../src/server/console.js';
 import { type RunningServer, startServer } from '../src/server/start.js';
 import { verifyWebhookSignature } from '../src/webhooks/signature.js';
-import { type AuthSandbox, type Json, startAuthSandbox } from './helpers/auth-sandbox.js';
+import { type AuthSandbox, type Json, refreshTokenByPassword, startAuthSandbox } from './helpers/auth-sandbox.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,6 +26,7 @@ describe('the console in Chromium, against the server and the sandbox', () => {
   let page: Page;
   let app: Json;
   let receiver: WebhookReceiver;
+  let sandboxAgent: Agent;
   const problems: string[] = [];
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
@@ -32,6 +36,7 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     mkdirSync(SHOTS, { recursive: true });
     receiver = await startWebhookReceiver();
     s = await startAuthSandbox();
+    sandboxAgent = new Agent({ connect: { ca: s.sandbox.caCertPem } });
     app = await s.createApp({
       displayName: 'Console E2E App',
       requiredPermissions: { application: ['User.Read.All'] },
@@ -72,6 +77,7 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     await server?.close();
     await s?.close();
     await receiver?.close();
+    await sandboxAgent?.close();
   });
 
   test('sign in, add a connection that lacks a permission, Run test names it, grant it, Run test passes', async () => {
@@ -251,6 +257,49 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     // The old secret is gone from Entra, so a token now proves the connection holds the new one.
     const token = await (await server.service.tokenProvider(connection.id)).getToken();
     assert.ok(token.token.length > 0);
+    assert.deepEqual(problems, [], 'no console errors');
+  });
+
+  test('a delegated connection whose sessions were revoked signs in again from its page, by device code', async () => {
+    const deskApp = await s.createApp({
+      displayName: 'Console Delegated App',
+      allowPublicClient: true,
+      requiredPermissions: { delegated: ['User.Read', 'Calendars.Read', 'openid', 'profile', 'offline_access'] },
+      grantAdminConsent: true,
+    });
+    const person = await s.control('POST', `/tenants/${s.tenantId}/users`, { displayName: 'Console Person' });
+    const refreshToken = await refreshTokenByPassword(s, deskApp.appId, person, ['User.Read', 'Calendars.Read']);
+    const connection = await server.service.add({
+      name: 'desk-delegated',
+      tenant: s.tenantId,
+      clientId: deskApp.appId,
+      cloud: { authorityHost: s.cloud.authorityHost, graphEndpoint: s.cloud.graphEndpoint },
+      features: ['calendar'],
+      credential: { refreshToken },
+    });
+    await s.control('POST', `/tenants/${s.tenantId}/users/${person.id}/revokeSignInSessions`);
+
+    await page.goto(`${server.url}/connections/${connection.id}`);
+    await page.getByRole('button', { name: 'Run test' }).click();
+    await page.getByRole('list', { name: 'Findings' }).getByText('REFRESH_TOKEN_REVOKED').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Sign in again' }).click();
+    const code = ((await page.locator('code.user-code').textContent()) ?? '').trim();
+    assert.match(code, /^\S{6,}$/);
+    await shot('12-sign-in-again-code');
+
+    // The person, on another device, enters the code on Microsoft's page and signs in.
+    const sandboxBrowser = new SandboxBrowser({
+      sandbox: s.sandbox,
+      fetch: (u: string, init: Parameters<typeof fetch>[1] = {}) => fetch(u, { ...init, dispatcher: sandboxAgent }),
+    } as unknown as Harness);
+    const entry = asPage(await sandboxBrowser.open(`${s.sandbox.authority}/devicelogin`), 'device-code');
+    const confirm = await sandboxBrowser.post(entry.form!.action, { otc: code });
+    asPage(await completeSignIn(sandboxBrowser, confirm, { ...person, consent: 'accept' }), 'device-done');
+
+    await page.locator('.device-code-status').getByText('Connected').waitFor({ timeout: 15_000 });
+    await page.locator('.test-summary').first().getByText('Passed').waitFor({ timeout: 15_000 });
+    await shot('13-signed-in-again');
+    assert.equal((await server.service.show(connection.id)).settings.signedInUser, person.userPrincipalName);
     assert.deepEqual(problems, [], 'no console errors');
   });
 

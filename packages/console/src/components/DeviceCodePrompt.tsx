@@ -12,13 +12,23 @@ interface DeviceCodePromptProps {
   signIn: DeviceCodeSignIn;
   title: string;
   onClose: () => void;
+  /** Told once, when the sign-in has connected. */
+  onConnected?: (connectionId: string) => void;
+  /** Offer a link to the connection once connected (default true; not on its own page). */
+  linkToConnection?: boolean;
 }
 
 /**
  * A device-code sign-in under way: the code to enter and where, and how it stands, asked of the server every two
  * seconds until it is connected or failed (or the prompt goes away).
  */
-export function DeviceCodePrompt({ signIn, title, onClose }: DeviceCodePromptProps) {
+export function DeviceCodePrompt({
+  signIn,
+  title,
+  onClose,
+  onConnected,
+  linkToConnection = true,
+}: DeviceCodePromptProps) {
   const headingId = useId();
   const codeId = useId();
   const heading = useRef<HTMLHeadingElement>(null);
@@ -39,6 +49,7 @@ export function DeviceCodePrompt({ signIn, title, onClose }: DeviceCodePromptPro
         if (controller.signal.aborted) return;
         setStatus(next);
         if (next.status === 'pending') timer = window.setTimeout(poll, POLL_INTERVAL_MS);
+        else if (next.status === 'connected' && next.connection) onConnected?.(next.connection);
       } catch (reason) {
         if (controller.signal.aborted) return;
         setPollError(asApiError(reason));
@@ -92,7 +103,9 @@ export function DeviceCodePrompt({ signIn, title, onClose }: DeviceCodePromptPro
         ) : status.status === 'connected' ? (
           <>
             <span className="badge badge-ok">Connected</span>{' '}
-            {status.connection && <Link href={connectionPath(status.connection)}>Open the connection</Link>}
+            {linkToConnection && status.connection && (
+              <Link href={connectionPath(status.connection)}>Open the connection</Link>
+            )}
           </>
         ) : (
           <>

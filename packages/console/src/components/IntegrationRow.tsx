@@ -5,11 +5,11 @@ import {
   asApiError,
   type ConnectLink,
   connectFlowPath,
-  type DeviceCodeSignIn,
   type Integration,
   type IntegrationUpdate,
 } from '../api';
 import { INTEGRATION_MODE_LABELS } from '../format';
+import { useDeviceCodeSignIn } from '../useDeviceCodeSignIn';
 import { ConnectLinkPanel } from './ConnectLinkPanel';
 import { CopyButton } from './CopyButton';
 import { DeviceCodePrompt } from './DeviceCodePrompt';
@@ -35,9 +35,13 @@ export function IntegrationRow({ integration, onRemoved }: IntegrationRowProps) 
   const [link, setLink] = useState<ConnectLink>();
   const [linkError, setLinkError] = useState<ApiError>();
   const [creatingLink, setCreatingLink] = useState(false);
-  const [signIn, setSignIn] = useState<DeviceCodeSignIn>();
-  const [signInError, setSignInError] = useState<ApiError>();
-  const [startingSignIn, setStartingSignIn] = useState(false);
+  const {
+    signIn,
+    starting: startingSignIn,
+    error: signInError,
+    start: startSignIn,
+    clear: clearSignIn,
+  } = useDeviceCodeSignIn({ integration: integration.name });
   const linkButton = useRef<HTMLButtonElement>(null);
   const signInButton = useRef<HTMLButtonElement>(null);
   const [replacing, setReplacing] = useState(false);
@@ -53,19 +57,6 @@ export function IntegrationRow({ integration, onRemoved }: IntegrationRowProps) 
       setLinkError(asApiError(reason));
     } finally {
       setCreatingLink(false);
-    }
-  }
-
-  async function startSignIn() {
-    setStartingSignIn(true);
-    setSignInError(undefined);
-    setSignIn(undefined);
-    try {
-      setSignIn(await api.startDeviceCode({ integration: integration.name }));
-    } catch (reason) {
-      setSignInError(asApiError(reason));
-    } finally {
-      setStartingSignIn(false);
     }
   }
 
@@ -193,7 +184,7 @@ export function IntegrationRow({ integration, onRemoved }: IntegrationRowProps) 
                   signIn={signIn}
                   title={`Sign-in code for ${integration.name}`}
                   onClose={() => {
-                    setSignIn(undefined);
+                    clearSignIn();
                     signInButton.current?.focus();
                   }}
                 />

@@ -3,14 +3,17 @@ import type { Connection } from '../api';
 import { credentialLabel, storedCredential } from '../credentials';
 import { formatDateTime } from '../format';
 import { ReplaceCredentialForm } from './ReplaceCredentialForm';
+import { SignInAgain } from './SignInAgain';
 
 interface StoredCredentialProps {
   connection: Connection;
   onReplaced: (connection: Connection) => void;
+  /** A delegated connection was signed in again. */
+  onSignedIn: () => void;
 }
 
 /** Says whether the credential is stored (never what it is), and lets an admin replace a secret or certificate. */
-export function StoredCredential({ connection, onReplaced }: StoredCredentialProps) {
+export function StoredCredential({ connection, onReplaced, onSignedIn }: StoredCredentialProps) {
   const [replacing, setReplacing] = useState(false);
   const [replaced, setReplaced] = useState(false);
   const stored = storedCredential(connection);
@@ -27,6 +30,7 @@ export function StoredCredential({ connection, onReplaced }: StoredCredentialPro
       <p role="status">
         {replaced && `${kind === 'certificate' ? 'Certificate' : 'Secret'} replaced. Run the test to check it.`}
       </p>
+      {connection.authMode === 'delegated' && <SignInAgain connection={connection} onSignedIn={onSignedIn} />}
       {replaceable &&
         (replacing ? (
           <ReplaceCredentialForm

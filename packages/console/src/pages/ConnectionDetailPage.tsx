@@ -87,7 +87,15 @@ export function ConnectionDetailPage({ id }: { id: string }) {
               <h2 id="settings-heading">Settings</h2>
               <ConnectionSettings connection={connection.data} />
             </section>
-            <StoredCredential connection={connection.data} onReplaced={connection.setData} />
+            <StoredCredential
+              connection={connection.data}
+              onReplaced={connection.setData}
+              onSignedIn={() => {
+                // The sign-in ran the test: show the new run and the health it gives.
+                connection.reload();
+                tests.reload();
+              }}
+            />
             <RemoveConnection connection={connection.data} onRemoved={() => navigate('/')} />
           </div>
         </div>

@@ -126,7 +126,7 @@ function diagnoseAadsts(errorNo: number, ctx: TokenErrorContext): { code: string
         code: 'MFA_REQUIRED',
         diagnosis: {
           meaning: 'The signed-in user must complete multi-factor authentication.',
-          fix: 'Sign in again interactively so the user can complete MFA (tenantlink connections sign-in <connection>, or the connect flow the connection came from); refresh tokens obtained without MFA no longer work.',
+          fix: 'Sign in again interactively so the user can complete MFA ("Sign in again" on the connection\'s page in the console, tenantlink connections sign-in <connection>, or the connect flow the connection came from); refresh tokens obtained without MFA no longer work.',
         },
       };
     case 53003:
@@ -143,7 +143,7 @@ function diagnoseAadsts(errorNo: number, ctx: TokenErrorContext): { code: string
         code: 'REFRESH_TOKEN_EXPIRED',
         diagnosis: {
           meaning: 'The stored refresh token expired because it was not used for 90 days.',
-          fix: 'Sign in again for a new refresh token: tenantlink connections sign-in <connection>, or the connect flow the connection came from.',
+          fix: 'Sign in again for a new refresh token: "Sign in again" on the connection\'s page in the console, tenantlink connections sign-in <connection>, or the connect flow the connection came from.',
         },
       };
     case 50173:
@@ -151,7 +151,7 @@ function diagnoseAadsts(errorNo: number, ctx: TokenErrorContext): { code: string
         code: 'REFRESH_TOKEN_REVOKED',
         diagnosis: {
           meaning: "The stored refresh token was revoked: the user's sessions were revoked or the password changed.",
-          fix: 'Sign in again for a new refresh token: tenantlink connections sign-in <connection>, or the connect flow the connection came from.',
+          fix: 'Sign in again for a new refresh token: "Sign in again" on the connection\'s page in the console, tenantlink connections sign-in <connection>, or the connect flow the connection came from.',
         },
       };
     case 50057:

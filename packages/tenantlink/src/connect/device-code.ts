@@ -1,6 +1,6 @@
 import { DeviceCodeFlow, type DeviceCodePrompt, type DeviceCodeResult } from '../auth/device-code-flow.js';
 import type { Cloud } from '../connections/clouds.js';
-import { type Feature, validateConnectionInput } from '../connections/model.js';
+import { type Connection, type Feature, validateConnectionInput } from '../connections/model.js';
 import { TenantlinkError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { randomToken, sha256 } from '../server/auth/secrets.js';
@@ -10,12 +10,17 @@ import { delegatedScopes, ORGANIZATIONS } from './auth-code.js';
 import { FLOW_RETENTION_MS } from './connect-sessions.js';
 import type { IntegrationService } from './integrations.js';
 import { type ConnectedTenant, connectionName, saveConnection } from './save-connection.js';
+import { signInAgain } from './sign-in-again.js';
 import { type ConnectTestOptions, testNewConnection } from './test-connection.js';
 
-/** A device-code sign-in through a delegated integration, or on a public client app of the customer's own. */
+/**
+ * A device-code sign-in through a delegated integration, on a public client app of the customer's own, or for a stored
+ * delegated connection again (its refresh token expired or was revoked).
+ */
 export type DeviceCodeRequest =
   | { integration: string }
-  | { name: string; tenantId: string; clientId: string; features: Feature[]; cloud?: Cloud };
+  | { name: string; tenantId: string; clientId: string; features: Feature[]; cloud?: Cloud }
+  | { connection: string };
 
 export interface DeviceCodeStarted {
   /** Poll `GET /api/v1/connect/device-code/{flowId}` with it. */
@@ -43,6 +48,8 @@ interface DeviceCodePlan {
   clientId: string;
   cloud: Cloud;
   features: Feature[];
+  /** Signing a stored connection in again: which one. */
+  existing?: Connection;
 }
 
 export interface DeviceCodeSignInsOptions extends ConnectTestOptions {
@@ -134,6 +141,24 @@ export class DeviceCodeSignIns {
   }
 
   async #plan(request: DeviceCodeRequest): Promise<DeviceCodePlan> {
+    if ('connection' in request) {
+      const existing = await this.options.service.show(request.connection);
+      if (existing.authMode !== 'delegated')
+        throw new TenantlinkError(
+          'INVALID_INPUT',
+          `Connection '${existing.name}' authenticates as the app (${existing.authMode}); only a delegated connection signs in.`,
+        );
+      return {
+        integrationId: null,
+        prefix: existing.name,
+        exactName: true,
+        tenant: existing.tenant,
+        clientId: existing.clientId,
+        cloud: existing.cloud as Cloud,
+        features: existing.features,
+        existing,
+      };
+    }
     if ('integration' in request) {
       const integration = await this.options.integrations.find(request.integration);
       if (integration.authMode !== 'delegated')
@@ -189,7 +214,9 @@ export class DeviceCodeSignIns {
       user: { id: homeAccountId.split('.')[0] ?? homeAccountId, username },
       ...(plan.integrationId ? { integration: plan.prefix } : {}),
     };
-    const connection = await saveConnection(this.options.service, tenant);
+    const connection = plan.existing
+      ? await signInAgain(this.options.service, plan.existing, result.refreshToken, tenantId, tenant.user!)
+      : await saveConnection(this.options.service, tenant);
     const { result: tested } = await testNewConnection(this.options, connection.id).catch((err: unknown) => {
       this.options.logger?.warn({ err, connection: connection.id }, 'the test of a new connection failed');
       return { result: 'errors' as const };

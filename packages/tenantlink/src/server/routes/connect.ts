@@ -31,6 +31,9 @@ const flowError = z.object({ code: z.string(), message: z.string() });
 const deviceCodeBody = z.union([
   z.object({ integration: z.string().min(1).max(200) }).strict(),
   z
+    .object({ connection: z.string().min(1).max(200).describe('a stored delegated connection, signed in again') })
+    .strict(),
+  z
     .object({
       name: z.string().min(1).max(100),
       tenantId: z.string().min(1).max(253),
@@ -101,7 +104,8 @@ export const connectApiRoutes: FastifyPluginAsyncZod<ConnectApiRoutesOptions> = 
       schema: {
         tags: ['connect'],
         summary:
-          'Start a device-code sign-in (headless setups): through a delegated integration, or a public client app',
+          'Start a device-code sign-in (headless setups): through a delegated integration, on a public client app, ' +
+          'or for a stored delegated connection again',
         body: deviceCodeBody,
         response: {
           201: z.object({

@@ -130,6 +130,7 @@ for (const target of storeTargets()) {
 describe('the sync and records commands', () => {
   const work = mkdtempSync(join(tmpdir(), 'tenantlink-sync-cli-'));
   after(() => rmSync(work, { recursive: true, force: true }));
+  const env: Record<string, string> = {};
 
   const cli = async (...args: string[]) => {
     const out: string[] = [];
@@ -138,7 +139,7 @@ describe('the sync and records commands', () => {
       out: (t) => out.push(t),
       err: (t) => err.push(t),
       stdin: process.stdin,
-      env: {},
+      env,
     });
     return { code, stdout: out.join('\n'), stderr: err.join('\n') };
   };
@@ -172,5 +173,13 @@ describe('the sync and records commands', () => {
     assert.equal((await cli('records', 'contoso', 'nothing')).code, 2);
     assert.equal((await cli('records', 'contoso', 'users', '--since', 'x')).code, 2);
     assert.equal((await cli('sync', 'contoso', 'mail')).code, 2);
+
+    // The feed retention comes from the environment, as for the server.
+    env.TENANTLINK_FEED_RETENTION_DAYS = 'soon';
+    const refused = await cli('sync', 'contoso', 'directory');
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /feed retention must be a whole number of days/);
+    env.TENANTLINK_FEED_RETENTION_DAYS = '0';
+    assert.equal((await cli('sync', 'contoso', 'directory')).code, 0);
   });
 });

@@ -322,7 +322,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       '--public-url <url>',
       'the URL browsers and Microsoft reach the server at; connect links and the redirect URI use it (default: the listen address)',
     )
-    .option('--feed-retention-days <days>', 'days the change feed keeps deletions (0: for ever)', '30')
+    .option(
+      '--feed-retention-days <days>',
+      'days the change feed keeps deletions, 0 for ever (default: $TENANTLINK_FEED_RETENTION_DAYS or 30)',
+    )
     .action(
       async (
         opts: {
@@ -331,7 +334,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           demo: boolean;
           secureCookies?: boolean;
           publicUrl?: string;
-          feedRetentionDays: string;
+          feedRetentionDays?: string;
         },
         command: Command,
       ) => {
@@ -340,8 +343,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65_535)
           throw new UsageError(`--port must be 0-65535, not ${opts.port}.`);
-        if (!/^\d{1,5}$/.test(opts.feedRetentionDays))
-          throw new UsageError(`--feed-retention-days must be a whole number of days, not ${opts.feedRetentionDays}.`);
         exitCode = await serve({
           dataDir: resolve(globals.data ?? io.env.TENANTLINK_DATA ?? '.tenantlink'),
           port,
@@ -349,7 +350,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           demo: opts.demo,
           secureCookies: opts.secureCookies === true,
           ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
-          feedRetentionDays: Number(opts.feedRetentionDays),
+          feedRetentionDays: feedRetentionDays(opts.feedRetentionDays ?? io.env.TENANTLINK_FEED_RETENTION_DAYS) ?? 30,
           logLevel: globals.logLevel ?? 'info',
           ...(globals.sandbox ? { sandbox: sandboxCloud(globals.sandbox).cloud } : {}),
           io,
@@ -542,7 +543,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       exitCode = EXIT.failed;
     },
   });
-  registerSyncCommands(program, { withContext });
+  registerSyncCommands(program, {
+    withContext,
+    feedRetentionDays: () => feedRetentionDays(io.env.TENANTLINK_FEED_RETENTION_DAYS),
+  });
   registerWebhookCommands(program, { withContext });
 
   try {
@@ -599,6 +603,14 @@ function settingsFrom(opts: Record<string, string | boolean | undefined>): Recor
   if (opts.serviceAccount) settings.serviceAccount = String(opts.serviceAccount);
   if (opts.secretExpires) settings.secretExpiresAt = String(opts.secretExpires);
   return settings;
+}
+
+/** `--feed-retention-days` or TENANTLINK_FEED_RETENTION_DAYS: whole days (0: for ever); undefined when not given. */
+function feedRetentionDays(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^\d{1,5}$/.test(value.trim()))
+    throw new UsageError(`The feed retention must be a whole number of days (0: for ever), not '${value}'.`);
+  return Number(value.trim());
 }
 
 function chooseCloud(opts: Record<string, string | boolean | undefined>, sandbox: CloudEndpoints | undefined): Cloud {

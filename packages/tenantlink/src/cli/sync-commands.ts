@@ -19,7 +19,17 @@ type WithContext = <A extends unknown[]>(
 ) => (...args: A) => Promise<void>;
 
 /** `tenantlink sync <connection> directory [--full]` and `tenantlink records <connection> <model> [--since N]`. */
-export function registerSyncCommands(program: Command, { withContext }: { withContext: WithContext }): void {
+export function registerSyncCommands(
+  program: Command,
+  {
+    withContext,
+    feedRetentionDays,
+  }: {
+    withContext: WithContext;
+    /** The retention the server also uses (TENANTLINK_FEED_RETENTION_DAYS), so a CLI run prunes no more than it. */
+    feedRetentionDays: () => number | undefined;
+  },
+): void {
   const datasets = allDatasets();
   const models = [...datasets.flatMap((d) => d.models), ALL_MODELS];
 
@@ -31,7 +41,13 @@ export function registerSyncCommands(program: Command, { withContext }: { withCo
     .option('--full', 'read everything again; records no longer in the tenant are deleted')
     .action(
       withContext(async (ctx, connection: string, dataset: string, opts: { full?: boolean }) => {
-        const sync = new SyncService({ store: ctx.store, connections: ctx.service, datasets });
+        const retention = feedRetentionDays();
+        const sync = new SyncService({
+          store: ctx.store,
+          connections: ctx.service,
+          datasets,
+          ...(retention === undefined ? {} : { feedRetentionDays: retention }),
+        });
         sync.dataset(dataset);
         const display = progressDisplay(dataset, ctx.output);
         // Ctrl-C stops at the next page: the run is recorded as interrupted, the next one resumes.

@@ -309,6 +309,15 @@ export interface WebhookChanges {
   enabled?: boolean;
 }
 
+/** How an endpoint answered a test event. */
+export interface WebhookPing {
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  deliveryId: string;
+}
+
 /** A new endpoint, or one whose secret was just rotated, and its signing secret, which no other answer carries. */
 export interface CreatedWebhook {
   webhook: Webhook;
@@ -506,6 +515,7 @@ export const api = {
   createWebhook: (input: NewWebhook) => request<CreatedWebhook>('POST', '/webhooks', { body: input }),
   updateWebhook: async (id: string, changes: WebhookChanges) =>
     (await request<{ webhook: Webhook }>('PATCH', `/webhooks/${encodeURIComponent(id)}`, { body: changes })).webhook,
+  pingWebhook: (id: string) => request<WebhookPing>('POST', `/webhooks/${encodeURIComponent(id)}/ping`),
   rotateWebhookSecret: (id: string, keepPreviousHours: number) =>
     request<CreatedWebhook>('POST', `/webhooks/${encodeURIComponent(id)}/rotate-secret`, {
       body: { keepPreviousHours },

@@ -138,6 +138,16 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     const secret = ((await secretPanel.locator('code.secret').textContent()) ?? '').trim();
     assert.ok(secret.length >= 32, `the signing secret is shown: ${secret}`);
     await shot('05a-webhook-secret');
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Test event answered 200 in \d+ ms\./ })
+      .waitFor();
+    const ping = receiver.received.find((d) => d.headers['tenantlink-event'] === 'ping');
+    assert.ok(
+      ping && verifyWebhookSignature(ping.rawBody, ping.headers['tenantlink-signature'], secret),
+      'ping signed',
+    );
     await page.getByRole('link', { name: 'Connected accounts' }).first().click();
     await page.getByRole('link', { name: 'contoso' }).click();
 
@@ -149,9 +159,10 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     await shot('05b-directory-sync');
     // ... and its committed changes reach the webhook, signed with that secret.
     // Users, groups and memberships commit in separate batches, in no fixed order: wait for the users.
-    const hasUsers = () => receiver.accepted().some((d) => d.body.entries.some((e) => e.model === 'users'));
+    const changes = () => receiver.accepted().filter((d) => d.headers['tenantlink-event'] === 'records.changed');
+    const hasUsers = () => changes().some((d) => d.body.entries.some((e) => e.model === 'users'));
     for (let i = 0; i < 150 && !hasUsers(); i++) await new Promise((r) => setTimeout(r, 100));
-    const deliveries = receiver.accepted();
+    const deliveries = changes();
     assert.ok(deliveries.length > 0, 'a delivery arrived');
     assert.ok(hasUsers(), `a delivery carries users: ${deliveries.map((d) => d.body.entries.length).join(', ')}`);
     for (const delivery of deliveries) {

@@ -169,6 +169,20 @@ for (const target of storeTargets()) {
         await refused('POST', '/api/v1/webhooks/nope/replay', { connection: 'contoso' }, 404, 'WEBHOOK_NOT_FOUND');
         await refused('GET', '/api/v1/webhooks/nope/deliveries', undefined, 404, 'WEBHOOK_NOT_FOUND');
 
+        // A test event, signed like any delivery, answered at once and not logged.
+        const logged = (await call('GET', `/api/v1/webhooks/${webhook.id}/deliveries`)).body.deliveries.length;
+        const pinged = await call('POST', `/api/v1/webhooks/${webhook.id}/ping`);
+        assert.equal(pinged.status, 200, pinged.text);
+        assert.deepEqual([pinged.body.ok, pinged.body.statusCode, pinged.body.error], [true, 200, null]);
+        const ping = receiver.received.find((d) => d.headers['tenantlink-delivery'] === pinged.body.deliveryId)!;
+        assert.equal(ping.headers['tenantlink-event'], 'ping');
+        const pingBody = JSON.parse(ping.rawBody);
+        assert.deepEqual([pingBody.type, pingBody.webhook], ['ping', webhook.id]);
+        assert.ok(Date.parse(pingBody.sentAt) <= Date.now());
+        assert.ok(verifyWebhookSignature(ping.rawBody, ping.headers['tenantlink-signature'], secret));
+        assert.equal((await call('GET', `/api/v1/webhooks/${webhook.id}/deliveries`)).body.deliveries.length, logged);
+        await refused('POST', '/api/v1/webhooks/nope/ping', undefined, 404, 'WEBHOOK_NOT_FOUND');
+
         // A new secret, once; the old one keeps signing for the hours asked.
         const rotated = await call('POST', `/api/v1/webhooks/${webhook.id}/rotate-secret`, { keepPreviousHours: 2 });
         assert.equal(rotated.status, 200, rotated.text);
@@ -318,6 +332,11 @@ describe('the webhooks commands', () => {
     const again = await deliverOnce();
     assert.deepEqual(keysOf(again), keysOf(first));
     assert.ok(again.every((d) => verifyWebhookSignature(d.rawBody, d.headers['tenantlink-signature'], secret!)));
+
+    const pinged = await cli('webhooks', 'ping', id);
+    assert.equal(pinged.code, 0, pinged.stderr);
+    assert.match(pinged.stdout, /The endpoint answered 200 in \d+ ms\./);
+    assert.ok(receiver.received.some((d) => d.headers['tenantlink-event'] === 'ping'));
 
     // A rotated secret, printed once; the old one still signs beside it.
     const rolled = await cli('webhooks', 'rotate-secret', id, '--keep-previous-hours', '1');

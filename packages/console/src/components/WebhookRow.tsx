@@ -7,6 +7,7 @@ import {
   type CreatedWebhook,
   type Webhook,
   type WebhookCursor,
+  type WebhookPing,
 } from '../api';
 import { Link } from '../Link';
 import { connectionPath } from '../router';
@@ -41,6 +42,9 @@ export function WebhookRow({ webhook, connections, connectionName, onChanged, on
   const [showDeliveries, setShowDeliveries] = useState(false);
   const [showReplay, setShowReplay] = useState(false);
   const [showRotate, setShowRotate] = useState(false);
+  const [pinging, setPinging] = useState(false);
+  const [ping, setPing] = useState<WebhookPing>();
+  const [pingError, setPingError] = useState<ApiError>();
   const rotateId = useId();
 
   async function switchOnOrOff() {
@@ -61,6 +65,19 @@ export function WebhookRow({ webhook, connections, connectionName, onChanged, on
     }
   }
 
+  async function sendTest() {
+    setPinging(true);
+    setPing(undefined);
+    setPingError(undefined);
+    try {
+      setPing(await api.pingWebhook(webhook.id));
+    } catch (reason) {
+      setPingError(asApiError(reason));
+    } finally {
+      setPinging(false);
+    }
+  }
+
   function replayed(cursor: WebhookCursor) {
     const others = webhook.cursors.filter((c) => c.connectionId !== cursor.connectionId);
     onChanged({ ...webhook, cursors: [...others, cursor] }, '');
@@ -70,7 +87,7 @@ export function WebhookRow({ webhook, connections, connectionName, onChanged, on
   const replayConnections = webhook.connectionId
     ? connections.filter((c) => c.id === webhook.connectionId)
     : connections;
-  const detailShown = showDeliveries || showReplay || showRotate || switchError;
+  const detailShown = showDeliveries || showReplay || showRotate || switchError || ping || pingError;
   return (
     <>
       <tr>
@@ -122,6 +139,9 @@ export function WebhookRow({ webhook, connections, connectionName, onChanged, on
             >
               Replay
             </button>
+            <button type="button" className="small" onClick={sendTest} disabled={pinging} aria-describedby={urlId}>
+              {pinging ? 'Sending…' : 'Send test'}
+            </button>
             <button
               type="button"
               className="small"
@@ -149,6 +169,14 @@ export function WebhookRow({ webhook, connections, connectionName, onChanged, on
           <td colSpan={WEBHOOK_COLUMNS}>
             <div className="row-detail-panels">
               {switchError && <ErrorNotice error={switchError} />}
+              {pingError && <ErrorNotice error={pingError} />}
+              {ping && (
+                <p className={`notice ${ping.ok ? 'notice-ok' : 'notice-error'}`} role="status">
+                  {ping.ok
+                    ? `Test event answered ${ping.statusCode} in ${ping.durationMs} ms.`
+                    : `Test event failed: ${ping.error} (after ${ping.durationMs} ms).`}
+                </p>
+              )}
               {showDeliveries && (
                 <WebhookDeliveries webhook={webhook} id={deliveriesId} connectionName={connectionName} />
               )}

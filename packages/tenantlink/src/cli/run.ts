@@ -535,19 +535,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }),
     );
 
+  /** A command whose work failed (the doctor found errors, a test event was refused) exits 1. */
+  const failed = () => {
+    exitCode = EXIT.failed;
+  };
   registerSignInCommand(connections, {
     withContext,
     parseFeatures,
     chooseCloud,
-    failed: () => {
-      exitCode = EXIT.failed;
-    },
+    failed,
   });
   registerSyncCommands(program, {
     withContext,
     feedRetentionDays: () => feedRetentionDays(io.env.TENANTLINK_FEED_RETENTION_DAYS),
   });
-  registerWebhookCommands(program, { withContext });
+  registerWebhookCommands(program, {
+    withContext,
+    failed,
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

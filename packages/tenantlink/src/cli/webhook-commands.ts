@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ConnectionService } from '../connections/service.js';
 import { allDatasets } from '../features/datasets.js';
 import type { Store } from '../store/database.js';
+import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { MAX_KEEP_PREVIOUS_HOURS, WebhookEndpoints, type WebhookEndpointView } from '../webhooks/endpoints.js';
 import { type Output, print, UsageError } from './io.js';
 
@@ -55,8 +56,11 @@ function describe(e: WebhookEndpointView): string[] {
   ];
 }
 
-/** `tenantlink webhooks add|list|show|enable|disable|rotate-secret|remove|deliveries|replay`. */
-export function registerWebhookCommands(program: Command, { withContext }: { withContext: WithContext }): void {
+/** `tenantlink webhooks add|list|show|enable|disable|rotate-secret|ping|remove|deliveries|replay`. */
+export function registerWebhookCommands(
+  program: Command,
+  { withContext, failed }: { withContext: WithContext /** The command's work failed (exit 1). */; failed: () => void },
+): void {
   const webhooks = program
     .command('webhooks')
     .description('outbound webhooks: signed POSTs of every committed batch of the change feed to your product');
@@ -156,6 +160,22 @@ export function registerWebhookCommands(program: Command, { withContext }: { wit
           endpoint.previousSecretExpiresAt
             ? `Until ${endpoint.previousSecretExpiresAt}, each delivery is signed with the old secret as well: switch your receiver to the new one before then.`
             : 'The old secret no longer signs: switch your receiver to the new one now.',
+        ]);
+      }),
+    );
+
+  webhooks
+    .command('ping <id>')
+    .description('send the endpoint a signed test event now and say how it answered (not logged or retried)')
+    .action(
+      withContext(async (ctx, id: string) => {
+        const dispatcher = new WebhookDispatcher({ store: ctx.store, vault: ctx.service.vault });
+        const outcome = await dispatcher.ping(id);
+        if (!outcome.ok) failed();
+        print(ctx.output, outcome, () => [
+          outcome.ok
+            ? `The endpoint answered ${outcome.statusCode} in ${outcome.durationMs} ms.`
+            : `The test event failed: ${outcome.error} (after ${outcome.durationMs} ms).`,
         ]);
       }),
     );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { type Vault, webhookPreviousSecretContext, webhookSecretContext } from '../connections/vault.js';
+import { TenantlinkError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { connectionsRepository } from '../store/connections-repository.js';
 import type { Store } from '../store/database.js';
@@ -16,8 +17,8 @@ import { webhookDeliveriesRepository } from '../store/webhook-deliveries-reposit
 import { type StoredWebhookEndpoint, webhookEndpointsRepository } from '../store/webhook-endpoints-repository.js';
 import { holderIsGone, processHolder } from '../sync/lease.js';
 import { type FeedListener, listenForFeedCommits } from './feed-listener.js';
-import { RECORDS_CHANGED, recordsChangedPayload, type WebhookConnectionRef } from './payload.js';
-import { postWebhook } from './post-webhook.js';
+import { PING, pingPayload, RECORDS_CHANGED, recordsChangedPayload, type WebhookConnectionRef } from './payload.js';
+import { type PostOutcome, postWebhook } from './post-webhook.js';
 import { nextAttemptDelay, type WebhookRetryOptions } from './retry-schedule.js';
 import { SIGNATURE_HEADER, signWebhookBody } from './signature.js';
 
@@ -324,6 +325,46 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * Sends the endpoint a signed `ping` now, whatever its state (disabled too), and answers how it went. Nothing is
+   * logged or retried: it is for checking a receiver by hand.
+   */
+  async ping(endpointId: string): Promise<PostOutcome & { deliveryId: string }> {
+    const endpoint = await webhookEndpointsRepository(this.#store).get(endpointId);
+    const deliveryId = randomUUID();
+    const outcome =
+      endpoint && (await this.#post(endpoint, PING, JSON.stringify(pingPayload(endpoint.id)), deliveryId));
+    if (!outcome)
+      throw new TenantlinkError('WEBHOOK_NOT_FOUND', `There is no webhook '${endpointId}'.`, { status: 404 });
+    return { ...outcome, deliveryId };
+  }
+
+  /** One signed POST of an event to the endpoint; undefined when the endpoint is gone. */
+  async #post(
+    endpoint: StoredWebhookEndpoint,
+    event: string,
+    body: string,
+    deliveryId: string,
+  ): Promise<PostOutcome | undefined> {
+    const secrets = await this.#signingSecrets(endpoint.id);
+    if (!secrets) return undefined;
+    return postWebhook(
+      endpoint.url,
+      body,
+      {
+        'content-type': 'application/json',
+        'user-agent': this.#options.userAgent ?? 'tenantlink-webhooks/0.1',
+        [SIGNATURE_HEADER]: signWebhookBody(secrets, body, Math.floor(Date.now() / 1000)),
+        'tenantlink-delivery': deliveryId,
+        'tenantlink-event': event,
+      },
+      {
+        timeoutMs: this.#timeoutMs,
+        ...(this.#options.httpDispatcher ? { dispatcher: this.#options.httpDispatcher } : {}),
+      },
+    );
+  }
+
   /** The endpoint's secret, then the one before its last rotation while that is kept; undefined once removed. */
   async #signingSecrets(endpointId: string): Promise<string[] | undefined> {
     const repository = webhookEndpointsRepository(this.#store);
@@ -345,27 +386,11 @@ export class WebhookDispatcher {
     entries: Parameters<typeof recordsChangedPayload>[1],
   ): Promise<boolean> {
     const payload = recordsChangedPayload(connection, entries);
-    const body = JSON.stringify(payload);
     const deliveryId = randomUUID();
-    const secrets = await this.#signingSecrets(endpoint.id);
-    if (!secrets) return false;
     const attempt = cursor.attempts + 1;
     const attemptedAt = isoNow();
-    const outcome = await postWebhook(
-      endpoint.url,
-      body,
-      {
-        'content-type': 'application/json',
-        'user-agent': this.#options.userAgent ?? 'tenantlink-webhooks/0.1',
-        [SIGNATURE_HEADER]: signWebhookBody(secrets, body, Math.floor(Date.now() / 1000)),
-        'tenantlink-delivery': deliveryId,
-        'tenantlink-event': RECORDS_CHANGED,
-      },
-      {
-        timeoutMs: this.#timeoutMs,
-        ...(this.#options.httpDispatcher ? { dispatcher: this.#options.httpDispatcher } : {}),
-      },
-    );
+    const outcome = await this.#post(endpoint, RECORDS_CHANGED, JSON.stringify(payload), deliveryId);
+    if (!outcome) return false;
     const facts = {
       endpoint: endpoint.id,
       connection: connection.id,

@@ -20,6 +20,20 @@ export interface RecordsChangedPayload {
   entries: FeedEntry[];
 }
 
+/** A test event, sent on request, to check that the endpoint answers and verifies signatures. */
+export const PING = 'ping';
+
+export interface PingPayload {
+  type: typeof PING;
+  /** The endpoint's id. */
+  webhook: string;
+  sentAt: string;
+}
+
+export function pingPayload(endpointId: string): PingPayload {
+  return { type: PING, webhook: endpointId, sentAt: new Date().toISOString() };
+}
+
 export function recordsChangedPayload(connection: WebhookConnectionRef, entries: FeedEntry[]): RecordsChangedPayload {
   return {
     type: RECORDS_CHANGED,

@@ -62,7 +62,8 @@ export async function startWebhookReceiver(path = '/hooks/tenantlink'): Promise<
       };
       const n = receiver.received.length;
       receiver.received.push(delivery);
-      const connection = delivery.body.connection.id;
+      // A ping names no connection.
+      const connection = delivery.body.connection?.id ?? '';
       const now = (inFlight.get(connection) ?? 0) + 1;
       inFlight.set(connection, now);
       receiver.maxConcurrentPerConnection = Math.max(receiver.maxConcurrentPerConnection, now);

@@ -80,10 +80,12 @@ const deliveryOf = ({ endpointId: _endpointId, ...d }: WebhookDelivery): z.infer
 
 export interface WebhookRoutesOptions {
   endpoints: WebhookEndpoints;
+  /** Sends an endpoint a signed test event now. */
+  ping: WebhookDispatcher['ping'];
 }
 
 /** Webhook endpoints: add (the secret is answered once), list, change, remove, the delivery log, replay. */
-export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, { endpoints }) => {
+export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async (app, { endpoints, ping }) => {
   app.get(
     '/webhooks',
     {
@@ -224,6 +226,32 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
   );
 
   app.post(
+    '/webhooks/:id/ping',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary:
+          'Send the endpoint a signed `ping` event now (disabled ones too) and answer how it went; not logged or retried',
+        params: idParams,
+        response: {
+          200: z.object({
+            ok: z.boolean().describe('the endpoint answered 2xx'),
+            statusCode: z.number().nullable(),
+            error: z.string().nullable(),
+            durationMs: z.number(),
+            deliveryId: z.string().describe('the tenantlink-delivery header it was sent with'),
+          }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => {
+      const { retryAfterMs: _retryAfter, ...outcome } = await ping(request.params.id);
+      return outcome;
+    },
+  );
+
+  app.post(
     '/webhooks/:id/replay',
     {
       schema: {
@@ -276,6 +304,6 @@ export async function registerWebhooks(
   });
   app.addHook('onReady', async () => dispatcher.start());
   app.addHook('onClose', async () => dispatcher.stop());
-  await app.register(webhookRoutes, { prefix: '/api/v1', endpoints });
+  await app.register(webhookRoutes, { prefix: '/api/v1', endpoints, ping: (id) => dispatcher.ping(id) });
   return (event) => dispatcher.committed(event);
 }

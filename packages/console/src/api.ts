@@ -128,6 +128,8 @@ export interface Integration {
   returnUrl: string;
   /** What the vendor registers as a Web redirect URI on the app. */
   redirectUri: string;
+  /** When the client secret expires, if recorded. */
+  secretExpiresAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -140,6 +142,7 @@ export interface NewIntegration {
   features: string[];
   returnUrl: string;
   cloud?: Cloud;
+  secretExpiresAt?: string;
 }
 
 /** What can change on an integration; a new client secret also goes to every connection made through it. */
@@ -147,6 +150,8 @@ export interface IntegrationChanges {
   clientSecret?: string;
   returnUrl?: string;
   features?: string[];
+  /** null: not known. */
+  secretExpiresAt?: string | null;
 }
 
 export interface IntegrationUpdate {

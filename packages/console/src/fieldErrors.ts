@@ -27,7 +27,14 @@ const CONNECTION_FIELD_OF_PATH: Record<string, ConnectionField> = {
   'settings.secretExpiresAt': 'secretExpiresAt',
 };
 
-export type IntegrationField = 'name' | 'clientId' | 'authMode' | 'clientSecret' | 'features' | 'returnUrl';
+export type IntegrationField =
+  | 'name'
+  | 'clientId'
+  | 'authMode'
+  | 'clientSecret'
+  | 'features'
+  | 'returnUrl'
+  | 'secretExpiresAt';
 
 const INTEGRATION_FIELD_OF_PATH: Record<string, IntegrationField> = {
   name: 'name',
@@ -36,6 +43,7 @@ const INTEGRATION_FIELD_OF_PATH: Record<string, IntegrationField> = {
   clientSecret: 'clientSecret',
   features: 'features',
   returnUrl: 'returnUrl',
+  secretExpiresAt: 'secretExpiresAt',
 };
 
 export interface FieldErrors<F extends string> {

@@ -201,6 +201,7 @@ for (const target of storeTargets()) {
         [{ clientSecret: '6f1c2a4e-8b7d-4c3e-9a1f-2b3c4d5e6f70' }, 'SECRET_IS_SECRET_ID'],
         [{ clientId: vendorApp.appId }, 'INVALID_INPUT'],
         [{ returnUrl: 'javascript:alert(1)' }, 'INVALID_INPUT'],
+        [{ secretExpiresAt: 'next spring' }, 'INVALID_INPUT'],
       ] as const) {
         const refused = await server.api('PATCH', '/api/v1/integrations/acme', body);
         assert.equal(refused.status, 400, `${JSON.stringify(body)}: ${refused.text}`);
@@ -209,20 +210,31 @@ for (const target of storeTargets()) {
       assert.equal((await server.api('PATCH', '/api/v1/integrations/nope', { returnUrl: RETURN_URL })).status, 404);
       assert.equal((await server.api('PATCH', '/api/v1/integrations/acme', { returnUrl: RETURN_URL }, {})).status, 401);
 
-      const updated = await server.api('PATCH', '/api/v1/integrations/acme', { clientSecret: fresh.value });
+      // The new secret's expiry goes with it: 10 days left.
+      const expires = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+      const updated = await server.api('PATCH', '/api/v1/integrations/acme', {
+        clientSecret: fresh.value,
+        secretExpiresAt: expires,
+      });
       assert.equal(updated.status, 200, updated.text);
+      assert.equal(updated.json.integration.secretExpiresAt.slice(0, 10), expires);
       assert.ok(updated.json.connectionsUpdated.includes(`acme-${customer.defaultDomain}`), updated.text);
       const everyAcmeConnection = (await server.service.list()).filter((c) => c.settings.integration === 'acme');
       assert.deepEqual([...updated.json.connectionsUpdated].sort(), everyAcmeConnection.map((c) => c.name).sort());
       assert.doesNotMatch(updated.text, new RegExp(fresh.value.slice(0, 12)), 'the secret is write-only');
       const fixed = await runTest();
       assert.equal(fixed.ok, true, JSON.stringify(fixed.findings));
+      const soon = fixed.findings.find((f: Json) => f.code === 'SECRET_EXPIRES_SOON');
+      assert.equal(soon?.severity, 'warning', JSON.stringify(fixed.findings));
 
       // The connect flow itself now signs in with the new secret.
       const other = await newCustomer('Customer After Rotation');
       const second = await startConnecting('after-rotation');
       const done = await second.browser.get((await consent(second.browser, second.signInUrl, other.admin)).toString());
       assert.equal(new URL(done.location!).searchParams.get('result'), 'ok', String(done.location));
+      // ... and the tenant connected from now on knows when that secret ends.
+      const made = await server.service.show(new URL(done.location!).searchParams.get('connection')!);
+      assert.equal(String(made.settings.secretExpiresAt).slice(0, 10), expires);
     });
 
     test('the admin declines: the browser returns with result=failed and the error, and nothing is connected', async () => {

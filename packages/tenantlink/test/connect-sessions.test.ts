@@ -401,7 +401,22 @@ describe('tenantlink integrations (CLI)', () => {
       err.join('\n'),
     );
     assert.match(out.join('\n'), /Updated integration 'acme'\.\nNo connection made through it holds a client secret/);
-    assert.equal(await cli(['integrations', 'update', 'acme', '--return-url', 'https://app.example.test/back']), 0);
+    assert.equal(
+      await cli([
+        'integrations',
+        'update',
+        'acme',
+        '--return-url',
+        'https://app.example.test/back',
+        '--secret-expires',
+        '2027-05-31',
+      ]),
+      0,
+    );
+    assert.equal(await cli(['integrations', 'update', 'acme', '--secret-expires', 'soon']), 2);
+    out.length = 0;
+    assert.equal(await cli(['integrations', 'list']), 0);
+    assert.match(out.join('\n'), /^acme\t.*\tsecret ends 2027-05-31$/m);
     out.length = 0;
     assert.equal(await cli(['--json', 'integrations', 'list']), 0);
     const acme = JSON.parse(out.join('\n')).integrations.find((i: Json) => i.name === 'acme');

@@ -260,10 +260,17 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     await page.goto(`${server.url}/integrations`);
     await page.getByRole('button', { name: 'Replace secret' }).click();
     await page.getByLabel('New client secret value').fill(fresh.value);
+    await page.getByLabel('New secret expires on').fill('2027-05-31');
     await page.getByRole('button', { name: 'Save secret' }).click();
     const saved = page.getByRole('status').filter({ hasText: 'New client secret saved for acme' });
     await saved.waitFor();
     assert.match((await saved.textContent()) ?? '', new RegExp(`1 connection now uses it: ${connection.name}`));
+    await page.getByText(/Secret expires May 31, 2027/).waitFor();
+    assert.equal(
+      String((await server.service.show(connection.id)).settings.secretExpiresAt).slice(0, 10),
+      '2027-05-31',
+      "the connection's tests warn ahead of the integration secret's expiry",
+    );
     await shot('11-integration-secret-replaced');
     // The old secret is gone from Entra, so a token now proves the connection holds the new one.
     const token = await (await server.service.tokenProvider(connection.id)).getToken();

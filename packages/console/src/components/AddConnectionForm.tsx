@@ -6,7 +6,7 @@ import { ClientSecretField } from './ClientSecretField';
 import { ErrorNotice } from './ErrorNotice';
 import { FeatureCheckboxes } from './FeatureCheckboxes';
 import { FormActions } from './FormActions';
-import { TextField } from './TextField';
+import { SecretExpiryField } from './SecretExpiryField';
 import { type TextFieldSpec, TextFields } from './TextFields';
 
 type TextName = 'name' | 'tenantId' | 'clientId' | 'testUser' | 'serviceAccount';
@@ -166,13 +166,11 @@ export function AddConnectionForm(props: AddConnectionFormProps) {
       />
       <TextFields fields={ACCOUNT_FIELDS} values={text} errors={fieldErrors} onChange={changeText} />
       {authMode === 'secret' && (
-        <TextField
+        <SecretExpiryField
           id="secret-expires-at"
           label="Secret expires on"
-          type="date"
           value={secretExpiresAt}
-          onChange={(e) => setSecretExpiresAt(e.target.value)}
-          hint="Optional. The Expires column in Certificates & secrets; tenantlink warns 30 days ahead."
+          onChange={setSecretExpiresAt}
           error={fieldErrors.secretExpiresAt}
         />
       )}

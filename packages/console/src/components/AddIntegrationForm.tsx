@@ -7,6 +7,7 @@ import { ClientSecretField } from './ClientSecretField';
 import { ErrorNotice } from './ErrorNotice';
 import { FeatureCheckboxes } from './FeatureCheckboxes';
 import { FormActions } from './FormActions';
+import { SecretExpiryField } from './SecretExpiryField';
 import { type TextFieldSpec, TextFields } from './TextFields';
 
 const MODE_HINTS: Record<IntegrationAuthMode, string> = {
@@ -58,6 +59,7 @@ export function AddIntegrationForm({ catalogue, onCreated, onCancel }: AddIntegr
   const [text, setText] = useState<Record<TextName, string>>({ name: '', clientId: '', returnUrl: '' });
   const [authMode, setAuthMode] = useState<IntegrationAuthMode>('multi-tenant');
   const [clientSecret, setClientSecret] = useState('');
+  const [secretExpiresAt, setSecretExpiresAt] = useState('');
   const [features, setFeatures] = useState<string[]>([]);
   const { busy: saving, error, submit: save } = useSubmit();
 
@@ -82,6 +84,7 @@ export function AddIntegrationForm({ catalogue, onCreated, onCancel }: AddIntegr
       clientSecret: clientSecret.trim(),
       features,
       returnUrl: text.returnUrl.trim(),
+      ...(secretExpiresAt ? { secretExpiresAt } : {}),
     };
     await save(async () => onCreated(await api.createIntegration(input)));
   }
@@ -131,6 +134,14 @@ export function AddIntegrationForm({ catalogue, onCreated, onCancel }: AddIntegr
         value={clientSecret}
         onChange={setClientSecret}
         error={fieldErrors.clientSecret}
+      />
+      <SecretExpiryField
+        id="integration-secret-expires-at"
+        label="Secret expires on"
+        value={secretExpiresAt}
+        onChange={setSecretExpiresAt}
+        error={fieldErrors.secretExpiresAt}
+        warned="the connections' tests"
       />
       <FeatureCheckboxes
         catalogue={catalogue}

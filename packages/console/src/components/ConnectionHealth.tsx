@@ -13,7 +13,8 @@ function lastTestBadge(lastTest: TestSummary | null) {
   return <span className="badge badge-ok">Test passed</span>;
 }
 
-function expiryBadge(what: string, expiresAt: string) {
+/** When a secret or certificate expires: neutral, then a warning within 30 days, an error once past. */
+export function expiryBadge(what: string, expiresAt: string) {
   const days = daysUntil(expiresAt);
   if (days < 0)
     return (

@@ -10,6 +10,7 @@ import {
 } from '../api';
 import { INTEGRATION_MODE_LABELS } from '../format';
 import { useDeviceCodeSignIn } from '../useDeviceCodeSignIn';
+import { expiryBadge } from './ConnectionHealth';
 import { ConnectLinkPanel } from './ConnectLinkPanel';
 import { CopyButton } from './CopyButton';
 import { DeviceCodePrompt } from './DeviceCodePrompt';
@@ -23,13 +24,15 @@ export const INTEGRATION_COLUMNS = 7;
 interface IntegrationRowProps {
   integration: Integration;
   onRemoved: (integration: Integration) => void;
+  /** The integration changed (a new secret, its expiry). */
+  onUpdated: (integration: Integration) => void;
 }
 
 /**
  * One integration and the ways to connect a customer through it; a connect link or a device-code prompt opens in a
  * row of its own beneath.
  */
-export function IntegrationRow({ integration, onRemoved }: IntegrationRowProps) {
+export function IntegrationRow({ integration, onRemoved, onUpdated }: IntegrationRowProps) {
   const nameId = useId();
   const redirectId = useId();
   const [link, setLink] = useState<ConnectLink>();
@@ -75,6 +78,9 @@ export function IntegrationRow({ integration, onRemoved }: IntegrationRowProps) 
         <td>{INTEGRATION_MODE_LABELS[integration.authMode]}</td>
         <td>
           <code className="client-id">{integration.clientId}</code>
+          {integration.secretExpiresAt && (
+            <div className="small">{expiryBadge('Secret', integration.secretExpiresAt)}</div>
+          )}
         </td>
         <td>
           <FeatureList features={integration.features} />
@@ -163,6 +169,7 @@ export function IntegrationRow({ integration, onRemoved }: IntegrationRowProps) 
                   integration={integration}
                   onReplaced={(update) => {
                     setReplaced(update);
+                    onUpdated(update.integration);
                     closeReplace();
                   }}
                   onCancel={closeReplace}

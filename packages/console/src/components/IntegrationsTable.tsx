@@ -4,9 +4,10 @@ import { IntegrationRow } from './IntegrationRow';
 interface IntegrationsTableProps {
   integrations: Integration[];
   onRemoved: (integration: Integration) => void;
+  onUpdated: (integration: Integration) => void;
 }
 
-export function IntegrationsTable({ integrations, onRemoved }: IntegrationsTableProps) {
+export function IntegrationsTable({ integrations, onRemoved, onUpdated }: IntegrationsTableProps) {
   return (
     <div className="table-scroll">
       <table className="integrations">
@@ -24,7 +25,12 @@ export function IntegrationsTable({ integrations, onRemoved }: IntegrationsTable
         </thead>
         <tbody>
           {integrations.map((integration) => (
-            <IntegrationRow key={integration.id} integration={integration} onRemoved={onRemoved} />
+            <IntegrationRow
+              key={integration.id}
+              integration={integration}
+              onRemoved={onRemoved}
+              onUpdated={onUpdated}
+            />
           ))}
         </tbody>
       </table>

@@ -79,7 +79,11 @@ export function IntegrationsPage() {
           connect their tenant themselves.
         </p>
       ) : (
-        <IntegrationsTable integrations={integrations.data} onRemoved={removed} />
+        <IntegrationsTable
+          integrations={integrations.data}
+          onRemoved={removed}
+          onUpdated={(updated) => integrations.setData((old) => old?.map((i) => (i.id === updated.id ? updated : i)))}
+        />
       )}
     </>
   );

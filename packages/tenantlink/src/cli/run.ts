@@ -413,6 +413,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--client-secret-stdin', 'read the client secret Value from standard input')
     .requiredOption('--features <list>', `comma-separated features: ${FEATURES.join(', ')}`)
     .requiredOption('--return-url <url>', "where the customer's browser goes when connecting ends (your product)")
+    .option('--secret-expires <date>', "the secret's expiry (YYYY-MM-DD): connections' tests warn 30 days ahead")
     .addOption(
       new Option('--mode <mode>', 'multi-tenant: admin consent; delegated: a user signs in')
         .choices(['multi-tenant', 'delegated'])
@@ -439,6 +440,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           features: parseFeatures(opts.features) ?? [],
           returnUrl: String(opts.returnUrl),
           clientSecret,
+          ...(opts.secretExpires ? { secretExpiresAt: String(opts.secretExpires) } : {}),
         });
         print(ctx.output, { integration }, () => [
           `Added integration '${integration.name}' (${integration.id}), ${integration.authMode}, for ${integration.features.join(', ')}.`,
@@ -457,7 +459,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         print(ctx.output, { integrations: list }, () =>
           list.length === 0
             ? ['No integrations yet. Add one with: tenantlink integrations add --help']
-            : list.map((i) => `${i.name}\t${i.authMode}\t${i.clientId}\t${i.features.join(',')}\t${i.returnUrl}`),
+            : list.map(
+                (i) =>
+                  `${i.name}\t${i.authMode}\t${i.clientId}\t${i.features.join(',')}\t${i.returnUrl}` +
+                  (i.secretExpiresAt ? `\tsecret ends ${i.secretExpiresAt.slice(0, 10)}` : ''),
+              ),
         );
       }),
     );
@@ -470,6 +476,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--client-secret-stdin', 'read the new client secret Value from standard input')
     .option('--features <list>', 'features for tenants connecting from now on (connections made keep theirs)')
     .option('--return-url <url>', "where the customer's browser goes when connecting ends")
+    .option('--secret-expires <date>', "the (new) secret's expiry, YYYY-MM-DD; copied to the connections")
     .action(
       withContext(async (ctx, idOrName: string, opts: Record<string, string | boolean | undefined>) => {
         if (opts.clientSecretFile && opts.clientSecretStdin)
@@ -483,14 +490,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             : undefined;
         const features = parseFeatures(opts.features);
         const returnUrl = opts.returnUrl === undefined ? undefined : String(opts.returnUrl);
-        if (clientSecret === undefined && features === undefined && returnUrl === undefined)
+        const secretExpiresAt = opts.secretExpires === undefined ? undefined : String(opts.secretExpires);
+        if ([clientSecret, features, returnUrl, secretExpiresAt].every((v) => v === undefined))
           throw new UsageError(
-            'Nothing to change: give --client-secret-file F, --client-secret-stdin, --features or --return-url.',
+            'Nothing to change: give --client-secret-file F, --client-secret-stdin, --features, --return-url or --secret-expires.',
           );
         const result = await new IntegrationService(ctx.store, ctx.service.vault, ctx.service).update(idOrName, {
           ...(clientSecret === undefined ? {} : { clientSecret }),
           ...(features === undefined ? {} : { features }),
           ...(returnUrl === undefined ? {} : { returnUrl }),
+          ...(secretExpiresAt === undefined ? {} : { secretExpiresAt }),
         });
         print(ctx.output, result, () => [
           `Updated integration '${result.integration.name}'.`,

@@ -167,6 +167,8 @@ export class BrowserFlows {
       cloud: integration.cloud,
       features: integration.features,
       integration: integration.name,
+      // The connection holds the integration's secret, so it expires with it.
+      ...(integration.secretExpiresAt ? { secretExpiresAt: integration.secretExpiresAt } : {}),
     };
     if (flow.kind === 'admin-consent') {
       const admin = this.#payload<SignedInAdmin>(flow);

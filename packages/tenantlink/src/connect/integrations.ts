@@ -26,7 +26,16 @@ export interface IntegrationInput {
   /** Where the customer's browser goes when a flow ends (the vendor's product). */
   returnUrl: string;
   clientSecret: string;
+  /** When the client secret expires, as the portal shows it: copied to the connections made through it. */
+  secretExpiresAt?: string;
 }
+
+/** A date such as 2027-05-31, kept as an ISO timestamp. */
+const expiryDate = z
+  .string()
+  .trim()
+  .refine((d) => !Number.isNaN(Date.parse(d)), 'secretExpiresAt must be a date such as 2027-05-31')
+  .transform((d) => new Date(d).toISOString());
 
 const integrationInput = z.object({
   name: z
@@ -41,6 +50,7 @@ const integrationInput = z.object({
   cloud: connectionInput.shape.cloud,
   features: z.array(z.enum(FEATURES)).min(1, 'name at least one feature'),
   returnUrl: z.string(),
+  secretExpiresAt: expiryDate.optional(),
 });
 
 /** What `update` may change. The app (client ID), mode and cloud stay: they name what customers consented to. */
@@ -50,6 +60,11 @@ export interface IntegrationChanges {
   returnUrl?: string;
   /** Features for tenants connecting from now on; connections already made keep theirs until they connect again. */
   features?: string[];
+  /**
+   * When the client secret expires (null: unknown). A new secret without it forgets the old one's date. Copied to
+   * the connections made through the integration, whose tests then warn 30 days ahead.
+   */
+  secretExpiresAt?: string | null;
 }
 
 export interface IntegrationUpdate {
@@ -63,9 +78,10 @@ const integrationChanges = z
     clientSecret: z.string().optional(),
     returnUrl: z.string().optional(),
     features: integrationInput.shape.features.optional(),
+    secretExpiresAt: expiryDate.nullable().optional(),
   })
-  .refine((c) => c.clientSecret !== undefined || c.returnUrl !== undefined || c.features !== undefined, {
-    message: 'give at least one of clientSecret, returnUrl and features',
+  .refine((c) => Object.values(c).some((v) => v !== undefined), {
+    message: 'give at least one of clientSecret, returnUrl, features and secretExpiresAt',
   });
 
 /**
@@ -100,6 +116,7 @@ export class IntegrationService {
       features,
       returnUrl: checkReturnUrl(valid.returnUrl),
       secret: { ciphertext, keyId: this.#vault.keyIdOf(ciphertext) },
+      secretExpiresAt: valid.secretExpiresAt ?? null,
     });
     return stored as Integration;
   }
@@ -138,30 +155,54 @@ export class IntegrationService {
       const ciphertext = this.#vault.encrypt(valid.clientSecret.trim(), integrationSecretContext(found.id));
       secret = { ciphertext, keyId: this.#vault.keyIdOf(ciphertext) };
     }
+    // The recorded date belonged to the old secret unless a new one comes with it.
+    const secretExpiresAt = valid.secretExpiresAt !== undefined ? valid.secretExpiresAt : secret ? null : undefined;
     const updated = await this.#repository.update(found.id, {
       ...(features ? { features } : {}),
       ...(returnUrl ? { returnUrl } : {}),
       ...(secret ? { secret } : {}),
+      ...(secretExpiresAt !== undefined ? { secretExpiresAt } : {}),
     });
     if (!updated)
       throw new TenantlinkError('INTEGRATION_NOT_FOUND', `The integration '${found.name}' was removed.`, {
         status: 404,
       });
     const connectionsUpdated =
-      valid.clientSecret === undefined ? [] : await this.#carrySecret(found, valid.clientSecret);
+      valid.clientSecret === undefined && secretExpiresAt === undefined
+        ? []
+        : await this.#carrySecret(found, valid.clientSecret, updated.secretExpiresAt);
     return { integration: updated as Integration, connectionsUpdated };
   }
 
-  /** Writes the integration's new secret into each connection made through it that holds a client secret. */
-  async #carrySecret(integration: Integration, clientSecret: string): Promise<string[]> {
-    if (!this.#connections) return [];
-    const madeThrough = (await this.#connections.listDetails()).filter(
+  /**
+   * Writes the integration's new secret, or only its expiry date, into each connection made through it that holds
+   * a client secret.
+   */
+  async #carrySecret(
+    integration: Integration,
+    clientSecret: string | undefined,
+    secretExpiresAt: string | null,
+  ): Promise<string[]> {
+    const connections = this.#connections;
+    if (!connections) return [];
+    const madeThrough = (await connections.listDetails()).filter(
       (c) =>
         c.settings.integration === integration.name &&
         c.clientId.toLowerCase() === integration.clientId.toLowerCase() &&
         c.secrets.some((s) => s.kind === 'client_secret'),
     );
-    for (const connection of madeThrough) await this.#connections.replaceClientSecret(connection.id, clientSecret);
+    for (const connection of madeThrough) {
+      if (clientSecret !== undefined)
+        await connections.replaceClientSecret(connection.id, clientSecret, {
+          ...(secretExpiresAt ? { secretExpiresAt } : {}),
+        });
+      else {
+        const { secretExpiresAt: _old, ...settings } = connection.settings;
+        await connections.update(connection.id, {
+          settings: secretExpiresAt ? { ...settings, secretExpiresAt } : settings,
+        });
+      }
+    }
     return madeThrough.map((c) => c.name);
   }
 

@@ -20,6 +20,8 @@ export interface ConnectedTenant {
   integration?: string;
   /** For a sign-in: the user whose refresh token it is. */
   user?: { id: string; username: string };
+  /** When the integration's client secret, which the connection holds too, expires (if recorded). */
+  secretExpiresAt?: string;
 }
 
 /**
@@ -41,13 +43,13 @@ export async function saveConnection(service: ConnectionService, tenant: Connect
   const settings = {
     ...(tenant.integration ? { integration: tenant.integration } : {}),
     ...(tenant.user ? { signedInUserId: tenant.user.id, signedInUser: tenant.user.username } : {}),
+    ...(tenant.secretExpiresAt ? { secretExpiresAt: tenant.secretExpiresAt } : {}),
   };
   if (existing) {
     await service.setCredential(existing.id, tenant.credential);
-    return service.update(existing.id, {
-      features: tenant.features,
-      settings: { ...existing.settings, ...settings },
-    });
+    // The old credential's expiry went with it.
+    const { secretExpiresAt: _old, ...kept } = existing.settings;
+    return service.update(existing.id, { features: tenant.features, settings: { ...kept, ...settings } });
   }
   for (let attempt = 1; ; attempt++) {
     const name = attempt === 1 ? tenant.name : `${tenant.name}-${attempt}`;

@@ -22,6 +22,8 @@ export interface StoredIntegration {
   cloud: Cloud;
   features: string[];
   returnUrl: string;
+  /** When the client secret expires, if recorded. */
+  secretExpiresAt: IsoTimestamp | null;
   createdAt: IsoTimestamp;
   updatedAt: IsoTimestamp;
 }
@@ -36,6 +38,7 @@ export interface NewIntegration {
   features: string[];
   returnUrl: string;
   secret: EncryptedValue;
+  secretExpiresAt?: IsoTimestamp | null;
 }
 
 export interface IntegrationsRepository {
@@ -50,7 +53,13 @@ export interface IntegrationsRepository {
   /** Changes the given fields; returns the integration as it is now, or undefined when it is gone. */
   update(
     id: string,
-    changes: { features?: string[]; returnUrl?: string; secret?: EncryptedValue },
+    changes: {
+      features?: string[];
+      returnUrl?: string;
+      secret?: EncryptedValue;
+      /** null forgets it. */
+      secretExpiresAt?: IsoTimestamp | null;
+    },
   ): Promise<StoredIntegration | undefined>;
   /** Deletes by id; its connect sessions and flows go with it (connections made through it stay). */
   delete(id: string): Promise<boolean>;
@@ -80,6 +89,7 @@ export function integrationsRepository({ db }: StoreHandle): IntegrationsReposit
         return_url: integration.returnUrl,
         secret_ciphertext: integration.secret.ciphertext,
         secret_key_id: integration.secret.keyId,
+        secret_expires_at: integration.secretExpiresAt ?? null,
         created_at: now,
         updated_at: now,
       };
@@ -120,6 +130,7 @@ export function integrationsRepository({ db }: StoreHandle): IntegrationsReposit
           ...(changes.secret
             ? { secret_ciphertext: changes.secret.ciphertext, secret_key_id: changes.secret.keyId }
             : {}),
+          ...(changes.secretExpiresAt !== undefined ? { secret_expires_at: changes.secretExpiresAt } : {}),
           updated_at: isoNow(),
         })
         .where('id', '=', id)
@@ -143,6 +154,7 @@ function fromRow(row: Selectable<IntegrationsTable>): StoredIntegration {
     cloud: JSON.parse(row.cloud) as Cloud,
     features: JSON.parse(row.features) as string[],
     returnUrl: row.return_url,
+    secretExpiresAt: row.secret_expires_at ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -134,6 +134,8 @@ export interface IntegrationsTable {
   /** The app's client secret, encrypted by the vault. */
   secret_ciphertext: string;
   secret_key_id: string;
+  /** When that secret expires, if the vendor recorded it. */
+  secret_expires_at: IsoTimestamp | null;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
 }

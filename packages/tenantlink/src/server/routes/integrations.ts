@@ -18,6 +18,7 @@ const integrationView = z.object({
   returnUrl: z.string(),
   /** Register this as a Web redirect URI on the app. */
   redirectUri: z.string(),
+  secretExpiresAt: z.string().nullable().describe('when the client secret expires, if recorded'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -29,12 +30,19 @@ const createBody = z.object({
   features: z.array(z.enum(FEATURES)).min(1).max(FEATURES.length),
   returnUrl: z.string().min(1).max(2048),
   cloud: cloud.optional(),
+  secretExpiresAt: z
+    .string()
+    .min(1)
+    .max(40)
+    .optional()
+    .describe('when the client secret expires (2027-05-31): copied to connections, whose tests warn 30 days ahead'),
 });
 const updateBody = z
   .object({
     clientSecret: createBody.shape.clientSecret.optional(),
     returnUrl: createBody.shape.returnUrl.optional(),
     features: createBody.shape.features.optional(),
+    secretExpiresAt: createBody.shape.secretExpiresAt.unwrap().nullable().optional(),
   })
   .strict();
 const idParams = z.object({ id: z.string().min(1).max(200) });
@@ -61,6 +69,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> 
     features: i.features,
     returnUrl: i.returnUrl,
     redirectUri: redirectUri(),
+    secretExpiresAt: i.secretExpiresAt,
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
   });

@@ -7,6 +7,7 @@ import * as m0003 from './0003_sync.js';
 import * as m0004 from './0004_webhooks.js';
 import * as m0005 from './0005_webhook_secret_rotation.js';
 import * as m0006 from './0006_feed_retention.js';
+import * as m0007 from './0007_integration_secret_expiry.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and `tsx`, and a migration
@@ -19,6 +20,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_webhooks': m0004,
   '0005_webhook_secret_rotation': m0005,
   '0006_feed_retention': m0006,
+  '0007_integration_secret_expiry': m0007,
 };
 
 const staticMigrations: MigrationProvider = {

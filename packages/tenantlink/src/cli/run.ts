@@ -503,12 +503,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
         print(ctx.output, result, () => [
           `Updated integration '${result.integration.name}'.`,
-          ...(clientSecret === undefined
+          ...(clientSecret === undefined && secretExpiresAt === undefined
             ? []
             : result.connectionsUpdated.length === 0
-              ? ['No connection made through it holds a client secret to replace.']
+              ? ['No connection made through it holds a client secret.']
               : [
-                  `The new client secret is now used by ${result.connectionsUpdated.length} connection(s): ${result.connectionsUpdated.join(', ')}.`,
+                  `${clientSecret === undefined ? "The secret's expiry is now recorded on" : 'The new client secret is now used by'} ${result.connectionsUpdated.length} connection(s): ${result.connectionsUpdated.join(', ')}.`,
                 ]),
         ]);
       }),

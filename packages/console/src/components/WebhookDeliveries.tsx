@@ -2,7 +2,7 @@ import { useId } from 'react';
 import { api, type Webhook } from '../api';
 import { formatDateTime, formatMilliseconds } from '../format';
 import { useLoad } from '../useLoad';
-import { ErrorNotice } from './ErrorNotice';
+import { LoadedContent } from './LoadedContent';
 
 const RECENT = 20;
 
@@ -26,49 +26,49 @@ export function WebhookDeliveries({ webhook, id, connectionName }: WebhookDelive
           Refresh
         </button>
       </div>
-      {log.error ? (
-        <ErrorNotice error={log.error} onRetry={log.reload} />
-      ) : !log.data ? (
-        <p role="status">Loading the deliveries…</p>
-      ) : log.data.length === 0 ? (
-        <p className="muted">No delivery yet.</p>
-      ) : (
-        <div className="table-scroll">
-          <table className="deliveries" aria-labelledby={headingId}>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Connection</th>
-                <th scope="col">Range</th>
-                <th scope="col">Attempt</th>
-                <th scope="col">Result</th>
-                <th scope="col">Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {log.data.map((delivery) => (
-                <tr key={delivery.id}>
-                  <td>{formatDateTime(delivery.attemptedAt)}</td>
-                  <td>{connectionName(delivery.connectionId)}</td>
-                  <td>
-                    {delivery.fromSeq}–{delivery.toSeq}
-                  </td>
-                  <td>{delivery.attempt}</td>
-                  <td>
-                    <span className={delivery.status === 'succeeded' ? 'delivery-ok' : 'delivery-failed'}>
-                      {delivery.statusCode !== null ? `HTTP ${delivery.statusCode}` : delivery.status}
-                    </span>
-                    {delivery.error && delivery.error !== `HTTP ${delivery.statusCode}` && (
-                      <span className="delivery-error"> {delivery.error}</span>
-                    )}
-                  </td>
-                  <td>{formatMilliseconds(delivery.durationMs)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <LoadedContent loaded={log} loading="Loading the deliveries…">
+        {(deliveries) =>
+          deliveries.length === 0 ? (
+            <p className="muted">No delivery yet.</p>
+          ) : (
+            <div className="table-scroll">
+              <table className="deliveries" aria-labelledby={headingId}>
+                <thead>
+                  <tr>
+                    <th scope="col">Time</th>
+                    <th scope="col">Connection</th>
+                    <th scope="col">Range</th>
+                    <th scope="col">Attempt</th>
+                    <th scope="col">Result</th>
+                    <th scope="col">Duration</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {deliveries.map((delivery) => (
+                    <tr key={delivery.id}>
+                      <td>{formatDateTime(delivery.attemptedAt)}</td>
+                      <td>{connectionName(delivery.connectionId)}</td>
+                      <td>
+                        {delivery.fromSeq}–{delivery.toSeq}
+                      </td>
+                      <td>{delivery.attempt}</td>
+                      <td>
+                        <span className={delivery.status === 'succeeded' ? 'delivery-ok' : 'delivery-failed'}>
+                          {delivery.statusCode !== null ? `HTTP ${delivery.statusCode}` : delivery.status}
+                        </span>
+                        {delivery.error && delivery.error !== `HTTP ${delivery.statusCode}` && (
+                          <span className="delivery-error"> {delivery.error}</span>
+                        )}
+                      </td>
+                      <td>{formatMilliseconds(delivery.durationMs)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </LoadedContent>
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api } from '../api';
 import { AddConnectionForm } from '../components/AddConnectionForm';
 import { Breadcrumb } from '../components/Breadcrumb';
-import { ErrorNotice } from '../components/ErrorNotice';
+import { LoadedContent } from '../components/LoadedContent';
 import { SetupGuidePanel } from '../components/SetupGuidePanel';
 import { Link } from '../Link';
 import { connectionPath, navigate } from '../router';
@@ -24,18 +24,16 @@ export function AddConnectionPage() {
       </p>
       <div className="two-columns">
         <div>
-          {catalogue.error ? (
-            <ErrorNotice error={catalogue.error} onRetry={catalogue.reload} />
-          ) : !catalogue.data ? (
-            <p role="status">Loading features…</p>
-          ) : (
-            <AddConnectionForm
-              catalogue={catalogue.data}
-              features={features}
-              onFeaturesChange={setFeatures}
-              onCreated={(connection) => navigate(connectionPath(connection.id), { runTest: true })}
-            />
-          )}
+          <LoadedContent loaded={catalogue} loading="Loading features…">
+            {(featureList) => (
+              <AddConnectionForm
+                catalogue={featureList}
+                features={features}
+                onFeaturesChange={setFeatures}
+                onCreated={(connection) => navigate(connectionPath(connection.id), { runTest: true })}
+              />
+            )}
+          </LoadedContent>
         </div>
         <SetupGuidePanel features={features} mode="application" />
       </div>

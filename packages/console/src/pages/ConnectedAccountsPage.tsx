@@ -2,7 +2,7 @@ import { api, type ServerInfo } from '../api';
 import { Breadcrumb } from '../components/Breadcrumb';
 import { ConnectionsTable } from '../components/ConnectionsTable';
 import { DemoBanner } from '../components/DemoBanner';
-import { ErrorNotice } from '../components/ErrorNotice';
+import { LoadedContent } from '../components/LoadedContent';
 import { Link } from '../Link';
 import { navigate } from '../router';
 import { useLoad } from '../useLoad';
@@ -22,24 +22,24 @@ export function ConnectedAccountsPage({ server }: { server: ServerInfo | undefin
         </button>
       </div>
       {server?.demo && <DemoBanner />}
-      {connections.error ? (
-        <ErrorNotice error={connections.error} onRetry={connections.reload} />
-      ) : !connections.data ? (
-        <p role="status">Loading connections…</p>
-      ) : connections.data.length === 0 ? (
-        <div className="empty">
-          <p>
-            No Microsoft 365 tenant is connected yet. Select Add connection to get the setup guide for a customer's
-            administrator.
-          </p>
-          <p>
-            Customers' admins can also connect their tenant themselves, by admin consent or by signing in, through one
-            of your <Link href="/integrations">Integrations</Link>.
-          </p>
-        </div>
-      ) : (
-        <ConnectionsTable connections={connections.data} />
-      )}
+      <LoadedContent loaded={connections} loading="Loading connections…">
+        {(list) =>
+          list.length === 0 ? (
+            <div className="empty">
+              <p>
+                No Microsoft 365 tenant is connected yet. Select Add connection to get the setup guide for a customer's
+                administrator.
+              </p>
+              <p>
+                Customers' admins can also connect their tenant themselves, by admin consent or by signing in, through
+                one of your <Link href="/integrations">Integrations</Link>.
+              </p>
+            </div>
+          ) : (
+            <ConnectionsTable connections={list} />
+          )
+        }
+      </LoadedContent>
     </>
   );
 }

@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { api, type Integration } from '../api';
 import { AddIntegrationForm } from '../components/AddIntegrationForm';
 import { Breadcrumb } from '../components/Breadcrumb';
-import { ErrorNotice } from '../components/ErrorNotice';
 import { IntegrationsTable } from '../components/IntegrationsTable';
+import { LoadedContent } from '../components/LoadedContent';
 import { useAddForm } from '../useAddForm';
 import { useLoad } from '../useLoad';
 import { usePageTitle } from '../usePageTitle';
@@ -60,31 +60,31 @@ export function IntegrationsPage() {
           <h2 id="add-integration-heading" ref={formHeading} tabIndex={-1}>
             Add integration
           </h2>
-          {catalogue.error ? (
-            <ErrorNotice error={catalogue.error} onRetry={catalogue.reload} />
-          ) : !catalogue.data ? (
-            <p role="status">Loading features…</p>
-          ) : (
-            <AddIntegrationForm catalogue={catalogue.data} onCreated={created} onCancel={() => setAdding(false)} />
-          )}
+          <LoadedContent loaded={catalogue} loading="Loading features…">
+            {(featureList) => (
+              <AddIntegrationForm catalogue={featureList} onCreated={created} onCancel={() => setAdding(false)} />
+            )}
+          </LoadedContent>
         </section>
       )}
-      {integrations.error ? (
-        <ErrorNotice error={integrations.error} onRetry={integrations.reload} />
-      ) : !integrations.data ? (
-        <p role="status">Loading integrations…</p>
-      ) : integrations.data.length === 0 ? (
-        <p className="empty">
-          No integration yet. Select Add integration to enter your app registration, so that customers' admins can
-          connect their tenant themselves.
-        </p>
-      ) : (
-        <IntegrationsTable
-          integrations={integrations.data}
-          onRemoved={removed}
-          onUpdated={(updated) => integrations.setData((old) => old?.map((i) => (i.id === updated.id ? updated : i)))}
-        />
-      )}
+      <LoadedContent loaded={integrations} loading="Loading integrations…">
+        {(list) =>
+          list.length === 0 ? (
+            <p className="empty">
+              No integration yet. Select Add integration to enter your app registration, so that customers' admins can
+              connect their tenant themselves.
+            </p>
+          ) : (
+            <IntegrationsTable
+              integrations={list}
+              onRemoved={removed}
+              onUpdated={(updated) =>
+                integrations.setData((old) => old?.map((i) => (i.id === updated.id ? updated : i)))
+              }
+            />
+          )
+        }
+      </LoadedContent>
     </>
   );
 }

@@ -2,7 +2,7 @@ import { useRef, useState } from 'react';
 import { api, type CreatedWebhook, type Webhook } from '../api';
 import { AddWebhookForm } from '../components/AddWebhookForm';
 import { Breadcrumb } from '../components/Breadcrumb';
-import { ErrorNotice } from '../components/ErrorNotice';
+import { LoadedContent } from '../components/LoadedContent';
 import { WebhookSecretPanel } from '../components/WebhookSecretPanel';
 import { WebhooksTable } from '../components/WebhooksTable';
 import { useAddForm } from '../useAddForm';
@@ -88,33 +88,29 @@ export function WebhooksPage() {
           <h2 id="add-webhook-heading" ref={formHeading} tabIndex={-1}>
             Add webhook
           </h2>
-          {connections.error ? (
-            <ErrorNotice error={connections.error} onRetry={connections.reload} />
-          ) : !connections.data ? (
-            <p role="status">Loading connections…</p>
-          ) : (
-            <AddWebhookForm connections={connections.data} onCreated={saved} onCancel={() => setAdding(false)} />
-          )}
+          <LoadedContent loaded={connections} loading="Loading connections…">
+            {(list) => <AddWebhookForm connections={list} onCreated={saved} onCancel={() => setAdding(false)} />}
+          </LoadedContent>
         </section>
       )}
-      {webhooks.error ? (
-        <ErrorNotice error={webhooks.error} onRetry={webhooks.reload} />
-      ) : !webhooks.data ? (
-        <p role="status">Loading webhooks…</p>
-      ) : webhooks.data.length === 0 ? (
-        <p className="empty">
-          No webhook yet. Select Add webhook to have every change of your connected tenants' directories sent to your
-          product.
-        </p>
-      ) : (
-        <WebhooksTable
-          webhooks={webhooks.data}
-          connections={connections.data ?? []}
-          onChanged={changed}
-          onRemoved={removed}
-          onRotated={rotated}
-        />
-      )}
+      <LoadedContent loaded={webhooks} loading="Loading webhooks…">
+        {(list) =>
+          list.length === 0 ? (
+            <p className="empty">
+              No webhook yet. Select Add webhook to have every change of your connected tenants' directories sent to
+              your product.
+            </p>
+          ) : (
+            <WebhooksTable
+              webhooks={list}
+              connections={connections.data ?? []}
+              onChanged={changed}
+              onRemoved={removed}
+              onRotated={rotated}
+            />
+          )
+        }
+      </LoadedContent>
     </>
   );
 }

@@ -39,6 +39,8 @@ export interface WebhookCursorsRepository {
   list(endpointId?: string): Promise<WebhookCursor[]>;
   /** The last sequence number of every connection's feed. */
   feedHeads(): Promise<Map<string, number>>;
+  /** The lowest sequence number any endpoint has delivered of this connection's feed; undefined without cursors. */
+  lowestDelivered(connectionId: string): Promise<number | undefined>;
   /**
    * Takes the pair's lease (making the cursor at 0 when there is none) when it is free or expired, or still held by
    * `replacing` (the token of a holder known to be dead). One winner when processes race.
@@ -113,6 +115,14 @@ export function webhookCursorsRepository({ db }: StoreHandle): WebhookCursorsRep
     async feedHeads() {
       const rows = await db.selectFrom('sync_sequences').select(['connection_id', 'last_seq']).execute();
       return new Map(rows.map((r) => [r.connection_id, Number(r.last_seq)]));
+    },
+    async lowestDelivered(connectionId) {
+      const row = await db
+        .selectFrom('webhook_cursors')
+        .select((eb) => eb.fn.min<number | string | null>('last_seq').as('seq'))
+        .where('connection_id', '=', connectionId)
+        .executeTakeFirst();
+      return row?.seq === null || row?.seq === undefined ? undefined : Number(row.seq);
     },
     async acquire(endpointId, connectionId, lease, options = {}) {
       const now = options.now ?? isoNow();

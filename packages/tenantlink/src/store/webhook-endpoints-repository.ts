@@ -59,7 +59,8 @@ export interface WebhookEndpointsRepository {
    * none) the previous secret, only while the secret is still `expected`. Returns whether it was done.
    */
   rotateSecret(id: string, expected: string, next: EncryptedValue, previous: PreviousSecret | null): Promise<boolean>;
-  previousSecret(id: string): Promise<PreviousSecret | undefined>;
+  /** The secret and, when one is kept, the previous one (expired or not), in one read; undefined once removed. */
+  signingSecrets(id: string): Promise<{ current: EncryptedValue; previous?: PreviousSecret } | undefined>;
   /** Every kept previous secret, for vault rotation. */
   previousSecrets(): Promise<Array<{ id: string } & EncryptedValue>>;
   /** Replaces the previous secret only while it is still `expected` (compare-and-swap). */
@@ -138,19 +139,28 @@ export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpoint
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
-    async previousSecret(id) {
+    async signingSecrets(id) {
       const row = await db
         .selectFrom('webhook_endpoints')
-        .select(['previous_secret_ciphertext', 'previous_secret_key_id', 'previous_secret_expires_at'])
+        .select([
+          'secret_ciphertext',
+          'secret_key_id',
+          'previous_secret_ciphertext',
+          'previous_secret_key_id',
+          'previous_secret_expires_at',
+        ])
         .where('id', '=', id)
         .executeTakeFirst();
-      if (!row?.previous_secret_ciphertext || !row.previous_secret_key_id || !row.previous_secret_expires_at)
-        return undefined;
-      return {
+      if (!row) return undefined;
+      const current = { ciphertext: row.secret_ciphertext, keyId: row.secret_key_id };
+      if (!row.previous_secret_ciphertext || !row.previous_secret_key_id || !row.previous_secret_expires_at)
+        return { current };
+      const previous = {
         ciphertext: row.previous_secret_ciphertext,
         keyId: row.previous_secret_key_id,
         expiresAt: row.previous_secret_expires_at,
       };
+      return { current, previous };
     },
     async previousSecrets() {
       const rows = await db

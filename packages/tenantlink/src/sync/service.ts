@@ -5,6 +5,7 @@ import type { Store } from '../store/database.js';
 import { type FeedEntry, recordsRepository } from '../store/records-repository.js';
 import type { SyncRunTrigger } from '../store/schema.js';
 import { type SyncRunRecord, syncRunsRepository } from '../store/sync-runs-repository.js';
+import { webhookCursorsRepository } from '../store/webhook-cursors-repository.js';
 import type { SyncDataset } from './dataset.js';
 import { type CommittedEvent, SyncEngine, type SyncEngineOptions } from './engine.js';
 import { progressOf, type SyncProgress } from './progress.js';
@@ -145,7 +146,7 @@ export class SyncService {
       ...(options.onProgress ? { onProgress: (r: SyncRunRecord) => options.onProgress?.(viewOf(r)) } : {}),
     });
     if (this.#retentionDays > 0)
-      await this.pruneFeed(connection.id).catch((err: unknown) => {
+      await this.#prune(connection.id, this.#retentionDays).catch((err: unknown) => {
         // The run succeeded; pruning waits for the next one.
         this.#logger?.warn({ connection: connection.id, err }, 'feed pruning failed');
       });
@@ -154,23 +155,21 @@ export class SyncService {
 
   /**
    * Drops from the connection's feed the deletions older than the retention (or `olderThanDays`) that every webhook
-   * endpoint has already received. Readers whose `since` is below the pruned range are then told to read again from 0.
+   * endpoint has already received, and raises the feed's `prunedThrough`.
    */
   async pruneFeed(
     idOrName: string,
     options: { olderThanDays?: number; now?: number } = {},
   ): Promise<{ pruned: number; prunedThrough: number }> {
     const { id } = await this.#connections.show(idOrName);
-    const days = options.olderThanDays ?? this.#retentionDays;
-    const before = new Date((options.now ?? Date.now()) - days * 86_400_000).toISOString();
+    return this.#prune(id, options.olderThanDays ?? this.#retentionDays, options.now);
+  }
+
+  async #prune(id: string, days: number, now = Date.now()): Promise<{ pruned: number; prunedThrough: number }> {
+    const before = new Date(now - days * 86_400_000).toISOString();
     const records = recordsRepository(this.#store);
     // A webhook endpoint still to deliver a deletion holds it in the feed, disabled or failing ones too.
-    const held = await this.#store.db
-      .selectFrom('webhook_cursors')
-      .select((eb) => eb.fn.min<number | string | null>('last_seq').as('seq'))
-      .where('connection_id', '=', id)
-      .executeTakeFirst();
-    const maxSeq = held?.seq === null || held?.seq === undefined ? await records.lastSeq(id) : Number(held.seq);
+    const maxSeq = (await webhookCursorsRepository(this.#store).lowestDelivered(id)) ?? (await records.lastSeq(id));
     const outcome = await records.prune(id, { before, maxSeq });
     if (outcome.pruned > 0) this.#logger?.info({ connection: id, ...outcome }, 'pruned old deletions from the feed');
     return outcome;

@@ -367,11 +367,10 @@ export class WebhookDispatcher {
 
   /** The endpoint's secret, then the one before its last rotation while that is kept; undefined once removed. */
   async #signingSecrets(endpointId: string): Promise<string[] | undefined> {
-    const repository = webhookEndpointsRepository(this.#store);
-    const stored = await repository.secret(endpointId);
+    const stored = await webhookEndpointsRepository(this.#store).signingSecrets(endpointId);
     if (!stored) return undefined;
-    const secrets = [this.#vault.decrypt(stored.ciphertext, webhookSecretContext(endpointId))];
-    const previous = await repository.previousSecret(endpointId);
+    const secrets = [this.#vault.decrypt(stored.current.ciphertext, webhookSecretContext(endpointId))];
+    const { previous } = stored;
     if (previous && Date.parse(previous.expiresAt) > Date.now())
       secrets.push(this.#vault.decrypt(previous.ciphertext, webhookPreviousSecretContext(endpointId)));
     return secrets;

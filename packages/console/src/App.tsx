@@ -3,6 +3,7 @@ import { type ApiError, api, asApiError, type ServerInfo, whenSessionLost } from
 import { ErrorNotice } from './components/ErrorNotice';
 import { SiteHeader } from './components/SiteHeader';
 import { AddConnectionPage } from './pages/AddConnectionPage';
+import { ApiKeysPage } from './pages/ApiKeysPage';
 import { ConnectedAccountsPage } from './pages/ConnectedAccountsPage';
 import { ConnectionDetailPage } from './pages/ConnectionDetailPage';
 import { IntegrationsPage } from './pages/IntegrationsPage';
@@ -102,6 +103,8 @@ function Page({ path, server }: { path: string; server: ServerInfo | undefined }
       return <IntegrationsPage />;
     case 'webhooks':
       return <WebhooksPage />;
+    case 'api-keys':
+      return <ApiKeysPage />;
     case 'not-found':
       return <NotFoundPage />;
   }

@@ -317,8 +317,8 @@ export interface WebhookChanges {
 /** How an endpoint answered a test event. */
 export interface WebhookPing {
   ok: boolean;
-  statusCode: number | null;
-  error: string | null;
+  /** `delivered`, or the class of failure only (`failed: 5xx`, `failed: timeout`, …). */
+  result: string;
   durationMs: number;
   deliveryId: string;
 }
@@ -352,6 +352,31 @@ export interface WebhookReplay {
   connection: string;
   /** Deliver again every entry after this sequence number; absent: retry now from where the cursor stands. */
   since?: number;
+}
+
+/** What an API key may do: everything; safe methods (GET, HEAD) only; or only GET /metrics. */
+export type ApiKeyScope = 'admin' | 'read' | 'metrics';
+
+/** An API key as listed: never the key itself, which only its creation answers. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The first characters of the key, to tell keys apart. */
+  prefix: string;
+  scope: ApiKeyScope;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface NewApiKey {
+  name: string;
+  scope: ApiKeyScope;
+}
+
+/** A new API key and the key itself, which no other answer carries. */
+export interface CreatedApiKey {
+  apiKey: ApiKey;
+  key: string;
 }
 
 export interface ErrorDetail {
@@ -441,8 +466,8 @@ export const api = {
   getSession: async () => keepToken(await request<Session>('GET', '/session')),
   signIn: async (password: string) =>
     keepToken(await request<Session>('POST', '/session', { body: { password }, signingIn: true })),
-  setUpPassword: async (password: string) =>
-    keepToken(await request<Session>('POST', '/session/setup', { body: { password }, signingIn: true })),
+  setUpPassword: async (password: string, setupToken: string) =>
+    keepToken(await request<Session>('POST', '/session/setup', { body: { password, setupToken }, signingIn: true })),
   signOut: async () => {
     await request<void>('DELETE', '/session');
     csrfToken = undefined;
@@ -547,6 +572,12 @@ export const api = {
   replayWebhook: async (id: string, replay: WebhookReplay) =>
     (await request<{ cursor: WebhookCursor }>('POST', `/webhooks/${encodeURIComponent(id)}/replay`, { body: replay }))
       .cursor,
+
+  listApiKeys: async (signal?: AbortSignal) =>
+    (await request<{ apiKeys: ApiKey[] }>('GET', '/api-keys', { signal })).apiKeys,
+  /** The only answer with the key. */
+  createApiKey: (input: NewApiKey) => request<CreatedApiKey>('POST', '/api-keys', { body: input }),
+  revokeApiKey: (id: string) => request<void>('DELETE', `/api-keys/${encodeURIComponent(id)}`),
 };
 
 /**

@@ -87,3 +87,10 @@ const WEBHOOK_FIELD_OF_PATH: Record<string, WebhookField> = {
 export function webhookFieldErrors(details: ErrorDetail[]): FieldErrors<WebhookField> {
   return sortDetails(details, WEBHOOK_FIELD_OF_PATH);
 }
+
+export type ApiKeyField = 'name' | 'scope';
+
+/** The Create API key form's field for each detail of a validation error, and the details no field shows. */
+export function apiKeyFieldErrors(details: ErrorDetail[]): FieldErrors<ApiKeyField> {
+  return sortDetails(details, { name: 'name', scope: 'scope' });
+}

@@ -9,6 +9,7 @@ export type Route =
   | { page: 'connection'; id: string }
   | { page: 'integrations' }
   | { page: 'webhooks' }
+  | { page: 'api-keys' }
   | { page: 'not-found' };
 
 /** What a page asks the next one to do, carried in history.state so it survives nothing but this one step. */
@@ -52,6 +53,7 @@ export function matchRoute(path: string): Route {
   if (trimmed === '/connections/new') return { page: 'add-connection' };
   if (trimmed === '/integrations') return { page: 'integrations' };
   if (trimmed === '/webhooks') return { page: 'webhooks' };
+  if (trimmed === '/api-keys') return { page: 'api-keys' };
   const detail = /^\/connections\/([^/]+)$/.exec(trimmed);
   if (detail?.[1]) return { page: 'connection', id: decodeURIComponent(detail[1]) };
   return { page: 'not-found' };

@@ -64,3 +64,24 @@ const INPUT_ERROR_CODES = new Set([
 export function isInputError(err: TenantlinkError): boolean {
   return INPUT_ERROR_CODES.has(err.code) && err.status === undefined;
 }
+
+/**
+ * Codes that mean Microsoft, an authority or another remote service failed or could not be reached, whether or not
+ * it answered with a status of its own: 502 in the API, never a 500.
+ */
+const UPSTREAM_ERROR_CODES = new Set([
+  'AUTHORITY_UNREACHABLE',
+  'AUTHORITY_UNAVAILABLE',
+  'NETWORK_ERROR',
+  'NETWORK_UNREACHABLE',
+  'TOKEN_REQUEST_FAILED',
+  'TOKEN_NOT_A_JWT',
+  'UNTRUSTED_LINK',
+  'BATCH_INVALID',
+  'REFRESH_TOKEN_MISSING',
+  'OUTBOUND_TARGET_REFUSED',
+]);
+
+export function isUpstreamError(err: TenantlinkError): boolean {
+  return err.microsoftCode !== undefined || UPSTREAM_ERROR_CODES.has(err.code);
+}

@@ -480,6 +480,11 @@ const CREDENTIAL_PATTERNS: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/-]{16,}=*/g, `$1$2${REDACTED}`],
   // JWTs (access tokens, id tokens, client assertions)
   [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, REDACTED],
+  // tenantlink's own secrets: webhook signing secrets and API keys. No word boundary before them: percent-encoding
+  // (`%20tlk_…`) puts a letter or digit there. `tlk_` with fewer than 8 characters is kept: the first 6 are an API
+  // key's listed, non-secret prefix.
+  [/whsec_[A-Za-z0-9_-]+/g, `whsec_${REDACTED}`],
+  [/tlk_[A-Za-z0-9_-]{8,}/g, `tlk_${REDACTED}`],
   // PEM private keys, with real or JSON-escaped newlines
   [
     /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,

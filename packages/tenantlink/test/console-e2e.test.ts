@@ -49,6 +49,8 @@ describe('the console in Chromium, against the server and the sandbox', () => {
       demo: false,
       adminPassword: PASSWORD,
       customClouds: [s.cloud],
+      // The webhook receiver listens on this machine.
+      allowPrivateTargets: true,
       env: {},
     });
     browser = await chromium.launch({
@@ -141,7 +143,7 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     await page.getByRole('button', { name: 'Send test' }).click();
     await page
       .getByRole('status')
-      .filter({ hasText: /Test event answered 200 in \d+ ms\./ })
+      .filter({ hasText: /Test event delivered in \d+ ms\./ })
       .waitFor();
     const ping = receiver.received.find((d) => d.headers['tenantlink-event'] === 'ping');
     assert.ok(
@@ -319,6 +321,35 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     await shot('13-signed-in-again');
     assert.equal((await server.service.show(connection.id)).settings.signedInUser, person.userPrincipalName);
     assert.deepEqual(problems, [], 'no console errors');
+  });
+
+  test('API keys: a read key created on its page is shown once, listed with its scope, and revoked', async () => {
+    const earlierProblems = problems.length;
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const form = page.getByRole('region', { name: 'Create API key' });
+    await form.getByLabel('Name', { exact: true }).fill('dashboard');
+    await form.getByRole('radio', { name: 'read', exact: true }).check();
+    await form.getByRole('button', { name: 'Create API key' }).click();
+    const panel = page.getByRole('region', { name: 'API key', exact: true });
+    const key = ((await panel.locator('code.secret').textContent()) ?? '').trim();
+    assert.match(key, /^tlk_\S{20,}$/);
+    const row = page.getByRole('row', { name: /dashboard/ });
+    await row.getByRole('cell', { name: 'read', exact: true }).waitFor();
+    const call = (k: string) =>
+      fetch(`${server.url}/api/v1/connections`, { headers: { authorization: `Bearer ${k}` } });
+    assert.equal((await call(key)).status, 200, 'the key works');
+    await shot('14-api-key-created');
+
+    await panel.getByRole('button', { name: 'Close' }).click();
+    assert.ok(!((await page.locator('main').textContent()) ?? '').includes(key), 'shown only once');
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Yes, revoke' }).click();
+    await page.getByRole('status').filter({ hasText: 'API key dashboard revoked.' }).waitFor();
+    assert.equal(await row.count(), 0);
+    assert.equal((await call(key)).status, 401, 'the revoked key is refused');
+    assert.deepEqual(problems.slice(earlierProblems), [], 'no console errors');
   });
 
   test('keyboard only: the sign-out button and the add form are reachable with Tab', async () => {

@@ -243,11 +243,16 @@ describe('logger', () => {
     const { Vault } = await import('../src/connections/vault.js');
     const dataDir = mkdtempSync(join(tmpdir(), 'tenantlink-logging-vault-'));
     try {
-      const vault = new Vault(await loadKeyring({ dataDir, env: {} }));
+      const keyring = await loadKeyring({ dataDir, env: {} });
+      const vault = new Vault(keyring);
       const secret = 'decrypted-secret-value-QWERTY';
-      const envelope = vault.encrypt(secret, 'connection:c:client_secret');
+      // Stored by another process (whose vault registered it there, not here).
+      const envelope = new Vault(keyring, { registerDecryptedSecrets: false }).encrypt(
+        secret,
+        'connection:c:client_secret',
+      );
       const { logger, text } = capture();
-      logger.info(`before decrypt: ${secret}`); // not yet known: shows (the vault only knows it once read)
+      logger.info(`before decrypt: ${secret}`); // not yet known in this process: shows
       assert.ok(text().includes(secret));
       vault.decrypt(envelope, 'connection:c:client_secret');
       registered.push(secret);
@@ -256,6 +261,65 @@ describe('logger', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  test('a secret the vault encrypted, and never decrypted, is scrubbed from later log lines', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadKeyring } = await import('../src/connections/keyring.js');
+    const { Vault } = await import('../src/connections/vault.js');
+    const dataDir = mkdtempSync(join(tmpdir(), 'tenantlink-logging-vault-'));
+    try {
+      const vault = new Vault(await loadKeyring({ dataDir, env: {} }));
+      const secret = 'just-stored-secret-value-ASDFGH';
+      vault.encrypt(secret, 'connection:c:client_secret');
+      registered.push(secret);
+      const { logger, text, records } = capture();
+      logger.info({ note: `oops ${secret}` }, `stored: ${secret}`);
+      logger.error(new TenantlinkError('X', `failed with ${secret}`));
+      assertAbsent(text(), [secret]);
+      const [line, failure] = records() as Json[];
+      assert.equal(line!.msg, `stored: ${REDACTED}`);
+      assert.equal(line!.note, `oops ${REDACTED}`);
+      assert.equal(failure!.err.message, `failed with ${REDACTED}`);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('webhook signing secrets (whsec_) and API keys (tlk_) are replaced even when nobody registered them', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { generateWebhookSecret } = await import('../src/webhooks/signature.js');
+    const { createApiKey } = await import('../src/server/auth/api-keys.js');
+    const { apiKeysRepository } = await import('../src/store/api-keys-repository.js');
+    const { openStore } = await import('../src/store/database.js');
+    const webhookSecret = generateWebhookSecret();
+    const dataDir = mkdtempSync(join(tmpdir(), 'tenantlink-logging-keys-'));
+    const store = await openStore({ dataDir });
+    let apiKey: string;
+    try {
+      apiKey = (await createApiKey(apiKeysRepository(store), 'logging')).key;
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    assert.match(apiKey, /^tlk_[A-Za-z0-9_-]{43}$/);
+    const { logger, text, records } = capture();
+    logger.info(`endpoint secret ${webhookSecret}, key ${apiKey}`);
+    logger.error(new TenantlinkError('X', `refused ${apiKey} and ${webhookSecret}`));
+    logger.warn({ endpoint: { note: webhookSecret }, header: `Bearer-ish ${apiKey}` }, 'fields');
+    logger.info(`percent-encoded: a%20${apiKey}&b=${webhookSecret}`);
+    const output = text();
+    assertAbsent(output, [webhookSecret, webhookSecret.slice(6), apiKey, apiKey.slice(4)]);
+    const [message, failure, fields, encoded] = records() as Json[];
+    assert.equal(message!.msg, `endpoint secret whsec_${REDACTED}, key tlk_${REDACTED}`);
+    assert.equal(failure!.err.message, `refused tlk_${REDACTED} and whsec_${REDACTED}`);
+    assert.equal(fields!.endpoint.note, `whsec_${REDACTED}`);
+    assert.equal(fields!.header, `Bearer-ish tlk_${REDACTED}`);
+    assert.equal(encoded!.msg, `percent-encoded: a%20tlk_${REDACTED}&b=whsec_${REDACTED}`);
   });
 
   test('a non-plain object logged on its own is sanitized too', () => {
@@ -307,5 +371,7 @@ describe('scrubbing utilities', () => {
   test('scrubCredentialPatterns leaves ordinary words alone', () => {
     const text = 'Basic authentication failed with status code 401 for key rotation';
     assert.equal(scrubCredentialPatterns(text), text);
+    // An API key's listed prefix (tlk_ and 6 characters) is not the key.
+    assert.equal(scrubCredentialPatterns('API key tlk_abcdef… revoked'), 'API key tlk_abcdef… revoked');
   });
 });

@@ -2,16 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { loadKeyring } from '../src/connections/keyring.js';
 import { ConnectionService } from '../src/connections/service.js';
 import { Vault } from '../src/connections/vault.js';
-import { createLogger } from '../src/logging.js';
 import { createApiKey } from '../src/server/auth/api-keys.js';
 import { buildServer } from '../src/server/server.js';
 import { apiKeysRepository } from '../src/store/api-keys-repository.js';
+import { capturingLogger } from './helpers/api-calls.js';
 import { type AuthSandbox, type Json, startAuthSandbox } from './helpers/auth-sandbox.js';
 import { storeTargets, type TestStore } from './helpers/store-databases.js';
 
@@ -25,7 +24,7 @@ for (const target of storeTargets()) {
     let app: FastifyInstance;
     let key: string;
     let directoryApp: Json;
-    const logLines: string[] = [];
+    let logLines: string[] = [];
     const secrets: string[] = [];
     const auth = () => ({ authorization: `Bearer ${key}` });
     const call = (method: string, url: string, payload?: unknown, headers: Record<string, string> = auth()) =>
@@ -56,15 +55,8 @@ for (const target of storeTargets()) {
         secret: {},
       });
       secrets.push(directoryApp.secret.value);
-      const logger = createLogger({
-        level: 'debug',
-        destination: new Writable({
-          write(chunk, _enc, done) {
-            logLines.push(String(chunk));
-            done();
-          },
-        }),
-      });
+      const { logger, lines } = capturingLogger();
+      logLines = lines;
       service = new ConnectionService({
         store,
         vault: new Vault(await loadKeyring({ dataDir: mkdtempSync(join(tmpdir(), 'tl-api-keys-')), env: {} })),
@@ -95,13 +87,15 @@ for (const target of storeTargets()) {
         ['GET', '/api/openapi.json'],
         ['GET', '/api/docs'],
         ['GET', '/metrics'],
-        ['GET', '/api/v1/nothing-here'],
       ]) {
         const res = await call(method!, url!, method === 'POST' ? {} : undefined, {});
         assert.equal(res.statusCode, 401, `${method} ${url}`);
         assert.equal(res.json().error.code, 'UNAUTHENTICATED');
         assert.match(res.headers['www-authenticate'] as string, /^Bearer/);
       }
+      // No route, no answer but 404, whoever asks.
+      const unmatched = await call('GET', '/api/v1/nothing-here', undefined, {});
+      assert.deepEqual([unmatched.statusCode, unmatched.json().error.code], [404, 'NOT_FOUND']);
       for (const bad of ['Bearer tlk_not-a-real-key', 'Basic dXNlcjpwYXNz', 'Bearer', `Bearer ${key}x`]) {
         const res = await call('GET', '/api/v1/connections', undefined, { authorization: bad });
         assert.equal(res.statusCode, 401, bad);
@@ -152,7 +146,16 @@ for (const target of storeTargets()) {
         [newConnection({ clientId: 'abc' }), /client ID must be the Application \(client\) ID/],
         [newConnection({ features: ['directory', 'teleport'] }), /INVALID_INPUT/, 'features.1'],
         [newConnection({ clientSecret: undefined }), /a secret connection needs clientSecret/, 'clientSecret'],
-        [newConnection({ cloud: 'mars' }), /INVALID_INPUT/, 'cloud'],
+        [newConnection({ cloud: 'mars' }), /INVALID_CLOUD.*The cloud 'mars' is not a cloud this server may use/],
+        [
+          newConnection({
+            cloud: { authorityHost: 'https://login.attacker.test', graphEndpoint: 'https://g.attacker.test' },
+          }),
+          /INVALID_CLOUD.*A custom cloud at these endpoints/,
+        ],
+        [newConnection({ cloud: 42 }), /INVALID_INPUT/, 'cloud'],
+        [newConnection({ settings: nested(9) }), /settings nest at most 8 levels deep/],
+        [newConnection({ settings: { big: 'x'.repeat(70_000) } }), /settings hold at most 64 KB/],
         [newConnection({ settings: { secretExpiresAt: 'soon' } }), /secretExpiresAt must be a date/],
       ];
       for (const [body, pattern, path] of cases) {
@@ -319,31 +322,47 @@ for (const target of storeTargets()) {
 }
 
 describe('first start without an admin password', () => {
-  test('setup only from this machine and only once', async () => {
+  test('setup only from this machine, at its own address, with the setup token, and only once', async () => {
     const target = storeTargets()[0]!;
     const store = await target.open();
     const service = new ConnectionService({
       store,
       vault: new Vault(await loadKeyring({ dataDir: mkdtempSync(join(tmpdir(), 'tl-api-setup-')), env: {} })),
     });
-    const app = await buildServer({ store, service, consoleDir: null });
+    const setupToken = 'the-one-time-setup-token';
+    const app = await buildServer({ store, service, consoleDir: null, setupToken });
+    const setup = (body: Json, extra: { remoteAddress?: string; headers?: Record<string, string> } = {}) =>
+      app.inject({ method: 'POST', url: '/api/v1/session/setup', payload: body, ...extra });
+    const refused = async (answer: Awaited<ReturnType<typeof setup>>, status: number, code: string) => {
+      assert.equal(answer.statusCode, status, answer.body);
+      assert.equal(answer.json().error.code, code);
+    };
     try {
       assert.equal((await app.inject({ url: '/api/v1/session' })).json().needsSetup, true);
-      const remote = await app.inject({
-        method: 'POST',
-        url: '/api/v1/session/setup',
-        payload: { password: PASSWORD },
-        remoteAddress: '10.1.2.3',
-      });
-      assert.equal(remote.statusCode, 403);
-      assert.equal(remote.json().error.code, 'SETUP_FROM_LOOPBACK_ONLY');
-      const short = await app.inject({ method: 'POST', url: '/api/v1/session/setup', payload: { password: 'short' } });
-      assert.equal(short.statusCode, 400);
-      const ok = await app.inject({ method: 'POST', url: '/api/v1/session/setup', payload: { password: PASSWORD } });
-      assert.equal(ok.statusCode, 200);
+      await refused(
+        await setup({ password: PASSWORD, setupToken }, { remoteAddress: '10.1.2.3' }),
+        403,
+        'SETUP_FROM_LOOPBACK_ONLY',
+      );
+      // DNS rebinding: a page on another site whose name now points at 127.0.0.1.
+      await refused(
+        await setup({ password: PASSWORD, setupToken }, { headers: { host: 'rebind.attacker.example:3000' } }),
+        403,
+        'ORIGIN_NOT_ALLOWED',
+      );
+      await refused(
+        await setup({ password: PASSWORD, setupToken }, { headers: { origin: 'https://attacker.example' } }),
+        403,
+        'ORIGIN_NOT_ALLOWED',
+      );
+      await refused(await setup({ password: PASSWORD }), 400, 'INVALID_INPUT');
+      await refused(await setup({ password: PASSWORD, setupToken: 'guessed' }), 403, 'SETUP_TOKEN_INVALID');
+      await refused(await setup({ password: 'short', setupToken }), 400, 'INVALID_INPUT');
+      assert.equal((await app.inject({ url: '/api/v1/session' })).json().needsSetup, true, 'nothing was set');
+      const ok = await setup({ password: PASSWORD, setupToken }, { headers: { origin: 'http://localhost' } });
+      assert.equal(ok.statusCode, 200, ok.body);
       assert.ok(ok.json().csrfToken);
-      const again = await app.inject({ method: 'POST', url: '/api/v1/session/setup', payload: { password: PASSWORD } });
-      assert.equal(again.statusCode, 409);
+      await refused(await setup({ password: PASSWORD, setupToken }), 409, 'ALREADY_SET_UP');
       const signIn = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { password: PASSWORD } });
       assert.equal(signIn.statusCode, 200);
     } finally {
@@ -353,4 +372,35 @@ describe('first start without an admin password', () => {
       await target.cleanUp();
     }
   });
+
+  test('a server started without a setup token cannot be set up through the API', async () => {
+    const target = storeTargets()[0]!;
+    const store = await target.open();
+    const service = new ConnectionService({
+      store,
+      vault: new Vault(await loadKeyring({ dataDir: mkdtempSync(join(tmpdir(), 'tl-api-setup-')), env: {} })),
+    });
+    const app = await buildServer({ store, service, consoleDir: null });
+    try {
+      const answer = await app.inject({
+        method: 'POST',
+        url: '/api/v1/session/setup',
+        payload: { password: PASSWORD, setupToken: 'anything' },
+      });
+      assert.equal(answer.statusCode, 403);
+      assert.equal(answer.json().error.code, 'SETUP_TOKEN_INVALID');
+    } finally {
+      await app.close();
+      await service.close();
+      await store.close();
+      await target.cleanUp();
+    }
+  });
 });
+
+/** `{a: {a: ...}}`, `depth` objects deep. */
+function nested(depth: number): Json {
+  let value: Json = 'leaf';
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}

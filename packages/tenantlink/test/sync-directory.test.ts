@@ -13,6 +13,7 @@ import {
   setUpSync,
   startSyncSandbox,
 } from './helpers/sync-harness.js';
+import { LOOPBACK_TARGETS } from './helpers/webhook-store.js';
 
 let s: SyncSandbox;
 
@@ -172,6 +173,7 @@ for (const target of storeTargets()) {
         store: setup.store,
         vault: setup.connections.vault,
         connections: setup.connections,
+        outbound: LOOPBACK_TARGETS,
       });
       const pruneNow = () => setup.sync.pruneFeed(id, { olderThanDays: 0, now: Date.now() + 1000 });
       try {

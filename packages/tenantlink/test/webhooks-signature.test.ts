@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { checkWebhookUrl } from '../src/webhooks/endpoint-url.js';
+import { OutboundPolicy } from '../src/outbound/outbound-policy.js';
+import { checkWebhookUrl, maskQuery } from '../src/webhooks/endpoint-url.js';
 import { nextAttemptDelay } from '../src/webhooks/retry-schedule.js';
 import { generateWebhookSecret, signWebhookBody, verifyWebhookSignature } from '../src/webhooks/signature.js';
 
@@ -49,9 +50,18 @@ describe('webhook signatures', () => {
 });
 
 describe('webhook URLs', () => {
-  test('https anywhere, http only to this machine, nothing with credentials or fragments', () => {
-    assert.equal(checkWebhookUrl('https://app.example.com/hooks?x=1'), 'https://app.example.com/hooks?x=1');
-    for (const ok of ['http://localhost:8080/h', 'http://127.0.0.1:9/h', 'http://[::1]:9/h']) checkWebhookUrl(ok);
+  const strict = new OutboundPolicy();
+  const allowing = new OutboundPolicy({ allowPrivateTargets: true });
+
+  test('https anywhere public; http only to this machine, and only when private targets are allowed', () => {
+    assert.deepEqual(checkWebhookUrl('https://app.example.com/hooks', strict), {
+      url: 'https://app.example.com/hooks',
+      shown: 'https://app.example.com/hooks',
+    });
+    for (const ok of ['http://localhost:8080/h', 'http://127.0.0.1:9/h', 'http://[::1]:9/h']) {
+      checkWebhookUrl(ok, allowing);
+      assert.throws(() => checkWebhookUrl(ok, strict), /loopback address/, ok);
+    }
     for (const bad of [
       'http://app.example.com/hooks',
       'ftp://app.example.com/',
@@ -59,7 +69,14 @@ describe('webhook URLs', () => {
       'https://app.example.com/#x',
       'app.example.com/hooks',
     ])
-      assert.throws(() => checkWebhookUrl(bad), { code: 'INVALID_INPUT' }, bad);
+      assert.throws(() => checkWebhookUrl(bad, allowing), { code: 'INVALID_INPUT' }, bad);
+  });
+
+  test('a query string is kept whole for deliveries and shown with its values masked', () => {
+    const { url, shown } = checkWebhookUrl('https://app.example.com/hooks?token=s3cr3t&tenant=a%20b', strict);
+    assert.equal(url, 'https://app.example.com/hooks?token=s3cr3t&tenant=a%20b');
+    assert.equal(shown, 'https://app.example.com/hooks?token=***&tenant=***');
+    assert.equal(maskQuery(new URL('https://h.example/p')), 'https://h.example/p');
   });
 });
 

@@ -7,6 +7,7 @@ import { ClientSecretField } from './ClientSecretField';
 import { ErrorNotice } from './ErrorNotice';
 import { FeatureCheckboxes } from './FeatureCheckboxes';
 import { FormActions } from './FormActions';
+import { type RadioOption, RadioOptions } from './RadioOptions';
 import { SecretExpiryField } from './SecretExpiryField';
 import { type TextFieldSpec, TextFields } from './TextFields';
 
@@ -14,6 +15,11 @@ const MODE_HINTS: Record<IntegrationAuthMode, string> = {
   'multi-tenant': "A customer's admin grants consent once; tenantlink then works as the app, with no user signed in.",
   delegated: 'A user of the customer signs in, in the browser or with a code; tenantlink works as that user.',
 };
+const MODE_OPTIONS: RadioOption<IntegrationAuthMode>[] = (['multi-tenant', 'delegated'] as const).map((mode) => ({
+  value: mode,
+  label: INTEGRATION_MODE_LABELS[mode],
+  hint: MODE_HINTS[mode],
+}));
 
 const PERMISSION_TYPES = { 'multi-tenant': 'application', delegated: 'delegated' } as const;
 
@@ -102,32 +108,14 @@ export function AddIntegrationForm({ catalogue, onCreated, onCancel }: AddIntegr
       aria-describedby={error ? 'add-integration-error' : undefined}
     >
       <TextFields fields={APP_REGISTRATION_FIELDS} values={text} errors={fieldErrors} onChange={changeText} />
-      <fieldset className="options" aria-describedby={fieldErrors.authMode ? 'integration-mode-error' : undefined}>
-        <legend>How customers connect</legend>
-        {(['multi-tenant', 'delegated'] as const).map((mode) => (
-          <div className="option" key={mode}>
-            <label>
-              <input
-                type="radio"
-                name="integration-mode"
-                value={mode}
-                checked={authMode === mode}
-                onChange={() => chooseMode(mode)}
-                aria-describedby={`integration-mode-${mode}-hint`}
-              />{' '}
-              {INTEGRATION_MODE_LABELS[mode]}
-            </label>
-            <p className="hint" id={`integration-mode-${mode}-hint`}>
-              {MODE_HINTS[mode]}
-            </p>
-          </div>
-        ))}
-        {fieldErrors.authMode && (
-          <p className="field-error" id="integration-mode-error">
-            {fieldErrors.authMode}
-          </p>
-        )}
-      </fieldset>
+      <RadioOptions
+        name="integration-mode"
+        legend="How customers connect"
+        options={MODE_OPTIONS}
+        value={authMode}
+        onChange={chooseMode}
+        error={fieldErrors.authMode}
+      />
       <ClientSecretField
         id="integration-client-secret"
         label="Client secret value"

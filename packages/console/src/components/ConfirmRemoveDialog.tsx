@@ -11,10 +11,19 @@ interface ConfirmRemoveDialogProps {
   children: ReactNode;
   remove: () => Promise<void>;
   onRemoved: () => void;
+  /** The word for it where "Remove" is not the right one: "Revoke". */
+  verb?: string;
 }
 
 /** The modal dialog that confirms a removal: "Remove <name>?", with Cancel and Yes, remove. */
-export function ConfirmRemoveDialog({ dialogRef, name, children, remove, onRemoved }: ConfirmRemoveDialogProps) {
+export function ConfirmRemoveDialog({
+  dialogRef,
+  name,
+  children,
+  remove,
+  onRemoved,
+  verb = 'Remove',
+}: ConfirmRemoveDialogProps) {
   const headingId = useId();
   const removal = useSubmit();
 
@@ -28,7 +37,9 @@ export function ConfirmRemoveDialog({ dialogRef, name, children, remove, onRemov
 
   return (
     <dialog ref={dialogRef} aria-labelledby={headingId} onClose={removal.clearError}>
-      <h2 id={headingId}>Remove {name}?</h2>
+      <h2 id={headingId}>
+        {verb} {name}?
+      </h2>
       <p>{children}</p>
       {removal.error && <ErrorNotice error={removal.error} />}
       <div className="actions">
@@ -37,7 +48,7 @@ export function ConfirmRemoveDialog({ dialogRef, name, children, remove, onRemov
           Cancel
         </button>
         <button type="button" className="danger" onClick={confirm} disabled={removal.busy}>
-          Yes, remove
+          Yes, {verb.toLowerCase()}
         </button>
       </div>
     </dialog>

@@ -10,10 +10,12 @@ interface RemoveRowButtonProps {
   onRemoved: () => void;
   /** What removing it does, in the dialog. */
   children: ReactNode;
+  /** The word for it where "Remove" is not the right one: "Revoke". */
+  verb?: string;
 }
 
 /** A table row's small "Remove" button, confirmed in a modal dialog. */
-export function RemoveRowButton({ name, describedBy, remove, onRemoved, children }: RemoveRowButtonProps) {
+export function RemoveRowButton({ name, describedBy, remove, onRemoved, children, verb }: RemoveRowButtonProps) {
   const dialog = useRef<HTMLDialogElement>(null);
 
   return (
@@ -24,9 +26,9 @@ export function RemoveRowButton({ name, describedBy, remove, onRemoved, children
         onClick={() => dialog.current?.showModal()}
         aria-describedby={describedBy}
       >
-        Remove
+        {verb ?? 'Remove'}
       </button>
-      <ConfirmRemoveDialog dialogRef={dialog} name={name} remove={remove} onRemoved={onRemoved}>
+      <ConfirmRemoveDialog dialogRef={dialog} name={name} remove={remove} onRemoved={onRemoved} verb={verb}>
         {children}
       </ConfirmRemoveDialog>
     </>

@@ -10,6 +10,7 @@ export function SiteHeader({ path, onSignOut }: SiteHeaderProps) {
   const onConnections = path === '/' || path?.startsWith('/connections');
   const onIntegrations = path?.startsWith('/integrations');
   const onWebhooks = path?.startsWith('/webhooks');
+  const onApiKeys = path?.startsWith('/api-keys');
   return (
     <header className="site-header">
       <Link href="/" className="brand">
@@ -32,6 +33,11 @@ export function SiteHeader({ path, onSignOut }: SiteHeaderProps) {
               <li>
                 <Link href="/webhooks" aria-current={onWebhooks ? 'page' : undefined}>
                   Webhooks
+                </Link>
+              </li>
+              <li>
+                <Link href="/api-keys" aria-current={onApiKeys ? 'page' : undefined}>
+                  API keys
                 </Link>
               </li>
               <li>

@@ -173,8 +173,8 @@ export function WebhookRow({ webhook, connections, connectionName, onChanged, on
               {ping && (
                 <p className={`notice ${ping.ok ? 'notice-ok' : 'notice-error'}`} role="status">
                   {ping.ok
-                    ? `Test event answered ${ping.statusCode} in ${ping.durationMs} ms.`
-                    : `Test event failed: ${ping.error} (after ${ping.durationMs} ms).`}
+                    ? `Test event delivered in ${ping.durationMs} ms.`
+                    : `Test event ${ping.result} (after ${ping.durationMs} ms).`}
                 </p>
               )}
               {showDeliveries && (

@@ -1,7 +1,7 @@
-import { type RefObject, useId } from 'react';
+import type { RefObject } from 'react';
 import type { CreatedWebhook } from '../api';
 import { formatDateTime } from '../format';
-import { CopyButton } from './CopyButton';
+import { ShownOncePanel } from './ShownOncePanel';
 
 interface WebhookSecretPanelProps {
   created: CreatedWebhook;
@@ -12,24 +12,18 @@ interface WebhookSecretPanelProps {
 
 /** The signing secret of a webhook just added or rotated: the only time tenantlink shows it. */
 export function WebhookSecretPanel({ created, headingRef, onClose }: WebhookSecretPanelProps) {
-  const headingId = useId();
   return (
-    <section className="panel webhook-secret" aria-labelledby={headingId}>
-      <div className="panel-heading">
-        <h2 id={headingId} ref={headingRef} tabIndex={-1}>
-          Signing secret
-        </h2>
-        <button type="button" className="small" onClick={onClose}>
-          Close
-        </button>
-      </div>
-      <p>
-        For <code className="url">{created.webhook.url}</code>.
-      </p>
-      <div className="copyable">
-        <code className="secret">{created.secret}</code>
-        <CopyButton text={created.secret} what="Signing secret" describedBy={headingId} />
-      </div>
+    <ShownOncePanel
+      title="Signing secret"
+      secret={created.secret}
+      about={
+        <>
+          For <code className="url">{created.webhook.url}</code>.
+        </>
+      }
+      headingRef={headingRef}
+      onClose={onClose}
+    >
       <p className="muted">
         Copy it now: tenantlink shows it only once. Your endpoint checks the tenantlink-signature header with it.
       </p>
@@ -39,6 +33,6 @@ export function WebhookSecretPanel({ created, headingRef, onClose }: WebhookSecr
           as well: switch your endpoint to this one before then.
         </p>
       )}
-    </section>
+    </ShownOncePanel>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, type Integration } from '../api';
 import { AddIntegrationForm } from '../components/AddIntegrationForm';
-import { Breadcrumb } from '../components/Breadcrumb';
+import { AdminPageHeading } from '../components/AdminPageHeading';
 import { IntegrationsTable } from '../components/IntegrationsTable';
 import { LoadedContent } from '../components/LoadedContent';
 import { useAddForm } from '../useAddForm';
@@ -32,21 +32,15 @@ export function IntegrationsPage() {
 
   return (
     <>
-      <Breadcrumb parent="Admin" current="Integrations" />
-      <div className="page-heading">
-        <h1 tabIndex={-1}>Integrations</h1>
-        <button
-          type="button"
-          className="primary"
-          ref={addButton}
-          onClick={() => {
-            setAnnouncement('');
-            open();
-          }}
-        >
-          Add integration
-        </button>
-      </div>
+      <AdminPageHeading
+        title="Integrations"
+        addLabel="Add integration"
+        addButton={addButton}
+        onAdd={() => {
+          setAnnouncement('');
+          open();
+        }}
+      />
       <p className="lead">
         An integration is your own multi-tenant app registration. Customers' admins connect their tenant through it: by
         admin consent, or by signing in, from a link you send or from your product. Each connection made appears in

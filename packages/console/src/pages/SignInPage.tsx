@@ -7,6 +7,17 @@ import { usePageTitle } from '../usePageTitle';
 import { useSubmit } from '../useSubmit';
 
 const MIN_PASSWORD_LENGTH = 12;
+const SETUP_TOKEN_PARAM = 'setup-token';
+
+/**
+ * The setup token from the link `tenantlink serve` printed (`/#setup-token=…`), taken out of the address bar at once
+ * so that it stays out of the history and of anything the page links to.
+ */
+function takeSetupTokenFromLink(): string {
+  const token = new URLSearchParams(window.location.hash.slice(1)).get(SETUP_TOKEN_PARAM) ?? '';
+  if (token) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  return token;
+}
 
 interface SignInPageProps {
   needsSetup: boolean;
@@ -19,7 +30,8 @@ export function SignInPage({ needsSetup, onSignedIn }: SignInPageProps) {
   usePageTitle(title);
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
-  const [problems, setProblems] = useState<{ password?: string; confirmation?: string }>({});
+  const [setupToken, setSetupToken] = useState(takeSetupTokenFromLink);
+  const [problems, setProblems] = useState<{ password?: string; confirmation?: string; setupToken?: string }>({});
   const { busy, error, submit: signIn } = useSubmit();
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -30,13 +42,18 @@ export function SignInPage({ needsSetup, onSignedIn }: SignInPageProps) {
             ? { password: `Use at least ${MIN_PASSWORD_LENGTH} characters.` }
             : {}),
           ...(confirmation !== password ? { confirmation: 'The two passwords differ.' } : {}),
+          ...(setupToken.trim() === ''
+            ? { setupToken: 'Enter the setup token tenantlink printed when it started.' }
+            : {}),
         }
       : password === ''
         ? { password: 'Enter the admin password.' }
         : {};
     setProblems(found);
     if (Object.keys(found).length > 0) return;
-    await signIn(async () => onSignedIn(needsSetup ? await api.setUpPassword(password) : await api.signIn(password)));
+    await signIn(async () =>
+      onSignedIn(needsSetup ? await api.setUpPassword(password, setupToken.trim()) : await api.signIn(password)),
+    );
   }
 
   return (
@@ -48,6 +65,19 @@ export function SignInPage({ needsSetup, onSignedIn }: SignInPageProps) {
           : 'Enter the admin password of this tenantlink server.'}
       </p>
       <form className="stack" onSubmit={submit} noValidate>
+        {needsSetup && (
+          <TextField
+            id="setup-token"
+            label="Setup token"
+            autoComplete="off"
+            spellCheck={false}
+            value={setupToken}
+            onChange={(e) => setSetupToken(e.target.value)}
+            hint="Printed by tenantlink serve when it started; the console link it printed fills it in."
+            error={problems.setupToken}
+            required
+          />
+        )}
         <TextField
           id="password"
           label={needsSetup ? 'Admin password' : 'Password'}

@@ -1,7 +1,7 @@
 import { useRef, useState } from 'react';
 import { api, type CreatedWebhook, type Webhook } from '../api';
 import { AddWebhookForm } from '../components/AddWebhookForm';
-import { Breadcrumb } from '../components/Breadcrumb';
+import { AdminPageHeading } from '../components/AdminPageHeading';
 import { LoadedContent } from '../components/LoadedContent';
 import { WebhookSecretPanel } from '../components/WebhookSecretPanel';
 import { WebhooksTable } from '../components/WebhooksTable';
@@ -50,21 +50,15 @@ export function WebhooksPage() {
 
   return (
     <>
-      <Breadcrumb parent="Admin" current="Webhooks" />
-      <div className="page-heading">
-        <h1 tabIndex={-1}>Webhooks</h1>
-        <button
-          type="button"
-          className="primary"
-          ref={addButton}
-          onClick={() => {
-            setAnnouncement('');
-            open();
-          }}
-        >
-          Add webhook
-        </button>
-      </div>
+      <AdminPageHeading
+        title="Webhooks"
+        addLabel="Add webhook"
+        addButton={addButton}
+        onAdd={() => {
+          setAnnouncement('');
+          open();
+        }}
+      />
       <p className="lead">
         A webhook is an endpoint of your product that receives every change of the connections' directories: signed, in
         order, retried until it answers 2xx, and replayable from any sequence number.

@@ -3,17 +3,31 @@ import { Command, CommanderError, Option } from 'commander';
 import { describeAccessToken } from '../auth/claims.js';
 import type { ConnectionMode } from '../catalogue/permissions.js';
 import { IntegrationService } from '../connect/integrations.js';
-import { type Cloud, type CloudEndpoints, cloudEndpoints, sandboxCloud } from '../connections/clouds.js';
+import {
+  type Cloud,
+  type CloudEndpoints,
+  cloudEndpoints,
+  customCloudsFromEnv,
+  sandboxCloud,
+} from '../connections/clouds.js';
 import { loadKeyring } from '../connections/keyring.js';
 import { FEATURES, type Feature, validateConnectionInput } from '../connections/model.js';
 import { type ConnectionCredential, ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
 import { type DoctorInput, runDoctor } from '../doctor/doctor.js';
-import { TenantlinkError } from '../errors.js';
 import { type GuideFormat, renderGuide } from '../guide/render.js';
 import { buildSetupGuide } from '../guide/setup-guide.js';
 import { createLogger, type LogLevel, scrubLogLine } from '../logging.js';
-import { createApiKey } from '../server/auth/api-keys.js';
+import { allowPrivateTargetsFromEnv, OutboundPolicy } from '../outbound/outbound-policy.js';
+import {
+  API_KEY_NAME,
+  API_KEY_NAME_RULE,
+  API_KEY_SCOPE_MEANINGS,
+  API_KEY_SCOPES,
+  type ApiKeyScope,
+  createApiKey,
+  revokeApiKey,
+} from '../server/auth/api-keys.js';
 import { apiKeysRepository } from '../store/api-keys-repository.js';
 import { openStore, type Store } from '../store/database.js';
 import { EXIT, type Output, print, printError, readSecretFile, readSecretStdin, UsageError } from './io.js';
@@ -42,6 +56,7 @@ interface Context {
   store: Store;
   sandbox: CloudEndpoints | undefined;
   output: Output;
+  outbound: OutboundPolicy;
 }
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -68,11 +83,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         store,
         vault: new Vault(await loadKeyring({ dataDir, env: io.env })),
         logger,
-        ...(sandbox ? { customClouds: [sandbox] } : {}),
+        customClouds: [...(sandbox ? [sandbox] : []), ...customCloudsFromEnv(io.env.TENANTLINK_CUSTOM_CLOUDS)],
       });
+      const outbound = new OutboundPolicy({ allowPrivateTargets: allowPrivateTargetsFromEnv(io.env) });
       try {
-        await action({ service, store, sandbox, output }, ...args);
+        await action({ service, store, sandbox, output, outbound }, ...args);
       } finally {
+        await outbound.close();
         await service.close();
         await store.close();
       }
@@ -326,6 +343,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       '--feed-retention-days <days>',
       'days the change feed keeps deletions, 0 for ever (default: $TENANTLINK_FEED_RETENTION_DAYS or 30)',
     )
+    .option(
+      '--allow-private-targets',
+      'let webhooks reach loopback and private networks (default: $TENANTLINK_ALLOW_PRIVATE_TARGETS; demo mode does)',
+    )
     .action(
       async (
         opts: {
@@ -335,6 +356,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           secureCookies?: boolean;
           publicUrl?: string;
           feedRetentionDays?: string;
+          allowPrivateTargets?: boolean;
         },
         command: Command,
       ) => {
@@ -349,6 +371,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           host: opts.host,
           demo: opts.demo,
           secureCookies: opts.secureCookies === true,
+          allowPrivateTargets: opts.allowPrivateTargets === true || allowPrivateTargetsFromEnv(io.env),
           ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
           feedRetentionDays: feedRetentionDays(opts.feedRetentionDays ?? io.env.TENANTLINK_FEED_RETENTION_DAYS) ?? 30,
           logLevel: globals.logLevel ?? 'info',
@@ -363,28 +386,38 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command('create')
     .description('create an API key and print it once')
     .requiredOption('--name <name>', 'what the key is for')
+    .addOption(
+      new Option(
+        '--scope <scope>',
+        `what the key may do: ${API_KEY_SCOPES.map((s) => `${s} (${API_KEY_SCOPE_MEANINGS[s]})`).join('; ')}`,
+      )
+        .choices(API_KEY_SCOPES)
+        .default('admin'),
+    )
     .action(
-      withContext(async (ctx, opts: { name: string }) => {
+      withContext(async (ctx, opts: { name: string; scope: ApiKeyScope }) => {
         const name = opts.name.trim();
-        if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/.test(name))
-          throw new UsageError('--name may hold letters, digits, spaces, dots, dashes and underscores (at most 100).');
-        const { key, apiKey } = await createApiKey(apiKeysRepository(ctx.store), name);
-        print(ctx.output, { key, id: apiKey.id, name: apiKey.name }, () => [
+        if (!API_KEY_NAME.test(name)) throw new UsageError(`--name ${API_KEY_NAME_RULE}.`);
+        const { key, apiKey } = await createApiKey(apiKeysRepository(ctx.store), name, opts.scope);
+        print(ctx.output, { key, id: apiKey.id, name: apiKey.name, scope: apiKey.scope }, () => [
           key,
-          `API key '${apiKey.name}' created. It is shown only now: send it as "Authorization: Bearer <key>".`,
+          `API key '${apiKey.name}' (scope ${apiKey.scope}: ${API_KEY_SCOPE_MEANINGS[apiKey.scope]}) created. It is shown only now: send it as "Authorization: Bearer <key>".`,
         ]);
       }),
     );
   apikeys
     .command('list')
-    .description('list API keys (never the keys themselves)')
+    .description('list API keys with their scopes (never the keys themselves)')
     .action(
       withContext(async (ctx) => {
         const keys = await apiKeysRepository(ctx.store).list();
         print(ctx.output, { apiKeys: keys }, () =>
           keys.length === 0
             ? ['No API keys yet. Create one with: tenantlink apikeys create --name <name>']
-            : keys.map((k) => `${k.name}\t${k.prefix}…\tcreated ${k.createdAt}\tlast used ${k.lastUsedAt ?? 'never'}`),
+            : keys.map(
+                (k) =>
+                  `${k.name}\t${k.scope}\t${k.prefix}…\tcreated ${k.createdAt}\tlast used ${k.lastUsedAt ?? 'never'}`,
+              ),
         );
       }),
     );
@@ -393,10 +426,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description('delete an API key (by name or id); requests with it fail at once')
     .action(
       withContext(async (ctx, name: string) => {
-        if (!(await apiKeysRepository(ctx.store).delete(name)))
-          throw new TenantlinkError('API_KEY_NOT_FOUND', `No API key is named or has the id '${name}'.`, {
-            status: 404,
-          });
+        await revokeApiKey(apiKeysRepository(ctx.store), name);
         print(ctx.output, { revoked: name }, () => [`Revoked API key '${name}'.`]);
       }),
     );

@@ -10,6 +10,7 @@ export interface ServeOptions {
   host: string;
   demo: boolean;
   secureCookies: boolean;
+  allowPrivateTargets: boolean;
   publicUrl?: string;
   feedRetentionDays?: number;
   logLevel: LogLevel;
@@ -29,23 +30,29 @@ export async function serve(options: ServeOptions): Promise<number> {
     host: options.host,
     demo: options.demo,
     secureCookies: options.secureCookies,
+    allowPrivateTargets: options.allowPrivateTargets,
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.feedRetentionDays !== undefined ? { feedRetentionDays: options.feedRetentionDays } : {}),
     env: io.env,
     logger,
     ...(options.sandbox ? { customClouds: [options.sandbox] } : {}),
   });
-  const passwordSet = (await server.app.inject({ method: 'GET', url: '/api/v1/session' })).json<{
-    needsSetup: boolean;
-  }>();
   io.out(`tenantlink is listening on ${server.url}`);
   io.out(`  console   ${server.url}/`);
   io.out(`  API       ${server.url}/api/v1   (docs: ${server.url}/api/docs)`);
   io.out(
     `  connect   ${(options.publicUrl ?? server.url).replace(/\/+$/, '')}/connect/microsoft/callback   (the Web redirect URI integrations register)`,
   );
-  if (passwordSet.needsSetup)
-    io.out('  Open the console on this machine to choose the admin password (or set TENANTLINK_ADMIN_PASSWORD).');
+  if (server.setupToken)
+    // The token travels in the fragment: browsers never send it to a server, a proxy or a log.
+    io.out(
+      `  Choose the admin password: open ${server.url}/#setup-token=${server.setupToken} in a browser on this machine ` +
+        `(setup token ${server.setupToken}; valid until this server stops), or set TENANTLINK_ADMIN_PASSWORD.`,
+    );
+  if (server.allowPrivateTargets)
+    io.out(
+      `  Private targets allowed: webhooks may reach loopback and private networks${server.demo ? ' (demo mode)' : ''}.`,
+    );
   if (server.demo)
     io.out(
       `  Demo mode: a sandbox tenant (${server.demo.tenantDomain}) runs at ${server.demo.authority} with the connection 'demo'. ` +

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ConnectionService } from '../connections/service.js';
 import { allDatasets } from '../features/datasets.js';
+import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 import type { Store } from '../store/database.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { MAX_KEEP_PREVIOUS_HOURS, WebhookEndpoints, type WebhookEndpointView } from '../webhooks/endpoints.js';
@@ -11,6 +12,8 @@ export interface WebhookCliContext {
   service: ConnectionService;
   store: Store;
   output: Output;
+  /** Where webhook URLs may point (TENANTLINK_ALLOW_PRIVATE_TARGETS=1 allows private networks). */
+  outbound: OutboundPolicy;
 }
 
 type WithContext = <A extends unknown[]>(
@@ -23,6 +26,7 @@ const endpointsOf = (ctx: WebhookCliContext) =>
     vault: ctx.service.vault,
     connections: ctx.service,
     models: allDatasets().flatMap((d) => d.models),
+    outbound: ctx.outbound,
   });
 
 function parseList(value: string | undefined): string[] | undefined {
@@ -169,9 +173,14 @@ export function registerWebhookCommands(
     .description('send the endpoint a signed test event now and say how it answered (not logged or retried)')
     .action(
       withContext(async (ctx, id: string) => {
-        const dispatcher = new WebhookDispatcher({ store: ctx.store, vault: ctx.service.vault });
-        const outcome = await dispatcher.ping(id);
+        const dispatcher = new WebhookDispatcher({
+          store: ctx.store,
+          vault: ctx.service.vault,
+          outbound: ctx.outbound,
+        });
+        const { failure: _failure, ...outcome } = await dispatcher.ping(id);
         if (!outcome.ok) failed();
+        // The operator at the terminal sees the receiver's status or network error; the API answers only a class.
         print(ctx.output, outcome, () => [
           outcome.ok
             ? `The endpoint answered ${outcome.statusCode} in ${outcome.durationMs} ms.`

@@ -1,5 +1,5 @@
 import { DeviceCodeFlow, type DeviceCodePrompt, type DeviceCodeResult } from '../auth/device-code-flow.js';
-import type { Cloud } from '../connections/clouds.js';
+import type { Cloud, CloudChoice } from '../connections/clouds.js';
 import { type Connection, type Feature, validateConnectionInput } from '../connections/model.js';
 import { TenantlinkError } from '../errors.js';
 import type { Logger } from '../logging.js';
@@ -19,7 +19,7 @@ import { type ConnectTestOptions, testNewConnection } from './test-connection.js
  */
 export type DeviceCodeRequest =
   | { integration: string }
-  | { name: string; tenantId: string; clientId: string; features: Feature[]; cloud?: Cloud }
+  | { name: string; tenantId: string; clientId: string; features: Feature[]; cloud?: CloudChoice }
   | { connection: string };
 
 export interface DeviceCodeStarted {
@@ -52,6 +52,11 @@ interface DeviceCodePlan {
   existing?: Connection;
 }
 
+/** Sign-ins waiting at once for one app (an integration, or a public client app by its client ID), per process. */
+export const MAX_WAITING_PER_APP = 5;
+/** The longest a device code is polled, whatever the authority says (Microsoft's codes live 15 minutes). */
+export const MAX_DEVICE_CODE_SECONDS = 1800;
+
 export interface DeviceCodeSignInsOptions extends ConnectTestOptions {
   flows: ConnectFlowsRepository;
   integrations: IntegrationService;
@@ -64,6 +69,8 @@ export interface DeviceCodeSignInsOptions extends ConnectTestOptions {
  */
 export class DeviceCodeSignIns {
   readonly #running = new Map<string, DeviceCodeFlow>();
+  /** Sign-ins started or waiting, per app: taken before the first await of a start, so a burst cannot pass it. */
+  readonly #perApp = new Map<string, number>();
   #closed = false;
 
   constructor(private readonly options: DeviceCodeSignInsOptions) {}
@@ -72,8 +79,23 @@ export class DeviceCodeSignIns {
   async start(request: DeviceCodeRequest): Promise<DeviceCodeStarted> {
     if (this.#closed) throw new TenantlinkError('SERVER_STOPPING', 'The server is stopping.', { status: 503 });
     const plan = await this.#plan(request);
+    const cloud = this.options.service.cloudFor(plan);
+    const app = plan.integrationId ?? `client:${plan.clientId.toLowerCase()}`;
+    if ((this.#perApp.get(app) ?? 0) >= MAX_WAITING_PER_APP)
+      throw new TenantlinkError(
+        'DEVICE_CODE_LIMIT',
+        `${MAX_WAITING_PER_APP} device-code sign-ins are already waiting for this app.`,
+        {
+          status: 429,
+          diagnosis: {
+            meaning: 'Each waiting sign-in polls the identity platform until it is finished or its code expires.',
+            fix: 'Finish one of them, or wait until their codes expire (15 minutes), then start again.',
+          },
+        },
+      );
+    this.#perApp.set(app, (this.#perApp.get(app) ?? 0) + 1);
     const flow = new DeviceCodeFlow({
-      cloud: this.options.service.cloudFor(plan),
+      cloud,
       tenant: plan.tenant,
       clientId: plan.clientId,
       scopes: delegatedScopes(plan.features),
@@ -83,24 +105,35 @@ export class DeviceCodeSignIns {
       shown = resolve;
     });
     const done = flow.start((prompt) => shown(prompt));
-    // Until the code is shown, a failure (unknown app, wrong tenant, ...) is the caller's answer.
-    const prompt = await Promise.race([prompted, done.then(() => prompted)]);
     const flowId = randomToken(24);
     const idHash = sha256(flowId);
-    const expiresAt = new Date(Date.now() + prompt.expiresIn * 1000).toISOString();
+    let prompt: DeviceCodePrompt;
+    let expiresAt: string;
     try {
+      // Until the code is shown, a failure (unknown app, wrong tenant, ...) is the caller's answer.
+      prompt = await Promise.race([prompted, done.then(() => prompted)]);
+      const seconds = checkedExpiresIn(prompt.expiresIn);
+      expiresAt = new Date(Date.now() + seconds * 1000).toISOString();
+      // MSAL polls until the authority's own expiry; an authority that names an absurd one is cut off at ours.
+      const cutOff = setTimeout(() => flow.cancel(), seconds * 1000 + 5_000);
+      cutOff.unref();
+      done.finally(() => clearTimeout(cutOff)).catch(() => undefined);
       await this.options.flows.deleteExpired(new Date(Date.now() - FLOW_RETENTION_MS).toISOString());
       await this.options.flows.create({ idHash, kind: 'device-code', integrationId: plan.integrationId, expiresAt });
     } catch (err) {
       flow.cancel();
       done.catch(() => undefined);
+      this.#release(app);
       throw err;
     }
     this.#running.set(idHash, flow);
     void done
       .then((result) => this.#connect(idHash, plan, result))
       .catch((err: unknown) => this.#fail(idHash, err))
-      .finally(() => this.#running.delete(idHash));
+      .finally(() => {
+        this.#running.delete(idHash);
+        this.#release(app);
+      });
     return {
       flowId,
       userCode: prompt.userCode,
@@ -138,6 +171,12 @@ export class DeviceCodeSignIns {
         error: { code: 'SERVER_STOPPED', message: 'The server stopped before the sign-in finished; start again.' },
       });
     }
+  }
+
+  #release(app: string): void {
+    const left = (this.#perApp.get(app) ?? 1) - 1;
+    if (left > 0) this.#perApp.set(app, left);
+    else this.#perApp.delete(app);
   }
 
   async #plan(request: DeviceCodeRequest): Promise<DeviceCodePlan> {
@@ -182,7 +221,7 @@ export class DeviceCodeSignIns {
       clientId: request.clientId,
       authMode: 'delegated',
       features: request.features,
-      ...(request.cloud ? { cloud: request.cloud } : {}),
+      ...(request.cloud ? { cloud: this.options.service.chooseCloud(request.cloud) } : {}),
     });
     return {
       integrationId: null,
@@ -238,4 +277,14 @@ export class DeviceCodeSignIns {
     if (!(err instanceof TenantlinkError)) this.options.logger?.error({ err }, 'a device-code sign-in failed');
     await this.options.flows.finish(idHash, { status: 'failed', error }).catch(() => undefined);
   }
+}
+
+/** The code's lifetime as the authority gave it, within (0, MAX_DEVICE_CODE_SECONDS]; anything else is refused. */
+function checkedExpiresIn(expiresIn: unknown): number {
+  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0)
+    throw new TenantlinkError(
+      'TOKEN_REQUEST_FAILED',
+      'The identity platform answered a device code without a valid expiry.',
+    );
+  return Math.min(Math.floor(expiresIn), MAX_DEVICE_CODE_SECONDS);
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { TenantlinkError } from '../errors.js';
 
 /** Where a cloud's identity platform and Microsoft Graph live. */
@@ -69,6 +70,102 @@ export function cloudEndpoints(cloud: Cloud, caCertPem?: string): CloudEndpoints
     graphEndpoint: trimmed(cloud.graphEndpoint).replace(/\/v1\.0$/, ''),
     ...(caCertPem ? { caCertPem } : {}),
   };
+}
+
+/** How an API caller names a cloud: a national cloud or a configured custom cloud by name, or a custom cloud's endpoints. */
+export type CloudChoice = string | { authorityHost: string; graphEndpoint: string };
+
+export function isNationalCloud(name: string): name is CloudName {
+  return Object.hasOwn(CLOUDS, name);
+}
+
+/**
+ * The cloud an API caller chose, when the operator allows it: a national cloud, or a custom cloud the operator
+ * configured (`--sandbox`, TENANTLINK_CUSTOM_CLOUDS), named or given by its endpoints. Anything else is refused, so an
+ * API caller can never make tenantlink send credentials or requests to a host of its choosing.
+ */
+export function chooseCloud(choice: CloudChoice, configured: readonly CloudEndpoints[]): Cloud {
+  // Only custom clouds with a name of their own can be chosen by name ('custom' names none in particular).
+  const named = configured.filter((c) => c.name !== 'custom');
+  const allowed = [...Object.keys(CLOUDS), ...named.map((c) => c.name)].join(', ');
+  const refuse = (what: string) =>
+    new TenantlinkError('INVALID_CLOUD', `${what} is not a cloud this server may use: choose one of ${allowed}.`, {
+      diagnosis: {
+        meaning: "Custom clouds come from the server's operator, never from API callers.",
+        fix: 'Name a national cloud, or ask the operator to add the custom cloud to TENANTLINK_CUSTOM_CLOUDS.',
+      },
+    });
+  if (typeof choice === 'string') {
+    if (isNationalCloud(choice)) return choice;
+    const custom = named.find((c) => c.name === choice);
+    if (!custom) throw refuse(`The cloud '${choice.slice(0, 100)}'`);
+    return { authorityHost: custom.authorityHost, graphEndpoint: custom.graphEndpoint };
+  }
+  const wanted = { authorityHost: trimmed(choice.authorityHost), graphEndpoint: trimmed(choice.graphEndpoint) };
+  const custom = configured.find(
+    (c) => c.authorityHost === wanted.authorityHost && c.graphEndpoint === wanted.graphEndpoint.replace(/\/v1\.0$/, ''),
+  );
+  if (!custom) throw refuse('A custom cloud at these endpoints');
+  return { authorityHost: custom.authorityHost, graphEndpoint: custom.graphEndpoint };
+}
+
+const customCloudList = z
+  .array(
+    z
+      .object({
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'name: lowercase letters, digits and dashes')
+          .refine((n) => !isNationalCloud(n) && n !== 'custom', 'name: not a national cloud name'),
+        authorityHost: z.string().url().startsWith('https://', 'authorityHost: an https URL'),
+        graphEndpoint: z.string().url().startsWith('https://', 'graphEndpoint: an https URL'),
+        caFile: z.string().min(1).optional().describe('a PEM file with the CA to trust for this cloud'),
+        graphResource: z.string().url().optional().describe('the token audience, when it is not graphEndpoint'),
+      })
+      .strict(),
+  )
+  .max(20);
+
+/**
+ * The operator's custom clouds from TENANTLINK_CUSTOM_CLOUDS: a JSON array of
+ * `{name, authorityHost, graphEndpoint, caFile?, graphResource?}`. Unset or empty: none.
+ */
+export function customCloudsFromEnv(value: string | undefined): CloudEndpoints[] {
+  if (!value?.trim()) return [];
+  const invalid = (why: string) =>
+    new TenantlinkError('INVALID_CLOUD', `TENANTLINK_CUSTOM_CLOUDS is not usable: ${why}.`, {
+      diagnosis: {
+        meaning: 'It lists the custom clouds this server may use, as JSON.',
+        fix: 'Set it to [{"name":"my-cloud","authorityHost":"https://login.example","graphEndpoint":"https://graph.example","caFile":"/path/ca.pem"}].',
+      },
+    });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw invalid('it is not JSON');
+  }
+  const result = customCloudList.safeParse(parsed);
+  if (!result.success)
+    throw invalid(result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`.trim()).join('; '));
+  const names = new Set<string>();
+  return result.data.map((c) => {
+    if (names.has(c.name)) throw invalid(`the name '${c.name}' is used twice`);
+    names.add(c.name);
+    let caCertPem: string | undefined;
+    if (c.caFile) {
+      try {
+        caCertPem = readFileSync(c.caFile, 'utf8');
+      } catch (err) {
+        throw invalid(`the CA file of '${c.name}' cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+    return {
+      ...cloudEndpoints({ authorityHost: c.authorityHost, graphEndpoint: c.graphEndpoint }, caCertPem),
+      name: c.name,
+      ...(c.graphResource ? { graphResource: c.graphResource } : {}),
+    };
+  });
 }
 
 /** What a sandbox state file says (written by `tenantlink-sandbox start`). */

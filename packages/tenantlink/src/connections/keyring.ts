@@ -18,6 +18,7 @@ import {
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TenantlinkError } from '../errors.js';
+import { makeDataFolderPrivate } from '../store/database.js';
 
 /**
  * The master keys that encrypt stored secrets. The primary key encrypts; every key in the ring decrypts, so a rotation
@@ -229,6 +230,7 @@ export async function loadKeyring(options: LoadKeyringOptions): Promise<Keyring>
   }
   const file = join(options.dataDir, KEY_FILE_NAME);
   createKeyFileIfMissing(options.dataDir, file);
+  makeDataFolderPrivate(options.dataDir);
   return Keyring.fromFile(file);
 }
 

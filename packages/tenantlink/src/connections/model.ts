@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TenantlinkError } from '../errors.js';
+import { jsonDepth } from '../json-depth.js';
 import { AUTH_MODES, type AuthMode } from '../store/schema.js';
 
 /** How a connection authenticates to the customer's tenant (the store's list is the one list). */
@@ -100,7 +101,11 @@ export const directorySettings = z
   .strict();
 export type DirectorySettings = z.output<typeof directorySettings>;
 
-/** Settings the doctor and features read; other keys are kept as given. */
+/** How deep and how large a connection's settings may be: they are stored as JSON and sent back with every read. */
+export const MAX_SETTINGS_DEPTH = 8;
+export const MAX_SETTINGS_BYTES = 64 * 1024;
+
+/** Settings the doctor and features read; other keys are kept as given, within the bounds above. */
 export const connectionSettings = z
   .object({
     /** The user whose mailbox, calendar and presence the doctor's probes read. */
@@ -116,7 +121,13 @@ export const connectionSettings = z
       .optional(),
     directory: directorySettings.optional(),
   })
-  .catchall(z.unknown());
+  .catchall(z.unknown())
+  .superRefine((settings, ctx) => {
+    if (jsonDepth(settings, MAX_SETTINGS_DEPTH) > MAX_SETTINGS_DEPTH)
+      ctx.addIssue({ code: 'custom', message: `settings nest at most ${MAX_SETTINGS_DEPTH} levels deep` });
+    else if (Buffer.byteLength(JSON.stringify(settings)) > MAX_SETTINGS_BYTES)
+      ctx.addIssue({ code: 'custom', message: `settings hold at most ${MAX_SETTINGS_BYTES / 1024} KB of JSON` });
+  });
 
 export const connectionInput = z.object({
   name: z

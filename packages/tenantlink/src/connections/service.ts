@@ -21,7 +21,7 @@ import { type IntegrationsRepository, integrationsRepository } from '../store/in
 import type { SecretKind } from '../store/schema.js';
 import { type SecretsRepository, secretsRepository } from '../store/secrets-repository.js';
 import { type WebhookEndpointsRepository, webhookEndpointsRepository } from '../store/webhook-endpoints-repository.js';
-import { type CloudEndpoints, cloudEndpoints } from './clouds.js';
+import { type Cloud, type CloudChoice, type CloudEndpoints, chooseCloud, cloudEndpoints } from './clouds.js';
 import { type Connection, type ConnectionInput, looksLikeSecretId, validateConnectionInput } from './model.js';
 import {
   connectFlowContext,
@@ -31,6 +31,7 @@ import {
   type Vault,
   webhookPreviousSecretContext,
   webhookSecretContext,
+  webhookUrlContext,
 } from './vault.js';
 
 /** How a connection proves who it is. Never stored in the connection itself; the vault encrypts it. */
@@ -66,6 +67,11 @@ export interface ConnectionServiceOptions {
    * sandbox's `--sandbox` cloud).
    */
   customClouds?: CloudEndpoints[];
+  /**
+   * Use only national clouds and `customClouds` (the server): a stored connection with any other custom cloud fails
+   * with CLOUD_NOT_CONFIGURED instead of sending its credential there. The CLI, run by the operator, leaves it off.
+   */
+  configuredCloudsOnly?: boolean;
   /** Passed to every Graph client this service builds. */
   graph?: Partial<Omit<GraphClientOptions, 'graphEndpoint' | 'getToken' | 'dispatcher' | 'limiter'>>;
 }
@@ -89,6 +95,7 @@ export class ConnectionService {
   readonly #vault: Vault;
   readonly #logger: Logger | undefined;
   readonly #customClouds: CloudEndpoints[];
+  readonly #configuredCloudsOnly: boolean;
   readonly #graphOptions: ConnectionServiceOptions['graph'];
   readonly #runtimes = new Map<string, ConnectionRuntime>();
   readonly #agents = new Map<string, Agent>();
@@ -102,6 +109,7 @@ export class ConnectionService {
     this.#vault = options.vault;
     this.#logger = options.logger;
     this.#customClouds = options.customClouds ?? [];
+    this.#configuredCloudsOnly = options.configuredCloudsOnly === true;
     this.#graphOptions = options.graph;
   }
 
@@ -286,8 +294,29 @@ export class ConnectionService {
   /** The cloud a connection's tokens and Graph calls go to, with the CA and audience of a matching custom cloud. */
   cloudFor(connection: Pick<Connection, 'cloud'>): AuthCloud {
     const endpoints = cloudEndpoints(connection.cloud as Parameters<typeof cloudEndpoints>[0]);
-    const custom = this.#customClouds.find((c) => c.authorityHost === endpoints.authorityHost);
-    return custom ? { ...endpoints, ...custom } : endpoints;
+    if (typeof connection.cloud === 'string') return endpoints;
+    const custom = this.#customClouds.find(
+      (c) => c.authorityHost === endpoints.authorityHost && c.graphEndpoint === endpoints.graphEndpoint,
+    );
+    if (custom) return { ...endpoints, ...custom };
+    if (this.#configuredCloudsOnly)
+      throw new TenantlinkError(
+        'CLOUD_NOT_CONFIGURED',
+        `The connection's custom cloud (${endpoints.authorityHost}) is not one this server is configured to use.`,
+        {
+          status: 409,
+          diagnosis: {
+            meaning: "Custom clouds come from the server's operator; tenantlink sends no credential to any other host.",
+            fix: 'Add the cloud to TENANTLINK_CUSTOM_CLOUDS (or start with --sandbox for a sandbox), or remove the connection.',
+          },
+        },
+      );
+    return endpoints;
+  }
+
+  /** The cloud an API caller chose, if the operator allows it (INVALID_CLOUD otherwise); see `chooseCloud`. */
+  chooseCloud(choice: CloudChoice): Cloud {
+    return chooseCloud(choice, this.#customClouds);
   }
 
   /** The connection's token provider (one per connection: concurrent callers share one token request). */
@@ -332,7 +361,7 @@ export class ConnectionService {
 
   /**
    * Every secret the store holds: the connections' secrets, the integrations' client secrets, the secrets of
-   * connect flows under way and the webhook endpoints' signing secrets. Each is written back with a compare-and-swap,
+   * connect flows under way, and the webhook endpoints' signing secrets and sealed URLs. Each is written back with a compare-and-swap,
    * so one replaced meanwhile is left as it is.
    */
   async #forEachSecret(visit: Parameters<Parameters<Vault['rotate']>[0]>[0]): Promise<void> {
@@ -374,6 +403,12 @@ export class ConnectionService {
         rows: () => this.#webhookEndpoints.secrets(),
         context: webhookSecretContext,
         replace: (...args) => this.#webhookEndpoints.replaceSecret(...args),
+      },
+      {
+        kind: 'webhook_url',
+        rows: () => this.#webhookEndpoints.urlSecrets(),
+        context: webhookUrlContext,
+        replace: (...args) => this.#webhookEndpoints.replaceUrlSecret(...args),
       },
       {
         kind: 'webhook_previous_secret',

@@ -35,6 +35,11 @@ export function webhookPreviousSecretContext(endpointId: string): string {
   return `webhook:${endpointId}:previous-secret`;
 }
 
+/** The context of a webhook URL kept whole because its query string may carry a secret (`?token=…`). */
+export function webhookUrlContext(endpointId: string): string {
+  return `webhook:${endpointId}:url`;
+}
+
 /** The context of a connect flow's secrets (PKCE verifier, nonce, ...), by the hash that names the flow. */
 export function connectFlowContext(flowIdHash: string): string {
   return `connect-flow:${flowIdHash}:payload`;
@@ -117,6 +122,8 @@ export class Vault {
   /** Encrypts under the primary key with a fresh random nonce. */
   encrypt(plaintext: string, context: string): string {
     checkContext(context);
+    // A secret just stored is as secret as one read back: scrub it from log lines before this process ever decrypts it.
+    if (this.#registerDecrypted) registerSecret(plaintext);
     const key = this.keyring.primary;
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key.secret, nonce, { authTagLength: TAG_BYTES });

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { isInputError, TenantlinkError } from '../errors.js';
+import { isInputError, isUpstreamError, TenantlinkError } from '../errors.js';
 
 /** The body of every API error: a stable code, what happened, and the fix when there is one. */
 export interface ApiErrorBody {
@@ -11,11 +11,15 @@ export function apiError(code: string, message: string, fix?: string): ApiErrorB
   return { error: { code, message, ...(fix ? { fix } : {}) } };
 }
 
-/** The HTTP status for a TenantlinkError: our own 4xx stays; input mistakes are 400; Microsoft's failures are 502. */
+/**
+ * The HTTP status for a TenantlinkError: our own 4xx and 503 stay; input mistakes are 400; failures at Microsoft or an
+ * authority (its status, its code, or no answer at all) are 502.
+ */
 export function statusOf(err: TenantlinkError): number {
   if (isInputError(err)) return 400;
-  if (!err.microsoftCode && err.status && err.status >= 400 && err.status < 500) return err.status;
-  if (err.microsoftCode || err.status) return 502;
+  const own = err.microsoftCode === undefined && err.status !== undefined;
+  if (own && ((err.status! >= 400 && err.status! < 500) || err.status === 503)) return err.status!;
+  if (isUpstreamError(err) || err.status !== undefined) return 502;
   return 500;
 }
 

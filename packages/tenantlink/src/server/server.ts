@@ -17,6 +17,7 @@ import type { CloudEndpoints } from '../connections/clouds.js';
 import type { ConnectionService } from '../connections/service.js';
 import { TenantlinkError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import { OutboundPolicy, type OutboundPolicyOptions } from '../outbound/outbound-policy.js';
 import { apiKeysRepository } from '../store/api-keys-repository.js';
 import { connectFlowsRepository } from '../store/connect-flows-repository.js';
 import { consoleSessionsRepository } from '../store/console-sessions-repository.js';
@@ -24,10 +25,13 @@ import type { Store } from '../store/database.js';
 import { type DoctorRunsRepository, doctorRunsRepository } from '../store/doctor-runs-repository.js';
 import { serverSettingsRepository } from '../store/server-settings-repository.js';
 import { AdminPassword } from './auth/admin-password.js';
-import { registerAuthentication } from './auth/authenticate.js';
+import { principalLabel, registerAuthentication } from './auth/authenticate.js';
+import { TrustedHosts } from './auth/trusted-hosts.js';
 import { defaultConsoleDir, registerConsole } from './console.js';
 import { registerErrorHandling } from './errors.js';
+import { registerInputLimits } from './input-limits.js';
 import { ServerMetrics } from './metrics.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { CALLBACK_PATH, connectApiRoutes, connectPageRoutes } from './routes/connect.js';
 import { connectionRoutes } from './routes/connections.js';
 import { guideRoutes } from './routes/guide.js';
@@ -68,6 +72,16 @@ export interface ServerOptions {
   webhooks?: WebhooksWiring['webhooks'];
   /** Days the change feed keeps deletions (default 30; 0: for ever). */
   feedRetentionDays?: number;
+  /**
+   * While no admin password is set, choosing one needs this one-time token (`serve` prints it, in the console link it
+   * prints). Without it, setup through the API is refused: set the password with TENANTLINK_ADMIN_PASSWORD instead.
+   */
+  setupToken?: string;
+  /**
+   * Where requests to URLs that came from input may go (webhooks): by default nowhere on loopback or private
+   * networks. `{allowPrivateTargets: true}` is the operator's opt-in (demo mode and tests use it).
+   */
+  outbound?: OutboundPolicyOptions;
 }
 
 /** The cloud new connections and integrations get when none is given, as the routes take it. */
@@ -90,6 +104,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerInputLimits(app);
 
   const sessions = consoleSessionsRepository(options.store);
   const apiKeys = apiKeysRepository(options.store);
@@ -99,7 +114,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   const metrics = new ServerMetrics(async () => (await options.service.list()).length);
   metrics.observe(app);
-  // Requests are logged by route template and status only: URLs can carry codes, states and user names.
+  // Requests are logged by route template, status and who made them: URLs can carry codes, states and user names.
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
@@ -107,9 +122,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         route: request.routeOptions.url ?? 'unmatched',
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
+        by: principalLabel(request.principal),
       },
       'request',
     );
+  });
+  // API and connect answers carry connections, states and one-time secrets: only the console's files may be cached.
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.routeOptions.config.consoleFile) reply.header('cache-control', 'no-store');
   });
 
   // Security headers on every answer: a CSP that allows only this origin's scripts (the console is built without
@@ -122,7 +142,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
-  registerAuthentication(app, { apiKeys, sessions });
+  const configuredPublicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
+  const trustedHosts = new TrustedHosts(
+    () => app.addresses(),
+    () => configuredPublicUrl,
+  );
+  registerAuthentication(app, { apiKeys, sessions }, trustedHosts);
+  // Public routes say so in the OpenAPI document too: no security requirement.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.public && route.schema) route.schema = { ...route.schema, security: [] };
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -150,6 +179,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(sessionRoutes, {
     prefix: '/api/v1',
     admin,
+    trustedHosts,
+    setupToken: options.setupToken ?? null,
     sessions,
     secureCookies: options.secureCookies ?? false,
   });
@@ -161,9 +192,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...defaultCloudOption(options),
     onTestRun: (run) => metrics.testRuns.inc({ result: run.ok ? 'ok' : 'errors' }),
   });
-  await registerConnectFlows(app, options, doctorRuns, metrics);
-  const onCommitted = await registerWebhooks(app, options);
+  await registerConnectFlows(app, options, configuredPublicUrl, doctorRuns, metrics);
+  const outbound = new OutboundPolicy(options.outbound);
+  app.addHook('onClose', async () => outbound.close());
+  const onCommitted = await registerWebhooks(app, { ...options, outbound });
   await app.register(syncRoutes, { ...options, prefix: '/api/v1', onCommitted });
+  await app.register(apiKeyRoutes, { prefix: '/api/v1', apiKeys });
   await registerConsole(app, options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir);
   return app;
 }
@@ -172,10 +206,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 async function registerConnectFlows(
   app: FastifyInstance,
   options: ServerOptions,
+  configuredPublicUrl: string | undefined,
   doctorRuns: DoctorRunsRepository,
   metrics: ServerMetrics,
 ): Promise<void> {
-  const configuredPublicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
   const publicUrl = () => configuredPublicUrl ?? listenUrl(app);
   const redirectUri = () => `${publicUrl()}${CALLBACK_PATH}`;
   const integrations = new IntegrationService(options.store, options.service.vault, options.service);
@@ -196,6 +230,7 @@ async function registerConnectFlows(
     prefix: '/api/v1',
     integrations,
     redirectUri,
+    chooseCloud: (choice) => options.service.chooseCloud(choice),
     ...defaultCloudOption(options),
   });
   await app.register(connectApiRoutes, { prefix: '/api/v1', integrations, flows, deviceCodes, publicUrl });

@@ -1,10 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import type { CloudEndpoints } from '../connections/clouds.js';
+import { type CloudEndpoints, customCloudsFromEnv } from '../connections/clouds.js';
 import { loadKeyring } from '../connections/keyring.js';
 import { ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
+import { TenantlinkError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import { allowPrivateTargetsFromEnv } from '../outbound/outbound-policy.js';
 import { openStore, type Store } from '../store/database.js';
+import { serverSettingsRepository } from '../store/server-settings-repository.js';
+import { ADMIN_PASSWORD_SETTING } from './auth/admin-password.js';
+import { randomToken } from './auth/secrets.js';
+import { hostAndPort, lockDataFolder } from './data-folder-lock.js';
 import { type DemoTenant, startDemoTenant } from './demo.js';
 import { buildServer } from './server.js';
 
@@ -26,6 +32,11 @@ export interface StartServerOptions {
   publicUrl?: string;
   /** Days the change feed keeps deletions (default 30; 0: for ever). */
   feedRetentionDays?: number;
+  /**
+   * Let webhooks reach loopback and private networks (`--allow-private-targets`; default from
+   * TENANTLINK_ALLOW_PRIVATE_TARGETS). Demo mode always does: its receivers are on this machine.
+   */
+  allowPrivateTargets?: boolean;
 }
 
 export interface RunningServer {
@@ -35,25 +46,39 @@ export interface RunningServer {
   service: ConnectionService;
   /** The demo tenant, when one was started. */
   demo: DemoTenant | null;
+  /** While no admin password is set: the one-time token that setup needs (print it with the console link). */
+  setupToken: string | null;
+  /** Whether requests to URLs from input may reach loopback and private networks. */
+  allowPrivateTargets: boolean;
   close(): Promise<void>;
 }
 
 /** Opens the store, starts the demo tenant when wanted, and listens. `close` stops everything it started. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 3000;
+  // Before anything changes the data folder: a second server on it fails here, leaving the first one's data alone.
+  const lock = await lockDataFolder(options.dataDir, { host, port });
   const store = await openStore({
     dataDir: options.dataDir,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+  }).catch((err: unknown) => {
+    lock.release();
+    throw err;
   });
   let demo: DemoTenant | null = null;
   let service: ConnectionService | undefined;
   try {
-    const vault = new Vault(await loadKeyring({ dataDir: options.dataDir, env: options.env ?? process.env }));
+    const env = options.env ?? process.env;
+    const vault = new Vault(await loadKeyring({ dataDir: options.dataDir, env }));
+    const configured = [...(options.customClouds ?? []), ...customCloudsFromEnv(env.TENANTLINK_CUSTOM_CLOUDS)];
     const serviceFor = (clouds: CloudEndpoints[]) =>
       new ConnectionService({
         store,
         vault,
         ...(options.logger ? { logger: options.logger } : {}),
-        customClouds: [...(options.customClouds ?? []), ...clouds],
+        customClouds: [...configured, ...clouds],
+        configuredCloudsOnly: true,
       });
     service = serviceFor([]);
     const real = (await service.list()).filter((c) => c.settings.demo !== true);
@@ -67,9 +92,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       // A demo connection points at a sandbox that only lives as long as the server that started it.
       for (const c of await service.list()) if (c.settings.demo === true) await service.remove(c.id);
     }
+    const allowPrivateTargets = demo !== null || (options.allowPrivateTargets ?? allowPrivateTargetsFromEnv(env));
+    const setupToken = options.adminPassword || (await adminPasswordIsSet(store)) ? null : randomToken(24);
     const app = await buildServer({
       store,
       service,
+      outbound: { allowPrivateTargets },
+      ...(setupToken ? { setupToken } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.adminPassword ? { adminPassword: options.adminPassword } : {}),
       ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
@@ -85,7 +114,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       // Commits by other processes on the same PostgreSQL wake the webhook dispatcher at once.
       ...(options.databaseUrl ? { webhooks: { listen: { databaseUrl: options.databaseUrl } } } : {}),
     });
-    const address = await app.listen({ port: options.port ?? 3000, host: options.host ?? '127.0.0.1' });
+    const address = await listen(app, port, host);
+    lock.listening(address);
     const running = service;
     return {
       url: address.replace('[::1]', 'localhost'),
@@ -93,17 +123,46 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       store,
       service: running,
       demo,
+      setupToken,
+      allowPrivateTargets,
       async close() {
-        await app.close();
-        await running.close();
-        await demo?.close();
-        await store.close();
+        try {
+          await app.close();
+          await running.close();
+          await demo?.close();
+          await store.close();
+        } finally {
+          lock.release();
+        }
       },
     };
   } catch (err) {
-    await service?.close();
-    await demo?.close();
-    await store.close();
+    try {
+      await service?.close();
+      await demo?.close();
+      await store.close();
+    } finally {
+      lock.release();
+    }
     throw err;
+  }
+}
+
+async function adminPasswordIsSet(store: Store): Promise<boolean> {
+  return (await serverSettingsRepository(store).get(ADMIN_PASSWORD_SETTING)) !== undefined;
+}
+
+/** Listens, or closes the app (its background jobs started with `ready`) and says why it could not. */
+async function listen(app: FastifyInstance, port: number, host: string): Promise<string> {
+  try {
+    return await app.listen({ port, host });
+  } catch (err) {
+    await app.close().catch(() => {});
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    throw new TenantlinkError(
+      'PORT_IN_USE',
+      `Cannot listen on ${hostAndPort(host, port)}: another process already listens there (EADDRINUSE). ` +
+        `Pass --port with a free port (--port 0 picks one), or stop the process that uses port ${port}.`,
+    );
   }
 }

@@ -2,19 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { TenantlinkError } from '../errors.js';
 import { isUniqueViolation } from './constraint-violations.js';
-import { type ApiKeysTable, type IsoTimestamp, isoNow, type StoreHandle } from './schema.js';
+import { type ApiKeyScope, type ApiKeysTable, type IsoTimestamp, isoNow, type StoreHandle } from './schema.js';
 
 export interface StoredApiKey {
   id: string;
   name: string;
   prefix: string;
+  scope: ApiKeyScope;
   createdAt: IsoTimestamp;
   lastUsedAt: IsoTimestamp | null;
 }
 
 export interface ApiKeysRepository {
   /** Stores a key by its hash; the key itself is never stored. Throws API_KEY_EXISTS for a taken name. */
-  create(key: { name: string; prefix: string; keyHash: string }): Promise<StoredApiKey>;
+  create(key: { name: string; prefix: string; keyHash: string; scope: ApiKeyScope }): Promise<StoredApiKey>;
   findByHash(keyHash: string): Promise<StoredApiKey | undefined>;
   list(): Promise<StoredApiKey[]>;
   /** Deletes by id or name; returns whether one existed. */
@@ -24,12 +25,13 @@ export interface ApiKeysRepository {
 
 export function apiKeysRepository({ db }: StoreHandle): ApiKeysRepository {
   return {
-    async create({ name, prefix, keyHash }) {
+    async create({ name, prefix, keyHash, scope }) {
       const row: ApiKeysTable = {
         id: randomUUID(),
         name,
         prefix,
         key_hash: keyHash,
+        scope,
         created_at: isoNow(),
         last_used_at: null,
       };
@@ -63,5 +65,12 @@ export function apiKeysRepository({ db }: StoreHandle): ApiKeysRepository {
 }
 
 function fromRow(row: Selectable<ApiKeysTable>): StoredApiKey {
-  return { id: row.id, name: row.name, prefix: row.prefix, createdAt: row.created_at, lastUsedAt: row.last_used_at };
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scope: row.scope,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
 }

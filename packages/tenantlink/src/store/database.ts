@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, type Driver, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -53,6 +53,7 @@ async function openSqlite(dataDir: string): Promise<Store> {
   let database: SqliteDatabase.Database;
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makeDataFolderPrivate(dataDir);
     database = new SqliteDatabase(file);
     chmodSync(file, 0o600);
     database.pragma('journal_mode = WAL');
@@ -73,6 +74,23 @@ async function openSqlite(dataDir: string): Promise<Store> {
   }
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
   return finishOpening(db, 'sqlite', file, undefined, (migrate) => inSqliteWriteTransaction(database, migrate));
+}
+
+/**
+ * Tightens the data folder to 0700 when it is open to group or others (mkdir's mode only applies to a new folder): it
+ * holds the database and the master key. Only a folder we own is changed, and a refused chmod (another owner's
+ * folder, a read-only or Windows file system) is not an error: the files inside are 0600 either way.
+ */
+export function makeDataFolderPrivate(dataDir: string): void {
+  if (process.platform === 'win32') return;
+  try {
+    const st = statSync(dataDir);
+    if (!st.isDirectory() || (st.mode & 0o077) === 0) return;
+    if (process.getuid !== undefined && st.uid !== process.getuid()) return;
+    chmodSync(dataDir, 0o700);
+  } catch {
+    // left as it is: see above
+  }
 }
 
 /**

@@ -79,12 +79,20 @@ export interface JobRunsTable {
   finished_at: IsoTimestamp | null;
 }
 
+/**
+ * What an API key may do: `admin` everything; `read` safe methods (GET, HEAD) only; `metrics` only `GET /metrics`, for
+ * a Prometheus scraper.
+ */
+export const API_KEY_SCOPES = ['admin', 'read', 'metrics'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
 /** An API key: only its SHA-256 is kept; `prefix` (the first characters) lets people tell keys apart. */
 export interface ApiKeysTable {
   id: string;
   name: string;
   prefix: string;
   key_hash: string;
+  scope: ApiKeyScope;
   created_at: IsoTimestamp;
   last_used_at: IsoTimestamp | null;
 }
@@ -285,6 +293,9 @@ export interface WebhookEndpointsTable {
   previous_secret_ciphertext: string | null;
   previous_secret_key_id: string | null;
   previous_secret_expires_at: IsoTimestamp | null;
+  /** The whole URL, vault-encrypted, when it has a query string (`url` then shows the query's values masked). */
+  url_ciphertext: string | null;
+  url_key_id: string | null;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
 }

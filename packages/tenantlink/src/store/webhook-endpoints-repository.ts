@@ -6,9 +6,10 @@ import { encryptedSecretColumn } from './encrypted-secret-column.js';
 import { type IsoTimestamp, isoNow, type StoreHandle, type WebhookEndpointsTable } from './schema.js';
 import type { EncryptedValue } from './secrets-repository.js';
 
-/** A webhook endpoint as stored, without its secret. */
+/** A webhook endpoint as stored, without its secrets. */
 export interface StoredWebhookEndpoint {
   id: string;
+  /** As shown: a query string's values are masked (the whole URL is then kept encrypted). */
   url: string;
   description: string | null;
   /** The one connection it receives; null for every connection. */
@@ -34,9 +35,21 @@ export interface NewWebhookEndpoint {
   models?: string[] | null;
   enabled?: boolean;
   secret: EncryptedValue;
+  /** The whole URL, encrypted, when `url` is masked. */
+  urlSecret?: EncryptedValue | null;
 }
 
-export type WebhookEndpointChanges = Partial<Pick<StoredWebhookEndpoint, 'url' | 'description' | 'models' | 'enabled'>>;
+export type WebhookEndpointChanges = Partial<Pick<StoredWebhookEndpoint, 'description' | 'models' | 'enabled'>> & {
+  /** A new URL: as shown, and encrypted whole when it is masked (null otherwise). */
+  url?: { shown: string; secret: EncryptedValue | null };
+};
+
+/** What a delivery needs beyond the endpoint row: its signing secrets and, when masked, its whole URL. */
+export interface DeliverySecrets {
+  current: EncryptedValue;
+  previous?: PreviousSecret;
+  url?: EncryptedValue;
+}
 
 export interface WebhookEndpointsRepository {
   /** Throws CONNECTION_NOT_FOUND when `connectionId` names no connection. */
@@ -59,12 +72,21 @@ export interface WebhookEndpointsRepository {
    * none) the previous secret, only while the secret is still `expected`. Returns whether it was done.
    */
   rotateSecret(id: string, expected: string, next: EncryptedValue, previous: PreviousSecret | null): Promise<boolean>;
-  /** The secret and, when one is kept, the previous one (expired or not), in one read; undefined once removed. */
-  signingSecrets(id: string): Promise<{ current: EncryptedValue; previous?: PreviousSecret } | undefined>;
+  /**
+   * The secret, the previous one when one is kept (expired or not) and the encrypted URL when there is one, in one
+   * read; undefined once removed.
+   */
+  deliverySecrets(id: string): Promise<DeliverySecrets | undefined>;
   /** Every kept previous secret, for vault rotation. */
   previousSecrets(): Promise<Array<{ id: string } & EncryptedValue>>;
   /** Replaces the previous secret only while it is still `expected` (compare-and-swap). */
   replacePreviousSecret(id: string, expected: string, next: EncryptedValue): Promise<boolean>;
+  /** Every encrypted URL, for vault rotation. */
+  urlSecrets(): Promise<Array<{ id: string } & EncryptedValue>>;
+  /** Replaces the encrypted URL only while it is still `expected` (compare-and-swap). */
+  replaceUrlSecret(id: string, expected: string, next: EncryptedValue): Promise<boolean>;
+  /** Endpoints whose URL has a query string kept in clear (stored before URLs were sealed). */
+  unsealedWithQuery(): Promise<StoredWebhookEndpoint[]>;
 }
 
 export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpointsRepository {
@@ -72,6 +94,8 @@ export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpoint
     const row = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
     return row && fromRow(row);
   };
+  const previous = optionalEncryptedColumn(db, 'previous_secret');
+  const sealedUrl = optionalEncryptedColumn(db, 'url');
   return {
     ...encryptedSecretColumn(db, 'webhook_endpoints'),
     async create(endpoint) {
@@ -88,6 +112,8 @@ export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpoint
         previous_secret_ciphertext: null,
         previous_secret_key_id: null,
         previous_secret_expires_at: null,
+        url_ciphertext: endpoint.urlSecret?.ciphertext ?? null,
+        url_key_id: endpoint.urlSecret?.keyId ?? null,
         created_at: now,
         updated_at: now,
       };
@@ -116,7 +142,11 @@ export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpoint
     },
     async update(id, changes) {
       const set: Partial<WebhookEndpointsTable> = { updated_at: isoNow() };
-      if (changes.url !== undefined) set.url = changes.url;
+      if (changes.url !== undefined) {
+        set.url = changes.url.shown;
+        set.url_ciphertext = changes.url.secret?.ciphertext ?? null;
+        set.url_key_id = changes.url.secret?.keyId ?? null;
+      }
       if (changes.description !== undefined) set.description = changes.description;
       if (changes.models !== undefined) set.models = changes.models ? JSON.stringify(changes.models) : null;
       if (changes.enabled !== undefined) set.enabled = changes.enabled ? 1 : 0;
@@ -139,7 +169,7 @@ export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpoint
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
-    async signingSecrets(id) {
+    async deliverySecrets(id) {
       const row = await db
         .selectFrom('webhook_endpoints')
         .select([
@@ -148,45 +178,68 @@ export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpoint
           'previous_secret_ciphertext',
           'previous_secret_key_id',
           'previous_secret_expires_at',
+          'url_ciphertext',
+          'url_key_id',
         ])
         .where('id', '=', id)
         .executeTakeFirst();
       if (!row) return undefined;
-      const current = { ciphertext: row.secret_ciphertext, keyId: row.secret_key_id };
-      if (!row.previous_secret_ciphertext || !row.previous_secret_key_id || !row.previous_secret_expires_at)
-        return { current };
-      const previous = {
-        ciphertext: row.previous_secret_ciphertext,
-        keyId: row.previous_secret_key_id,
-        expiresAt: row.previous_secret_expires_at,
-      };
-      return { current, previous };
+      const secrets: DeliverySecrets = { current: { ciphertext: row.secret_ciphertext, keyId: row.secret_key_id } };
+      if (row.previous_secret_ciphertext && row.previous_secret_key_id && row.previous_secret_expires_at)
+        secrets.previous = {
+          ciphertext: row.previous_secret_ciphertext,
+          keyId: row.previous_secret_key_id,
+          expiresAt: row.previous_secret_expires_at,
+        };
+      if (row.url_ciphertext && row.url_key_id) secrets.url = { ciphertext: row.url_ciphertext, keyId: row.url_key_id };
+      return secrets;
     },
-    async previousSecrets() {
+    previousSecrets: previous.list,
+    replacePreviousSecret: previous.replace,
+    urlSecrets: sealedUrl.list,
+    replaceUrlSecret: sealedUrl.replace,
+    async unsealedWithQuery() {
       const rows = await db
         .selectFrom('webhook_endpoints')
-        .select(['id', 'previous_secret_ciphertext', 'previous_secret_key_id'])
-        .where('previous_secret_ciphertext', 'is not', null)
-        .orderBy('id')
+        .selectAll()
+        .where('url_ciphertext', 'is', null)
+        .where('url', 'like', '%?%')
         .execute();
-      return rows.map((r) => ({
-        id: r.id,
-        ciphertext: r.previous_secret_ciphertext!,
-        keyId: r.previous_secret_key_id!,
-      }));
-    },
-    async replacePreviousSecret(id, expected, next) {
-      const result = await db
-        .updateTable('webhook_endpoints')
-        .set({ previous_secret_ciphertext: next.ciphertext, previous_secret_key_id: next.keyId })
-        .where('id', '=', id)
-        .where('previous_secret_ciphertext', '=', expected)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return rows.map(fromRow);
     },
     async delete(id) {
       const result = await db.deleteFrom('webhook_endpoints').where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows > 0n;
+    },
+  };
+}
+
+/**
+ * A nullable encrypted value kept beside the row in `<prefix>_ciphertext` and `<prefix>_key_id`: every stored one, for
+ * vault rotation, and a compare-and-swap replacement.
+ */
+function optionalEncryptedColumn(db: StoreHandle['db'], prefix: 'previous_secret' | 'url') {
+  // Both pairs have the same shape; Kysely types a query on one column name at a time.
+  const ciphertext = `${prefix}_ciphertext` as 'url_ciphertext';
+  const keyId = `${prefix}_key_id` as 'url_key_id';
+  return {
+    async list(): Promise<Array<{ id: string } & EncryptedValue>> {
+      const rows = await db
+        .selectFrom('webhook_endpoints')
+        .select(['id', ciphertext, keyId])
+        .where(ciphertext, 'is not', null)
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({ id: r.id, ciphertext: r[ciphertext]!, keyId: r[keyId]! }));
+    },
+    async replace(id: string, expected: string, next: EncryptedValue): Promise<boolean> {
+      const result = await db
+        .updateTable('webhook_endpoints')
+        .set({ [ciphertext]: next.ciphertext, [keyId]: next.keyId })
+        .where('id', '=', id)
+        .where(ciphertext, '=', expected)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
   };
 }

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Dispatcher } from 'undici';
-import { type Vault, webhookPreviousSecretContext, webhookSecretContext } from '../connections/vault.js';
+import {
+  type Vault,
+  webhookPreviousSecretContext,
+  webhookSecretContext,
+  webhookUrlContext,
+} from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 import { connectionsRepository } from '../store/connections-repository.js';
 import type { Store } from '../store/database.js';
 import { recordsRepository } from '../store/records-repository.js';
@@ -46,8 +51,8 @@ export interface WebhookDispatcherOptions {
   deliveryRetentionMs?: number;
   /** PostgreSQL: also LISTEN for commits made by other processes (a connection of its own to this URL). */
   listen?: { databaseUrl: string } | undefined;
-  /** The HTTP client's dispatcher (a proxy, a custom CA). */
-  httpDispatcher?: Dispatcher;
+  /** Where deliveries may go: every connection is checked against it (no private networks unless allowed). */
+  outbound: OutboundPolicy;
   userAgent?: string;
 }
 
@@ -346,34 +351,35 @@ export class WebhookDispatcher {
     body: string,
     deliveryId: string,
   ): Promise<PostOutcome | undefined> {
-    const secrets = await this.#signingSecrets(endpoint.id);
+    const secrets = await this.#deliverySecrets(endpoint.id);
     if (!secrets) return undefined;
     return postWebhook(
-      endpoint.url,
+      secrets.url ?? endpoint.url,
       body,
       {
         'content-type': 'application/json',
         'user-agent': this.#options.userAgent ?? 'tenantlink-webhooks/0.1',
-        [SIGNATURE_HEADER]: signWebhookBody(secrets, body, Math.floor(Date.now() / 1000)),
+        [SIGNATURE_HEADER]: signWebhookBody(secrets.signing, body, Math.floor(Date.now() / 1000)),
         'tenantlink-delivery': deliveryId,
         'tenantlink-event': event,
       },
-      {
-        timeoutMs: this.#timeoutMs,
-        ...(this.#options.httpDispatcher ? { dispatcher: this.#options.httpDispatcher } : {}),
-      },
+      { timeoutMs: this.#timeoutMs, dispatcher: this.#options.outbound.dispatcher() },
     );
   }
 
-  /** The endpoint's secret, then the one before its last rotation while that is kept; undefined once removed. */
-  async #signingSecrets(endpointId: string): Promise<string[] | undefined> {
-    const stored = await webhookEndpointsRepository(this.#store).signingSecrets(endpointId);
+  /**
+   * The endpoint's secret, then the one before its last rotation while that is kept, and its whole URL when the stored
+   * one is masked; undefined once removed.
+   */
+  async #deliverySecrets(endpointId: string): Promise<{ signing: string[]; url?: string } | undefined> {
+    const stored = await webhookEndpointsRepository(this.#store).deliverySecrets(endpointId);
     if (!stored) return undefined;
-    const secrets = [this.#vault.decrypt(stored.current.ciphertext, webhookSecretContext(endpointId))];
+    const signing = [this.#vault.decrypt(stored.current.ciphertext, webhookSecretContext(endpointId))];
     const { previous } = stored;
     if (previous && Date.parse(previous.expiresAt) > Date.now())
-      secrets.push(this.#vault.decrypt(previous.ciphertext, webhookPreviousSecretContext(endpointId)));
-    return secrets;
+      signing.push(this.#vault.decrypt(previous.ciphertext, webhookPreviousSecretContext(endpointId)));
+    if (!stored.url) return { signing };
+    return { signing, url: this.#vault.decrypt(stored.url.ciphertext, webhookUrlContext(endpointId)) };
   }
 
   /** One signed POST of a batch, logged; moves the cursor on a 2xx, else schedules the next attempt. */

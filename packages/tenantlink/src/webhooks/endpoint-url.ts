@@ -1,12 +1,21 @@
 import { TenantlinkError } from '../errors.js';
+import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** A checked webhook URL: whole (for deliveries) and as shown (a query string's values masked). */
+export interface WebhookUrl {
+  url: string;
+  /** Equal to `url` when it has no query string. */
+  shown: string;
+}
+
 /**
- * A webhook URL: https, or http to this machine (localhost, 127.0.0.1, [::1]) for development. No credentials in it
- * (they would be stored in clear and shown in lists); the secret signs the requests instead.
+ * A webhook URL: https, or http to this machine (localhost, 127.0.0.1, [::1]) for development when the operator allows
+ * private targets. No credentials in its authority (the secret signs the requests instead), and nowhere the outbound
+ * policy refuses. A query string may carry a token: it is kept encrypted, and shown masked.
  */
-export function checkWebhookUrl(value: string): string {
+export function checkWebhookUrl(value: string, policy: OutboundPolicy): WebhookUrl {
   const invalid = (why: string) =>
     new TenantlinkError('INVALID_INPUT', `The webhook URL is not usable: ${why}.`, {
       diagnosis: {
@@ -28,5 +37,13 @@ export function checkWebhookUrl(value: string): string {
   } else if (url.protocol !== 'https:') {
     throw invalid(`the scheme ${url.protocol} is not https`);
   }
-  return url.toString();
+  policy.checkUrl(url, 'The webhook URL');
+  return { url: url.toString(), shown: maskQuery(url) };
+}
+
+/** The URL with each query value replaced by `***` (names kept, so the vendor recognises it). */
+export function maskQuery(url: URL): string {
+  if (!url.search) return url.toString();
+  const names = [...url.searchParams.keys()].map((name) => `${encodeURIComponent(name)}=***`);
+  return `${url.origin}${url.pathname}?${names.join('&')}`;
 }

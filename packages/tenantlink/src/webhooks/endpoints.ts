@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionService } from '../connections/service.js';
-import { type Vault, webhookPreviousSecretContext, webhookSecretContext } from '../connections/vault.js';
+import {
+  type Vault,
+  webhookPreviousSecretContext,
+  webhookSecretContext,
+  webhookUrlContext,
+} from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
+import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 import type { StoreHandle } from '../store/schema.js';
 import {
   type WebhookCursor,
@@ -19,7 +25,7 @@ import {
   webhookEndpointsRepository,
 } from '../store/webhook-endpoints-repository.js';
 import { checkFeedCursor } from '../sync/feed-retention.js';
-import { checkWebhookUrl } from './endpoint-url.js';
+import { checkWebhookUrl, maskQuery, type WebhookUrl } from './endpoint-url.js';
 import { generateWebhookSecret } from './signature.js';
 
 /** The longest an old signing secret stays in use after a rotation: a week. */
@@ -74,6 +80,8 @@ export interface WebhookEndpointsOptions {
   models?: readonly string[];
   /** Told after a replay moved a cursor (the dispatcher delivers from there). */
   onReplay?: (endpointId: string, connectionId: string) => void;
+  /** Where webhook URLs may point (checked when saved; deliveries are checked again when they connect). */
+  outbound: OutboundPolicy;
 }
 
 /**
@@ -95,7 +103,7 @@ export class WebhookEndpoints {
 
   /** Adds an endpoint; the secret is returned only here. */
   async add(input: WebhookEndpointInput): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
-    const url = checkWebhookUrl(input.url);
+    const url = checkWebhookUrl(input.url, this.#options.outbound);
     const models = this.#checkModels(input.models);
     const connectionId = input.connection ? (await this.#options.connections.show(input.connection)).id : null;
     const id = randomUUID();
@@ -103,7 +111,8 @@ export class WebhookEndpoints {
     const ciphertext = this.#options.vault.encrypt(secret, webhookSecretContext(id));
     await this.#endpoints.create({
       id,
-      url,
+      url: url.shown,
+      urlSecret: this.#sealUrl(id, url),
       description: checkDescription(input.description),
       connectionId,
       models,
@@ -134,7 +143,9 @@ export class WebhookEndpoints {
   async update(id: string, changes: WebhookEndpointChangesInput): Promise<WebhookEndpointView> {
     await this.#find(id);
     await this.#endpoints.update(id, {
-      ...(changes.url !== undefined ? { url: checkWebhookUrl(changes.url) } : {}),
+      ...(changes.url !== undefined
+        ? { url: this.#storedUrl(id, checkWebhookUrl(changes.url, this.#options.outbound)) }
+        : {}),
       ...(changes.models !== undefined ? { models: this.#checkModels(changes.models) } : {}),
       ...(changes.description !== undefined ? { description: checkDescription(changes.description) } : {}),
       ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
@@ -224,6 +235,33 @@ export class WebhookEndpoints {
     const cursor = await this.#cursors.replay(endpoint.id, connection.id, since);
     this.#options.onReplay?.(endpoint.id, connection.id);
     return cursorView(cursor, heads);
+  }
+
+  /**
+   * Seals URLs stored in clear before URLs with a query string were kept encrypted (run at start; a no-op after). A
+   * URL that the outbound policy now refuses stays as it is: its deliveries fail, and the list shows why.
+   */
+  async sealStoredUrls(): Promise<number> {
+    let sealed = 0;
+    for (const endpoint of await this.#endpoints.unsealedWithQuery()) {
+      const url = new URL(endpoint.url);
+      await this.#endpoints.update(endpoint.id, {
+        url: this.#storedUrl(endpoint.id, { url: url.toString(), shown: maskQuery(url) }),
+      });
+      sealed++;
+    }
+    return sealed;
+  }
+
+  #storedUrl(id: string, url: WebhookUrl) {
+    return { shown: url.shown, secret: this.#sealUrl(id, url) };
+  }
+
+  /** The whole URL encrypted, when what is shown of it is masked. */
+  #sealUrl(id: string, url: WebhookUrl) {
+    if (url.shown === url.url) return null;
+    const ciphertext = this.#options.vault.encrypt(url.url, webhookUrlContext(id));
+    return { ciphertext, keyId: this.#options.vault.keyIdOf(ciphertext) };
   }
 
   async #find(id: string): Promise<StoredWebhookEndpoint> {

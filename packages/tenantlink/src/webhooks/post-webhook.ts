@@ -1,5 +1,6 @@
 import { type Dispatcher, fetch } from 'undici';
 import { parseRetryAfter } from '../graph/retry-strategies/retry-after-strategy.js';
+import { OUTBOUND_TARGET_REFUSED } from '../outbound/outbound-policy.js';
 
 export interface PostOutcome {
   /** A 2xx answer. */
@@ -9,6 +10,8 @@ export interface PostOutcome {
   retryAfterMs?: number;
   /** Why it failed, safe to store and show: `HTTP 500`, `timed out after 10000 ms`, `ECONNREFUSED`. */
   error: string | null;
+  /** How it failed, for answers that must not say more (a ping). */
+  failure?: 'status' | 'timeout' | 'network' | 'refused' | 'stopped';
   durationMs: number;
 }
 
@@ -50,14 +53,40 @@ export async function postWebhook(
       statusCode: response.status,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       error: ok ? null : `HTTP ${response.status}`,
+      ...(ok ? {} : { failure: 'status' as const }),
       durationMs: elapsed(),
     };
   } catch (err) {
     let error: string;
-    if (timeout.aborted) error = `timed out after ${options.timeoutMs} ms`;
-    else if (options.signal?.aborted) error = 'stopped: the dispatcher shut down';
+    let failure: PostOutcome['failure'] = 'network';
+    if (timeout.aborted) [error, failure] = [`timed out after ${options.timeoutMs} ms`, 'timeout'];
+    else if (options.signal?.aborted) [error, failure] = ['stopped: the dispatcher shut down', 'stopped'];
+    else if (refusedByPolicy(err))
+      [error, failure] = ['refused by the outbound policy: the target is on a private or special network', 'refused'];
     else error = networkError(err);
-    return { ok: false, statusCode: null, error, durationMs: elapsed() };
+    return { ok: false, statusCode: null, error, failure, durationMs: elapsed() };
+  }
+}
+
+function refusedByPolicy(err: unknown): boolean {
+  return (err as { cause?: { code?: unknown } })?.cause?.code === OUTBOUND_TARGET_REFUSED;
+}
+
+/**
+ * What a ping answers: whether it was delivered, and if not only the class of failure, so that a ping cannot be used
+ * to read another host's answers or errors.
+ */
+export function pingResult(outcome: PostOutcome): string {
+  if (outcome.ok) return 'delivered';
+  switch (outcome.failure) {
+    case 'status':
+      return `failed: ${Math.floor((outcome.statusCode ?? 0) / 100)}xx`;
+    case 'timeout':
+      return 'failed: timeout';
+    case 'refused':
+      return 'failed: refused by the outbound policy';
+    default:
+      return 'failed: no connection';
   }
 }
 

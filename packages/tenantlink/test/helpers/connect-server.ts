@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Agent, fetch } from 'undici';
 // The person at the keyboard: the sandbox's own test browser walks its sign-in pages (it is not tenantlink code).
@@ -10,10 +9,10 @@ import type { Harness } from '../../../sandbox/test/helpers/harness.js';
 import { loadKeyring } from '../../src/connections/keyring.js';
 import { ConnectionService } from '../../src/connections/service.js';
 import { Vault } from '../../src/connections/vault.js';
-import { createLogger } from '../../src/logging.js';
 import { createApiKey } from '../../src/server/auth/api-keys.js';
 import { buildServer, type ServerOptions } from '../../src/server/server.js';
 import { apiKeysRepository } from '../../src/store/api-keys-repository.js';
+import { capturingLogger } from './api-calls.js';
 import type { AuthSandbox, Json } from './auth-sandbox.js';
 import type { StoreTarget, TestStore } from './store-databases.js';
 
@@ -89,16 +88,7 @@ export async function startConnectServer(
   options: Partial<ServerOptions> = {},
 ): Promise<ConnectServer> {
   const store = await target.open();
-  const logLines: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  });
+  const { logger, lines: logLines } = capturingLogger();
   const vault = new Vault(await loadKeyring({ dataDir: mkdtempSync(join(tmpdir(), 'tl-connect-keys-')), env: {} }));
   const service = new ConnectionService({ store, vault, customClouds: [s.cloud], logger });
   const app = await buildServer({

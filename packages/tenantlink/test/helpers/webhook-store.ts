@@ -6,14 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { loadKeyring } from '../../src/connections/keyring.js';
 import { ConnectionService } from '../../src/connections/service.js';
 import { Vault } from '../../src/connections/vault.js';
+import { OutboundPolicy } from '../../src/outbound/outbound-policy.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { type RecordWrite, recordsRepository } from '../../src/store/records-repository.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../../src/webhooks/dispatcher.js';
 import { WebhookEndpoints } from '../../src/webhooks/endpoints.js';
 import type { StoreTarget, TestStore } from './store-databases.js';
 
+/** Test receivers listen on loopback: the operator's opt-in that lets deliveries reach them. */
+export const LOOPBACK_TARGETS = new OutboundPolicy({ allowPrivateTargets: true });
+
 /** Retries, timeouts and polling shortened for tests. */
-export const FAST_WEBHOOKS: Omit<WebhookDispatcherOptions, 'store' | 'vault'> = {
+export const FAST_WEBHOOKS: Omit<WebhookDispatcherOptions, 'store' | 'vault' | 'outbound'> = {
   timeoutMs: 1000,
   pollIntervalMs: 50,
   leaseTtlMs: 3000,
@@ -34,7 +38,7 @@ export interface WebhookStore {
   commit(connectionId: string, writes: RecordWrite[]): Promise<{ fromSeq: number; toSeq: number }>;
   /** `count` users with ids `<prefix>-<n>` and a version in their data. */
   users(count: number, prefix?: string, version?: number): RecordWrite[];
-  dispatcher(options?: Partial<WebhookDispatcherOptions> & { store?: Store }): WebhookDispatcher;
+  dispatcher(options?: Partial<Omit<WebhookDispatcherOptions, 'vault'>>): WebhookDispatcher;
   /** A second store on the same database, as another process would open it. */
   openAgain(): Promise<Store>;
   close(): Promise<void>;
@@ -54,6 +58,7 @@ export async function setUpWebhookStore(target: StoreTarget): Promise<WebhookSto
     connections,
     models: ['users', 'groups', 'memberships'],
     onReplay: (endpointId, connectionId) => dispatcherFor?.replayed(endpointId, connectionId),
+    outbound: LOOPBACK_TARGETS,
   });
   let tenant = 0;
   return {
@@ -91,7 +96,7 @@ export async function setUpWebhookStore(target: StoreTarget): Promise<WebhookSto
       }));
     },
     dispatcher(options = {}) {
-      const d = new WebhookDispatcher({ store, vault, ...FAST_WEBHOOKS, ...options });
+      const d = new WebhookDispatcher({ store, vault, outbound: LOOPBACK_TARGETS, ...FAST_WEBHOOKS, ...options });
       dispatchers.push(d);
       dispatcherFor ??= d;
       return d;
@@ -123,7 +128,7 @@ const CHILD = fileURLToPath(new URL('../fixtures/webhook-dispatcher-child.ts', i
 
 export async function startChildDispatcher(
   w: WebhookStore,
-  options: Omit<WebhookDispatcherOptions, 'store' | 'vault' | 'logger'> = FAST_WEBHOOKS,
+  options: Omit<WebhookDispatcherOptions, 'store' | 'vault' | 'logger' | 'outbound'> = FAST_WEBHOOKS,
 ): Promise<ChildDispatcher> {
   const { dataDir, databaseUrl, postgresSchema } = w.store.options;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD], {

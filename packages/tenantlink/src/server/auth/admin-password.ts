@@ -3,7 +3,9 @@ import type { ConsoleSessionsRepository } from '../../store/console-sessions-rep
 import type { ServerSettingsRepository } from '../../store/server-settings-repository.js';
 import { hashPassword, verifyPassword } from './secrets.js';
 
-const KEY = 'admin_password';
+/** The server setting that holds the scrypt hash. */
+export const ADMIN_PASSWORD_SETTING = 'admin_password';
+const KEY = ADMIN_PASSWORD_SETTING;
 export const MIN_PASSWORD_LENGTH = 12;
 
 export function checkPasswordStrength(password: string): void {

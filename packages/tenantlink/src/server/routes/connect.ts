@@ -18,15 +18,12 @@ import type { Logger } from '../../logging.js';
 import type { ConnectFlowsRepository } from '../../store/connect-flows-repository.js';
 import { sha256 } from '../auth/secrets.js';
 import { statusOf } from '../errors.js';
-import { errorResponses } from '../schemas.js';
+import { RATE_LIMITS } from '../rate-limits.js';
+import { cloudChoiceSchema, errorResponses } from '../schemas.js';
 
 export const CONNECT_PATH = '/connect/microsoft';
 export const CALLBACK_PATH = '/connect/microsoft/callback';
 
-const cloud = z.union([
-  z.enum(['global', 'usgov', 'usgov-dod', 'china']),
-  z.object({ authorityHost: z.string().url(), graphEndpoint: z.string().url() }),
-]);
 const flowError = z.object({ code: z.string(), message: z.string() });
 const deviceCodeBody = z.union([
   z.object({ integration: z.string().min(1).max(200) }).strict(),
@@ -39,7 +36,7 @@ const deviceCodeBody = z.union([
       tenantId: z.string().min(1).max(253),
       clientId: z.string().min(1).max(64),
       features: z.array(z.enum(FEATURES)).min(1).max(FEATURES.length),
-      cloud: cloud.optional(),
+      cloud: cloudChoiceSchema.optional(),
     })
     .strict(),
 ]);
@@ -101,6 +98,7 @@ export const connectApiRoutes: FastifyPluginAsyncZod<ConnectApiRoutesOptions> = 
   app.post(
     '/connect/device-code',
     {
+      config: { rateLimit: RATE_LIMITS.deviceCodeStart },
       schema: {
         tags: ['connect'],
         summary:
@@ -115,7 +113,7 @@ export const connectApiRoutes: FastifyPluginAsyncZod<ConnectApiRoutesOptions> = 
             expiresAt: z.string(),
             message: z.string(),
           }),
-          ...errorResponses(400, 404, 502),
+          ...errorResponses(400, 404, 429, 502),
         },
       },
     },

@@ -6,12 +6,9 @@ import { runDoctor } from '../../doctor/doctor.js';
 import { TenantlinkError } from '../../errors.js';
 import type { DoctorRun, DoctorRunSummary, DoctorRunsRepository } from '../../store/doctor-runs-repository.js';
 import { isoNow } from '../../store/schema.js';
-import { errorResponses } from '../schemas.js';
+import { RATE_LIMITS } from '../rate-limits.js';
+import { cloudChoiceSchema, errorResponses, storedCloudSchema } from '../schemas.js';
 
-const cloud = z.union([
-  z.enum(['global', 'usgov', 'usgov-dod', 'china']),
-  z.object({ authorityHost: z.string().url(), graphEndpoint: z.string().url() }),
-]);
 const settings = z
   .object({
     testUser: z.string().optional(),
@@ -31,7 +28,7 @@ const connectionView = z.object({
   tenantId: z.string(),
   clientId: z.string(),
   authMode: z.enum(['secret', 'certificate', 'delegated', 'multi-tenant']),
-  cloud,
+  cloud: storedCloudSchema,
   features: z.array(z.string()),
   settings,
   certificateThumbprint: z.string().nullable(),
@@ -78,7 +75,7 @@ const createBody = z
     clientSecret: z.string().min(1).max(1024).optional(),
     certificate: certificate.optional(),
     features: featureList.default([]),
-    cloud: cloud.optional(),
+    cloud: cloudChoiceSchema.optional(),
     settings: settings.default({}),
   })
   .superRefine((body, ctx) => {
@@ -125,7 +122,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
     tenantId: c.tenant,
     clientId: c.clientId,
     authMode: c.authMode,
-    cloud: c.cloud as z.infer<typeof cloud>,
+    cloud: c.cloud as z.infer<typeof storedCloudSchema>,
     features: c.features,
     settings: c.settings,
     certificateThumbprint: c.certificateThumbprint,
@@ -175,7 +172,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
         name: b.name,
         tenant: b.tenantId,
         clientId: b.clientId,
-        cloud: b.cloud ?? defaultCloud ?? 'global',
+        cloud: b.cloud !== undefined ? service.chooseCloud(b.cloud) : (defaultCloud ?? 'global'),
         features: b.features,
         settings: b.settings,
         multiTenant: b.authMode === 'multi-tenant',
@@ -242,11 +239,12 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
   app.post(
     '/connections/:id/test',
     {
+      config: { rateLimit: RATE_LIMITS.runTest },
       schema: {
         tags: ['connections'],
         summary: 'Run test: the doctor checks the setup and names every mistake with its fix',
         params: idParams,
-        response: { 200: z.object({ test: testRun }), ...errorResponses(400, 404) },
+        response: { 200: z.object({ test: testRun }), ...errorResponses(400, 404, 429) },
       },
     },
     async (request) => {

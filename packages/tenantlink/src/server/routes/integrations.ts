@@ -1,19 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Integration, IntegrationService } from '../../connect/integrations.js';
+import type { Cloud, CloudChoice } from '../../connections/clouds.js';
 import { FEATURES } from '../../connections/model.js';
-import { errorResponses } from '../schemas.js';
+import { cloudChoiceSchema, errorResponses, storedCloudSchema } from '../schemas.js';
 
-const cloud = z.union([
-  z.enum(['global', 'usgov', 'usgov-dod', 'china']),
-  z.object({ authorityHost: z.string().url(), graphEndpoint: z.string().url() }),
-]);
 const integrationView = z.object({
   id: z.string(),
   name: z.string(),
   clientId: z.string(),
   authMode: z.enum(['multi-tenant', 'delegated']),
-  cloud,
+  cloud: storedCloudSchema,
   features: z.array(z.string()),
   returnUrl: z.string(),
   /** Register this as a Web redirect URI on the app. */
@@ -29,7 +26,7 @@ const createBody = z.object({
   clientSecret: z.string().min(1).max(1024),
   features: z.array(z.enum(FEATURES)).min(1).max(FEATURES.length),
   returnUrl: z.string().min(1).max(2048),
-  cloud: cloud.optional(),
+  cloud: cloudChoiceSchema.optional(),
   secretExpiresAt: z
     .string()
     .min(1)
@@ -53,19 +50,21 @@ export interface IntegrationRoutesOptions {
   redirectUri: () => string;
   /** The cloud of integrations added without one (the sandbox's under `serve --sandbox`); default global. */
   defaultCloud?: { authorityHost: string; graphEndpoint: string };
+  /** Checks a caller's cloud against the operator's (ConnectionService.chooseCloud). */
+  chooseCloud: (choice: CloudChoice) => Cloud;
 }
 
 /** Integrations: the vendor's own app registrations customers connect through (the client secret is write-only). */
 export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> = async (
   app,
-  { integrations, redirectUri, defaultCloud },
+  { integrations, redirectUri, defaultCloud, chooseCloud },
 ) => {
   const view = (i: Integration): z.infer<typeof integrationView> => ({
     id: i.id,
     name: i.name,
     clientId: i.clientId,
     authMode: i.authMode,
-    cloud: i.cloud as z.infer<typeof cloud>,
+    cloud: i.cloud as z.infer<typeof storedCloudSchema>,
     features: i.features,
     returnUrl: i.returnUrl,
     redirectUri: redirectUri(),
@@ -99,7 +98,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> 
     async (request, reply) => {
       const integration = await integrations.add({
         ...request.body,
-        cloud: request.body.cloud ?? defaultCloud ?? 'global',
+        cloud: request.body.cloud !== undefined ? chooseCloud(request.body.cloud) : (defaultCloud ?? 'global'),
       });
       return reply.code(201).send({ integration: view(integration) });
     },

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ConnectionService } from '../../connections/service.js';
 import { allDatasets } from '../../features/datasets.js';
 import type { Logger } from '../../logging.js';
+import type { OutboundPolicy } from '../../outbound/outbound-policy.js';
 import type { Store } from '../../store/database.js';
 import type { WebhookDelivery } from '../../store/webhook-deliveries-repository.js';
 import type { CommittedEvent } from '../../sync/engine.js';
@@ -14,6 +15,8 @@ import {
   WebhookEndpoints,
   type WebhookEndpointView,
 } from '../../webhooks/endpoints.js';
+import { pingResult } from '../../webhooks/post-webhook.js';
+import { RATE_LIMITS } from '../rate-limits.js';
 import { errorResponses } from '../schemas.js';
 
 const cursorView = z.object({
@@ -228,26 +231,36 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
   app.post(
     '/webhooks/:id/ping',
     {
+      config: { rateLimit: RATE_LIMITS.ping },
       schema: {
         tags: ['webhooks'],
         summary:
-          'Send the endpoint a signed `ping` event now (disabled ones too) and answer how it went; not logged or retried',
+          'Send the endpoint a signed `ping` event now (disabled ones too) and answer whether it was delivered; not ' +
+          'logged or retried. A failure is named only by its class, never by the target\u2019s answer or error',
         params: idParams,
         response: {
           200: z.object({
             ok: z.boolean().describe('the endpoint answered 2xx'),
-            statusCode: z.number().nullable(),
-            error: z.string().nullable(),
+            result: z
+              .string()
+              .describe(
+                '`delivered`, or `failed: 3xx|4xx|5xx`, `failed: timeout`, `failed: no connection`, `failed: refused by the outbound policy`',
+              ),
             durationMs: z.number(),
             deliveryId: z.string().describe('the tenantlink-delivery header it was sent with'),
           }),
-          ...errorResponses(404),
+          ...errorResponses(404, 429),
         },
       },
     },
     async (request) => {
-      const { retryAfterMs: _retryAfter, ...outcome } = await ping(request.params.id);
-      return outcome;
+      const outcome = await ping(request.params.id);
+      return {
+        ok: outcome.ok,
+        result: pingResult(outcome),
+        durationMs: outcome.durationMs,
+        deliveryId: outcome.deliveryId,
+      };
     },
   );
 
@@ -278,7 +291,9 @@ export interface WebhooksWiring {
   service: ConnectionService;
   logger?: Logger | undefined;
   /** Dispatcher tuning (retries, timeouts, batch size, polling, PostgreSQL LISTEN). */
-  webhooks?: Omit<WebhookDispatcherOptions, 'store' | 'vault' | 'logger'> | undefined;
+  webhooks?: Omit<WebhookDispatcherOptions, 'store' | 'vault' | 'logger' | 'outbound'> | undefined;
+  /** Where webhook URLs may point. */
+  outbound: OutboundPolicy;
 }
 
 /**
@@ -294,6 +309,7 @@ export async function registerWebhooks(
     vault: options.service.vault,
     logger: options.logger,
     ...options.webhooks,
+    outbound: options.outbound,
   });
   const endpoints = new WebhookEndpoints({
     store: options.store,
@@ -301,8 +317,13 @@ export async function registerWebhooks(
     connections: options.service,
     models: allDatasets().flatMap((d) => d.models),
     onReplay: (endpointId, connectionId) => dispatcher.replayed(endpointId, connectionId),
+    outbound: options.outbound,
   });
-  app.addHook('onReady', async () => dispatcher.start());
+  app.addHook('onReady', async () => {
+    const sealed = await endpoints.sealStoredUrls();
+    if (sealed > 0) options.logger?.info({ sealed }, 'webhook URLs with a query string are now kept encrypted');
+    await dispatcher.start();
+  });
   app.addHook('onClose', async () => dispatcher.stop());
   await app.register(webhookRoutes, { prefix: '/api/v1', endpoints, ping: (id) => dispatcher.ping(id) });
   return (event) => dispatcher.committed(event);

@@ -8,6 +8,8 @@ import * as m0004 from './0004_webhooks.js';
 import * as m0005 from './0005_webhook_secret_rotation.js';
 import * as m0006 from './0006_feed_retention.js';
 import * as m0007 from './0007_integration_secret_expiry.js';
+import * as m0008 from './0008_api_key_scopes.js';
+import * as m0009 from './0009_webhook_url_secret.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and `tsx`, and a migration
@@ -21,6 +23,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_webhook_secret_rotation': m0005,
   '0006_feed_retention': m0006,
   '0007_integration_secret_expiry': m0007,
+  '0008_api_key_scopes': m0008,
+  '0009_webhook_url_secret': m0009,
 };
 
 const staticMigrations: MigrationProvider = {

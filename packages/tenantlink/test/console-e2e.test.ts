@@ -373,4 +373,34 @@ describe('the console in Chromium, against the server and the sandbox', () => {
       [...reached].join(' | '),
     );
   });
+
+  test('first run: the link serve prints fills in the setup token; the password is chosen and the token leaves the address bar', async () => {
+    const fresh = await startServer({
+      dataDir: mkdtempSync(join(tmpdir(), 'tl-e2e-setup-')),
+      port: 0,
+      demo: false,
+      env: {},
+    });
+    const context = await browser.newContext();
+    const setupPage = await context.newPage();
+    try {
+      assert.ok(fresh.setupToken, 'a server without a password has a setup token');
+      await setupPage.goto(`${fresh.url}/#setup-token=${fresh.setupToken}`);
+      await setupPage.getByRole('heading', { name: 'Choose an admin password' }).waitFor();
+      assert.equal(await setupPage.getByLabel('Setup token').inputValue(), fresh.setupToken);
+      assert.equal(new URL(setupPage.url()).hash, '', 'the token is no longer in the address bar');
+      await setupPage.getByLabel('Setup token').fill('a wrong token');
+      await setupPage.getByLabel('Admin password').fill('a first-run password');
+      await setupPage.getByLabel('Confirm password').fill('a first-run password');
+      await setupPage.getByRole('button', { name: 'Set password and sign in' }).click();
+      await setupPage.getByText('The setup token is missing or wrong.').waitFor();
+      await setupPage.getByLabel('Setup token').fill(fresh.setupToken);
+      await setupPage.screenshot({ path: join(SHOTS, '00-first-run-setup.png'), fullPage: true });
+      await setupPage.getByRole('button', { name: 'Set password and sign in' }).click();
+      await setupPage.getByRole('heading', { name: 'Connected accounts' }).waitFor();
+    } finally {
+      await context.close();
+      await fresh.close();
+    }
+  });
 });

@@ -280,7 +280,7 @@ export class DeviceCodeSignIns {
 }
 
 /** The code's lifetime as the authority gave it, within (0, MAX_DEVICE_CODE_SECONDS]; anything else is refused. */
-function checkedExpiresIn(expiresIn: unknown): number {
+export function checkedExpiresIn(expiresIn: unknown): number {
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0)
     throw new TenantlinkError(
       'TOKEN_REQUEST_FAILED',

@@ -38,6 +38,7 @@ export async function startAuthSandbox(): Promise<AuthSandbox> {
     tenantId,
     cloud: {
       ...cloudEndpoints({ authorityHost: sandbox.authority, graphEndpoint: sandbox.graph }, sandbox.caCertPem),
+      name: 'sandbox',
       graphResource: 'https://graph.microsoft.com',
     },
     control,

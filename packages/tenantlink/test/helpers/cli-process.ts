@@ -17,6 +17,10 @@ export interface CliProcess {
   done: Promise<CliRun>;
   /** Called with all of stderr so far, each time more arrives. */
   onStderr(listener: (stderr: string) => void): void;
+  /** Called with all of stdout so far: now, and each time more arrives. */
+  onStdout(listener: (stdout: string) => void): void;
+  /** Sends a signal (SIGTERM: stop as Ctrl-C would). */
+  kill(signal?: NodeJS.Signals): void;
 }
 
 /**
@@ -27,6 +31,8 @@ export function startCliProcess(args: string[], options: { work: string; stdin?:
   const env: NodeJS.ProcessEnv = { ...process.env, TENANTLINK_DATA: join(options.work, 'data') };
   delete env.TENANTLINK_DATABASE_URL;
   delete env.TENANTLINK_MASTER_KEY;
+  delete env.TENANTLINK_ADMIN_PASSWORD;
+  delete env.TENANTLINK_ALLOW_PRIVATE_TARGETS;
   const child = spawn(process.execPath, ['--import', tsxLoader, mainScript, ...args], {
     cwd: options.work,
     env,
@@ -35,8 +41,10 @@ export function startCliProcess(args: string[], options: { work: string; stdin?:
   let stdout = '';
   let stderr = '';
   const listeners: Array<(stderr: string) => void> = [];
+  const stdoutListeners: Array<(stdout: string) => void> = [];
   child.stdout.on('data', (d) => {
     stdout += d;
+    for (const listener of stdoutListeners) listener(stdout);
   });
   child.stderr.on('data', (d) => {
     stderr += d;
@@ -47,5 +55,13 @@ export function startCliProcess(args: string[], options: { work: string; stdin?:
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
   child.stdin.end(options.stdin ?? '');
-  return { done, onStderr: (listener) => listeners.push(listener) };
+  return {
+    done,
+    onStderr: (listener) => listeners.push(listener),
+    onStdout: (listener) => {
+      stdoutListeners.push(listener);
+      listener(stdout);
+    },
+    kill: (signal = 'SIGTERM') => child.kill(signal),
+  };
 }

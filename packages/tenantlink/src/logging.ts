@@ -8,8 +8,9 @@ import { pino } from 'pino';
  * 2. Deny-list by field name, at any depth: clientSecret, client_secret, password, refresh_token, authorization, ...
  *    (plus pino `redact` paths for the same names on the first levels).
  * 3. Errors are logged as code, message, status and request-id only (no stack, no cause, no attached request).
- * 4. The finished line is scrubbed: every value given to registerSecret (the vault registers each secret it decrypts)
- *    and anything shaped like a credential (Bearer tokens, JWTs, private keys, `client_secret=...`) is replaced.
+ * 4. The finished line is scrubbed: every value given to registerSecret (the vault registers each secret it encrypts
+ *    or decrypts) and anything shaped like a credential (Bearer tokens, JWTs, private keys, `client_secret=...`,
+ *    webhook secrets `whsec_...`, API keys `tlk_...`) is replaced.
  */
 
 export const REDACTED = 'REDACTED';

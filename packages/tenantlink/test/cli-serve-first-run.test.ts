@@ -26,7 +26,10 @@ describe('tenantlink serve on a fresh data folder', () => {
     const work = mkdtempSync(join(tmpdir(), 'tl-first-run-'));
     const cli = startCliProcess(['serve', '--port', '0', '--no-demo', '--allow-private-targets'], { work });
     try {
-      const [, base, token] = await printed(cli, /open (http:\/\/127\.0\.0\.1:\d+)\/#setup-token=([\w-]+) in a browser/);
+      const [, base, token] = await printed(
+        cli,
+        /open (http:\/\/127\.0\.0\.1:\d+)\/#setup-token=([\w-]+) in a browser/,
+      );
       const stdout = (await printed(cli, /Private targets allowed/)).input ?? '';
       assert.match(stdout, /Private targets allowed: webhooks may reach loopback and private networks\./);
       const setup = (setupToken: string, headers: Record<string, string> = {}) =>

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { checkedExpiresIn, MAX_DEVICE_CODE_SECONDS, MAX_WAITING_PER_APP } from '../src/connect/device-code.js';
 import { type CloudEndpoints, chooseCloud, cloudEndpoints, customCloudsFromEnv } from '../src/connections/clouds.js';
 import { loadKeyring } from '../src/connections/keyring.js';
 import { ConnectionService } from '../src/connections/service.js';
 import { Vault } from '../src/connections/vault.js';
-import { checkedExpiresIn, MAX_DEVICE_CODE_SECONDS, MAX_WAITING_PER_APP } from '../src/connect/device-code.js';
 import { createApiKey } from '../src/server/auth/api-keys.js';
 import { buildServer } from '../src/server/server.js';
 import { apiKeysRepository } from '../src/store/api-keys-repository.js';
@@ -29,9 +29,10 @@ describe('custom clouds come from the operator', () => {
     const endpoints = { authorityHost: 'https://login.sovereign.test', graphEndpoint: 'https://graph.sovereign.test' };
     assert.deepEqual(chooseCloud('sovereign', [sovereign]), endpoints);
     assert.deepEqual(
-      chooseCloud({ authorityHost: 'https://login.sovereign.test/', graphEndpoint: 'https://graph.sovereign.test/v1.0' }, [
-        sovereign,
-      ]),
+      chooseCloud(
+        { authorityHost: 'https://login.sovereign.test/', graphEndpoint: 'https://graph.sovereign.test/v1.0' },
+        [sovereign],
+      ),
       endpoints,
     );
     for (const choice of [
@@ -105,7 +106,12 @@ for (const target of storeTargets()) {
       s = await startAuthSandbox();
       store = await target.open();
       const vault = new Vault(await loadKeyring({ dataDir: mkdtempSync(join(tmpdir(), 'tl-limits-')), env: {} }));
-      service = new ConnectionService({ store, vault, customClouds: [s.cloud, unreachable], configuredCloudsOnly: true });
+      service = new ConnectionService({
+        store,
+        vault,
+        customClouds: [s.cloud, unreachable],
+        configuredCloudsOnly: true,
+      });
       app = await buildServer({ store, service, consoleDir: null });
       key = (await createApiKey(apiKeysRepository(store), 'limits')).key;
       publicApp = await s.createApp({

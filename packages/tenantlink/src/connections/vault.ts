@@ -97,8 +97,8 @@ export interface RetirementReport {
 
 export interface VaultOptions {
   /**
-   * Register every decrypted secret with the log scrubber, so that if it ever reaches a log line it is replaced
-   * (defence in depth). Default true.
+   * Register every secret this vault encrypts or decrypts with the log scrubber, so that if it ever reaches a log line
+   * it is replaced (defence in depth). Default true.
    */
   registerDecryptedSecrets?: boolean;
 }

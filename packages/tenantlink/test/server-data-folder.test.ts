@@ -76,7 +76,7 @@ describe('one data folder serves one server', () => {
       assert.ok(message.includes(first!.url), message);
       assert.match(
         message,
-        /Stop that process, or start this server with another data folder \(--data DIR or TENANTLINK_DATA\)/,
+        /stop it first; to run a second server beside it, give this one another data folder \(--data DIR or TENANTLINK_DATA\) and a free port \(--port\)/,
       );
     }
 

@@ -221,7 +221,9 @@ function takeOver(dir: string, file: string, staleRaw: string): boolean {
 }
 
 function dataFolderInUse(dir: string, file: string, holder: ServeLockHolder | undefined): TenantlinkError {
-  const fix = 'Stop that process, or start this server with another data folder (--data DIR or TENANTLINK_DATA).';
+  const fix =
+    'Use that server, or stop it first; to run a second server beside it, give this one another data folder ' +
+    '(--data DIR or TENANTLINK_DATA) and a free port (--port).';
   if (holder === undefined)
     return new TenantlinkError(
       'DATA_FOLDER_IN_USE',

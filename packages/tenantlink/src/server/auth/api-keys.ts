@@ -10,7 +10,7 @@ const PREFIX = 'tlk_';
 /** What each scope lets a key do, as help texts and the API's descriptions say it. */
 export const API_KEY_SCOPE_MEANINGS: Record<ApiKeyScope, string> = {
   admin: 'everything, including managing API keys',
-  read: 'safe methods only: GET and HEAD',
+  read: 'safe methods only (GET and HEAD), on everything but the API keys',
   metrics: 'only GET /metrics, for a Prometheus scraper',
 };
 

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
+import { loadKeyring } from '../src/connections/keyring.js';
+import { Vault } from '../src/connections/vault.js';
 import { TenantlinkError } from '../src/errors.js';
 import {
   createLogger,
@@ -11,6 +16,10 @@ import {
   scrubSecrets,
   unregisterSecret,
 } from '../src/logging.js';
+import { createApiKey } from '../src/server/auth/api-keys.js';
+import { apiKeysRepository } from '../src/store/api-keys-repository.js';
+import { openStore } from '../src/store/database.js';
+import { generateWebhookSecret } from '../src/webhooks/signature.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed log lines, checked by the assertions that read them.
 type Json = any;
@@ -236,11 +245,6 @@ describe('logger', () => {
   });
 
   test('a secret the vault decrypted is scrubbed from later log lines', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { loadKeyring } = await import('../src/connections/keyring.js');
-    const { Vault } = await import('../src/connections/vault.js');
     const dataDir = mkdtempSync(join(tmpdir(), 'tenantlink-logging-vault-'));
     try {
       const keyring = await loadKeyring({ dataDir, env: {} });
@@ -264,11 +268,6 @@ describe('logger', () => {
   });
 
   test('a secret the vault encrypted, and never decrypted, is scrubbed from later log lines', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { loadKeyring } = await import('../src/connections/keyring.js');
-    const { Vault } = await import('../src/connections/vault.js');
     const dataDir = mkdtempSync(join(tmpdir(), 'tenantlink-logging-vault-'));
     try {
       const vault = new Vault(await loadKeyring({ dataDir, env: {} }));
@@ -289,13 +288,6 @@ describe('logger', () => {
   });
 
   test('webhook signing secrets (whsec_) and API keys (tlk_) are replaced even when nobody registered them', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { generateWebhookSecret } = await import('../src/webhooks/signature.js');
-    const { createApiKey } = await import('../src/server/auth/api-keys.js');
-    const { apiKeysRepository } = await import('../src/store/api-keys-repository.js');
-    const { openStore } = await import('../src/store/database.js');
     const webhookSecret = generateWebhookSecret();
     const dataDir = mkdtempSync(join(tmpdir(), 'tenantlink-logging-keys-'));
     const store = await openStore({ dataDir });

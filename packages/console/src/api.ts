@@ -354,7 +354,7 @@ export interface WebhookReplay {
   since?: number;
 }
 
-/** What an API key may do: everything; safe methods (GET, HEAD) only; or only GET /metrics. */
+/** What an API key may do: everything; safe methods (GET, HEAD) only, the API keys excepted; or only GET /metrics. */
 export type ApiKeyScope = 'admin' | 'read' | 'metrics';
 
 /** An API key as listed: never the key itself, which only its creation answers. */

@@ -10,7 +10,11 @@ import { TextField } from './TextField';
 /** Each scope and what a key with it may do; the server enforces the same. */
 export const SCOPE_OPTIONS: RadioOption<ApiKeyScope>[] = [
   { value: 'admin', label: 'admin', hint: 'Everything, including managing connections, webhooks and API keys.' },
-  { value: 'read', label: 'read', hint: 'GET requests only: reads everything, changes nothing.' },
+  {
+    value: 'read',
+    label: 'read',
+    hint: 'GET requests only: reads connections, tests, syncs and webhooks, changes nothing (API keys stay hidden).',
+  },
   { value: 'metrics', label: 'metrics', hint: 'Only GET /metrics, for a Prometheus scraper.' },
 ];
 

@@ -4,7 +4,7 @@
  * Args: <state file> <app id> <secret file> <data dir>
  */
 import { readFileSync } from 'node:fs';
-import { sandboxCloud } from '../../packages/tenantlink/src/connections/clouds.js';
+import { sandboxCloud } from '../../packages/tenantlink/src/auth/clouds.js';
 import { loadKeyring } from '../../packages/tenantlink/src/connections/keyring.js';
 import { ConnectionService } from '../../packages/tenantlink/src/connections/service.js';
 import { Vault } from '../../packages/tenantlink/src/connections/vault.js';

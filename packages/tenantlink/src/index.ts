@@ -4,6 +4,14 @@
 export { type AuthCloud, authorityUrl, graphScope } from './auth/authority.js';
 export { certificateThumbprints } from './auth/certificate-credential.js';
 export { type AccessTokenClaims, decodeAccessTokenClaims, describeAccessToken } from './auth/claims.js';
+export {
+  CLOUDS,
+  type Cloud,
+  type CloudEndpoints,
+  type CloudName,
+  cloudEndpoints,
+  sandboxCloud,
+} from './auth/clouds.js';
 export { DeviceCodeFlow, type DeviceCodePrompt, type DeviceCodeResult } from './auth/device-code-flow.js';
 export type { AuthorityExchange } from './auth/network-client.js';
 export { memoryTokenCacheStore, type TokenCacheStore, tokenCachePlugin } from './auth/token-cache-plugin.js';
@@ -31,14 +39,6 @@ export {
   requiredPermissions,
   requiredResourceAccess,
 } from './catalogue/permissions.js';
-export {
-  CLOUDS,
-  type Cloud,
-  type CloudEndpoints,
-  type CloudName,
-  cloudEndpoints,
-  sandboxCloud,
-} from './connections/clouds.js';
 export { Keyring, loadKeyring, type MasterKey } from './connections/keyring.js';
 export {
   type AuthMode,
@@ -64,6 +64,7 @@ export {
   Vault,
 } from './connections/vault.js';
 export { type Diagnosis, TenantlinkError } from './errors.js';
+export type { SyncDataset, SyncStream } from './features/dataset.js';
 // Sync datasets (the engine, the scheduler and the change feed are exported below, under sync/ and store/).
 export { allDatasets } from './features/datasets.js';
 export { type DirectoryDatasetOptions, directoryDataset } from './features/directory/dataset.js';
@@ -108,7 +109,7 @@ export {
   registerSecret,
   scrubSecrets,
   unregisterSecret,
-} from './logging.js';
+} from './logging/index.js';
 export {
   type ConnectionChanges,
   type ConnectionsRepository,
@@ -126,7 +127,6 @@ export {
   type StoredSecret,
   secretsRepository,
 } from './store/secrets-repository.js';
-export type { SyncDataset, SyncStream } from './sync/dataset.js';
 export { type CommittedEvent, FEED_NOTIFY_CHANNEL } from './sync/engine.js';
 export type { SyncProgress } from './sync/progress.js';
 export { SyncScheduler } from './sync/scheduler.js';

@@ -3,9 +3,9 @@ import { describe, test } from 'node:test';
 import { AuthError, ServerError } from '@azure/msal-node';
 import { authorityUrl, graphScope, msalCloudOptions } from '../src/auth/authority.js';
 import { decodeAccessTokenClaims, describeAccessToken } from '../src/auth/claims.js';
+import { CLOUDS } from '../src/auth/clouds.js';
 import { toTokenError } from '../src/auth/token-errors.js';
 import { FreshTokenKeeper } from '../src/auth/token-freshness.js';
-import { CLOUDS } from '../src/connections/clouds.js';
 import { TenantlinkError } from '../src/errors.js';
 
 const ctx = { tenant: 'contoso.onmicrosoft.com', clientId: '11111111-1111-1111-1111-111111111111' };

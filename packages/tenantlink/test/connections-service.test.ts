@@ -8,7 +8,7 @@ import { loadKeyring } from '../src/connections/keyring.js';
 import { ConnectionService } from '../src/connections/service.js';
 import { secretContext, Vault } from '../src/connections/vault.js';
 import type { TenantlinkError } from '../src/errors.js';
-import { createLogger } from '../src/logging.js';
+import { createLogger } from '../src/logging/index.js';
 import { secretsRepository } from '../src/store/secrets-repository.js';
 import { type AuthSandbox, type Json, refreshTokenByPassword, startAuthSandbox } from './helpers/auth-sandbox.js';
 import { storeTargets, type TestStore } from './helpers/store-databases.js';

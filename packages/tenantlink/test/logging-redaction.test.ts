@@ -15,7 +15,7 @@ import {
   scrubCredentialPatterns,
   scrubSecrets,
   unregisterSecret,
-} from '../src/logging.js';
+} from '../src/logging/index.js';
 import { createApiKey } from '../src/server/auth/api-keys.js';
 import { apiKeysRepository } from '../src/store/api-keys-repository.js';
 import { openStore } from '../src/store/database.js';

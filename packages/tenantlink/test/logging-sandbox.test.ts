@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { type RunningSandbox, startSandbox } from '@tenantlink/sandbox';
 import { Agent, fetch, Headers } from 'undici';
 import { TenantlinkError } from '../src/errors.js';
-import { createLogger, registerSecret, unregisterSecret } from '../src/logging.js';
+import { createLogger, registerSecret, unregisterSecret } from '../src/logging/index.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed log lines, checked by the assertions that read them.
 type Json = any;

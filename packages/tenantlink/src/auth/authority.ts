@@ -1,5 +1,5 @@
 import type { Configuration } from '@azure/msal-node';
-import type { CloudEndpoints } from '../connections/clouds.js';
+import type { CloudEndpoints } from './clouds.js';
 import { type AuthorityExchange, type AuthorityNetworkClient, authorityNetworkClient } from './network-client.js';
 
 /**

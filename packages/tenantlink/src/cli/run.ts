@@ -1,15 +1,9 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeAccessToken } from '../auth/claims.js';
+import { type Cloud, type CloudEndpoints, cloudEndpoints, customCloudsFromEnv, sandboxCloud } from '../auth/clouds.js';
 import type { ConnectionMode } from '../catalogue/permissions.js';
 import { IntegrationService } from '../connect/integrations.js';
-import {
-  type Cloud,
-  type CloudEndpoints,
-  cloudEndpoints,
-  customCloudsFromEnv,
-  sandboxCloud,
-} from '../connections/clouds.js';
 import { loadKeyring } from '../connections/keyring.js';
 import { FEATURES, type Feature, validateConnectionInput } from '../connections/model.js';
 import { type ConnectionCredential, ConnectionService } from '../connections/service.js';
@@ -17,7 +11,7 @@ import { Vault } from '../connections/vault.js';
 import { type DoctorInput, runDoctor } from '../doctor/doctor.js';
 import { type GuideFormat, renderGuide } from '../guide/render.js';
 import { buildSetupGuide } from '../guide/setup-guide.js';
-import { createLogger, type LogLevel, scrubLogLine } from '../logging.js';
+import { createLogger, type LogLevel, scrubLogLine } from '../logging/index.js';
 import { allowPrivateTargetsFromEnv, OutboundPolicy } from '../outbound/outbound-policy.js';
 import {
   API_KEY_NAME,

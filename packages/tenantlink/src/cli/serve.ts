@@ -1,5 +1,5 @@
-import type { CloudEndpoints } from '../connections/clouds.js';
-import { createLogger, type LogLevel } from '../logging.js';
+import type { CloudEndpoints } from '../auth/clouds.js';
+import { createLogger, type LogLevel } from '../logging/index.js';
 import { startServer } from '../server/start.js';
 import { EXIT } from './io.js';
 import type { CliIo } from './run.js';

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import type { Cloud, CloudEndpoints } from '../auth/clouds.js';
 import { DeviceCodeFlow } from '../auth/device-code-flow.js';
 import { delegatedScopes } from '../connect/auth-code.js';
 import { saveConnection } from '../connect/save-connection.js';
 import { signInAgain } from '../connect/sign-in-again.js';
-import type { Cloud, CloudEndpoints } from '../connections/clouds.js';
 import { type Connection, FEATURES, type Feature, validateConnectionInput } from '../connections/model.js';
 import type { ConnectionService } from '../connections/service.js';
 import { runDoctor } from '../doctor/doctor.js';

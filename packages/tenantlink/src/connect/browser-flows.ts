@@ -1,9 +1,9 @@
 import { connectFlowContext, type Vault } from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
-import type { Logger } from '../logging.js';
-import { equalStrings, randomToken, sha256 } from '../server/auth/secrets.js';
+import type { Logger } from '../logging/index.js';
 import type { ConnectFlow, ConnectFlowError, ConnectFlowsRepository } from '../store/connect-flows-repository.js';
 import { type ConnectFlowKind, isoNow } from '../store/schema.js';
+import { equalStrings, randomToken, sha256 } from '../tokens.js';
 import { adminConsentUrl } from './admin-consent.js';
 import {
   type AuthCodeSecrets,

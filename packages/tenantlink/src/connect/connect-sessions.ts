@@ -1,6 +1,6 @@
 import { TenantlinkError } from '../errors.js';
-import { randomToken, sha256 } from '../server/auth/secrets.js';
 import type { ConnectFlow, ConnectFlowsRepository } from '../store/connect-flows-repository.js';
+import { randomToken, sha256 } from '../tokens.js';
 import type { Integration } from './integrations.js';
 import { checkReturnUrlOrigin } from './return-url.js';
 

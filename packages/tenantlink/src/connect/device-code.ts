@@ -1,11 +1,11 @@
+import type { Cloud, CloudChoice } from '../auth/clouds.js';
 import { DeviceCodeFlow, type DeviceCodePrompt, type DeviceCodeResult } from '../auth/device-code-flow.js';
-import type { Cloud, CloudChoice } from '../connections/clouds.js';
 import { type Connection, type Feature, validateConnectionInput } from '../connections/model.js';
 import { TenantlinkError } from '../errors.js';
-import type { Logger } from '../logging.js';
-import { randomToken, sha256 } from '../server/auth/secrets.js';
+import type { Logger } from '../logging/index.js';
 import type { ConnectFlowError, ConnectFlowsRepository } from '../store/connect-flows-repository.js';
 import { isoNow } from '../store/schema.js';
+import { randomToken, sha256 } from '../tokens.js';
 import { delegatedScopes, ORGANIZATIONS } from './auth-code.js';
 import { FLOW_RETENTION_MS } from './connect-sessions.js';
 import type { IntegrationService } from './integrations.js';

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Cloud } from '../auth/clouds.js';
 import { requiredPermissions } from '../catalogue/permissions.js';
-import type { Cloud } from '../connections/clouds.js';
 import { connectionInput, FEATURES, type Feature } from '../connections/model.js';
 import { type ConnectionService, checkClientSecret } from '../connections/service.js';
 import { integrationSecretContext, type Vault } from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
+import type { IntegrationAuthMode } from '../model/auth-modes.js';
 import {
   type IntegrationsRepository,
   integrationsRepository,
   type StoredIntegration,
 } from '../store/integrations-repository.js';
-import type { IntegrationAuthMode, StoreHandle } from '../store/schema.js';
+import type { StoreHandle } from '../store/schema.js';
 import { checkReturnUrl } from './return-url.js';
 
 export type Integration = StoredIntegration & { features: Feature[] };

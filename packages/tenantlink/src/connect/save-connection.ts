@@ -1,4 +1,4 @@
-import type { Cloud } from '../connections/clouds.js';
+import type { Cloud } from '../auth/clouds.js';
 import type { Connection, Feature } from '../connections/model.js';
 import type { ConnectionCredential, ConnectionService } from '../connections/service.js';
 import { TenantlinkError } from '../errors.js';

@@ -2,6 +2,7 @@ import { Agent } from 'undici';
 import type { AuthCloud } from '../auth/authority.js';
 import { certificateCredential } from '../auth/certificate-credential.js';
 import { ClientCredentialProvider } from '../auth/client-credential-provider.js';
+import { type Cloud, type CloudChoice, type CloudEndpoints, chooseCloud, cloudEndpoints } from '../auth/clouds.js';
 import { DelegatedRefreshTokenProvider, type RefreshTokenStore } from '../auth/delegated-refresh-token-provider.js';
 import type { TokenCacheStore } from '../auth/token-cache-plugin.js';
 import type { TokenProvider } from '../auth/token-provider.js';
@@ -9,7 +10,7 @@ import type { DoctorInput } from '../doctor/doctor.js';
 import { TenantlinkError } from '../errors.js';
 import { GraphClient, type GraphClientOptions } from '../graph/client.js';
 import { ResourceConcurrencyLimiter } from '../graph/concurrency.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../logging/index.js';
 import { type ConnectFlowsRepository, connectFlowsRepository } from '../store/connect-flows-repository.js';
 import {
   type ConnectionsRepository,
@@ -21,7 +22,6 @@ import { type IntegrationsRepository, integrationsRepository } from '../store/in
 import type { SecretKind } from '../store/schema.js';
 import { type SecretsRepository, secretsRepository } from '../store/secrets-repository.js';
 import { type WebhookEndpointsRepository, webhookEndpointsRepository } from '../store/webhook-endpoints-repository.js';
-import { type Cloud, type CloudChoice, type CloudEndpoints, chooseCloud, cloudEndpoints } from './clouds.js';
 import { type Connection, type ConnectionInput, looksLikeSecretId, validateConnectionInput } from './model.js';
 import {
   connectFlowContext,

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { TenantlinkError } from '../errors.js';
-import { registerSecret } from '../logging.js';
+import { registerSecret } from '../logging/index.js';
 import type { Keyring } from './keyring.js';
 
 /**

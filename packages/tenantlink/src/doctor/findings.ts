@@ -1,30 +1,8 @@
-import type { Feature } from '../connections/model.js';
 import type { TenantlinkError } from '../errors.js';
+import type { Check, DoctorReport, Finding } from '../model/findings.js';
 
-export type Severity = 'error' | 'warning' | 'info';
-
-/** The check whose result says whether the connection can get tokens (the console's token badge). */
-export const TOKEN_CHECK = 'The app gets a token from the tenant';
-
-/** One thing the doctor found: a stable code, how bad it is, the feature it concerns, what is wrong and the fix. */
-export interface Finding {
-  code: string;
-  severity: Severity;
-  feature: Feature | null;
-  message: string;
-  fix: string;
-}
-
-export interface Check {
-  name: string;
-  status: 'pass' | 'fail' | 'skipped';
-}
-
-export interface DoctorReport {
-  ok: boolean;
-  checks: Check[];
-  findings: Finding[];
-}
+export type { Check, DoctorReport, Finding, Severity } from '../model/findings.js';
+export { TOKEN_CHECK } from '../model/findings.js';
 
 /** The checks and findings of one doctor run, in the order they happened. */
 export class DoctorRun {
@@ -65,7 +43,7 @@ export function secretIdFinding(): Finding {
 }
 
 /** A finding from a failure that carries tenantlink's diagnosis (what it means, how to fix it). */
-export function errorFinding(code: string, err: TenantlinkError, feature: Feature | null = null): Finding {
+export function errorFinding(code: string, err: TenantlinkError, feature: string | null = null): Finding {
   const microsoft = err.microsoftCode ? ` (${err.microsoftCode})` : '';
   return {
     code,

@@ -1,4 +1,4 @@
-import type { SyncDataset } from '../sync/dataset.js';
+import type { SyncDataset } from './dataset.js';
 import { directoryDataset } from './directory/dataset.js';
 
 /** Every dataset tenantlink syncs (mail, calendar and files will join the directory here). */

@@ -1,3 +1,4 @@
+import { CLOUDS, type CloudEndpoints } from '../auth/clouds.js';
 import {
   type ConnectionMode,
   FEATURE_CATALOGUE,
@@ -6,7 +7,6 @@ import {
   requiredPermissions,
   requiredResourceAccess,
 } from '../catalogue/permissions.js';
-import { CLOUDS, type CloudEndpoints } from '../connections/clouds.js';
 import { FEATURES, type Feature } from '../connections/model.js';
 import { TenantlinkError } from '../errors.js';
 

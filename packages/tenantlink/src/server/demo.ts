@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
-import { type CloudEndpoints, cloudEndpoints } from '../connections/clouds.js';
+import { type CloudEndpoints, cloudEndpoints } from '../auth/clouds.js';
 import type { ConnectionService } from '../connections/service.js';
 import { TenantlinkError } from '../errors.js';
 

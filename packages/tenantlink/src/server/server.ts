@@ -10,13 +10,13 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { CloudEndpoints } from '../auth/clouds.js';
 import { BrowserFlows } from '../connect/browser-flows.js';
 import { DeviceCodeSignIns } from '../connect/device-code.js';
 import { IntegrationService } from '../connect/integrations.js';
-import type { CloudEndpoints } from '../connections/clouds.js';
 import type { ConnectionService } from '../connections/service.js';
 import { TenantlinkError } from '../errors.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../logging/index.js';
 import { OutboundPolicy, type OutboundPolicyOptions } from '../outbound/outbound-policy.js';
 import { apiKeysRepository } from '../store/api-keys-repository.js';
 import { connectFlowsRepository } from '../store/connect-flows-repository.js';

@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import { type CloudEndpoints, customCloudsFromEnv } from '../connections/clouds.js';
+import { type CloudEndpoints, customCloudsFromEnv } from '../auth/clouds.js';
 import { loadKeyring } from '../connections/keyring.js';
 import { ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../logging/index.js';
 import { allowPrivateTargetsFromEnv } from '../outbound/outbound-policy.js';
 import { openStore, type Store } from '../store/database.js';
 import { serverSettingsRepository } from '../store/server-settings-repository.js';
+import { randomToken } from '../tokens.js';
 import { ADMIN_PASSWORD_SETTING } from './auth/admin-password.js';
-import { randomToken } from './auth/secrets.js';
 import { hostAndPort, lockDataFolder } from './data-folder-lock.js';
 import { type DemoTenant, startDemoTenant } from './demo.js';
 import { buildServer } from './server.js';

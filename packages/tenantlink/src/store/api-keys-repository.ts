@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { TenantlinkError } from '../errors.js';
+import type { ApiKeyScope } from '../model/auth-modes.js';
 import { isUniqueViolation } from './constraint-violations.js';
-import { type ApiKeyScope, type ApiKeysTable, type IsoTimestamp, isoNow, type StoreHandle } from './schema.js';
+import { type ApiKeysTable, type IsoTimestamp, isoNow, type StoreHandle } from './schema.js';
 
 export interface StoredApiKey {
   id: string;

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { Cloud } from '../connections/clouds.js';
 import { TenantlinkError } from '../errors.js';
+import { AUTH_MODES, type AuthMode } from '../model/auth-modes.js';
+import type { Cloud } from '../model/cloud.js';
 import { isUniqueViolation } from './constraint-violations.js';
-import {
-  AUTH_MODES,
-  type AuthMode,
-  type ConnectionsTable,
-  type IsoTimestamp,
-  isoNow,
-  type StoreHandle,
-} from './schema.js';
+import { type ConnectionsTable, type IsoTimestamp, isoNow, type StoreHandle } from './schema.js';
 
 /** A connection as stored: the customer tenant and app registration, without any secret. */
 export interface StoredConnection {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { type DoctorReport, TOKEN_CHECK } from '../doctor/findings.js';
+import { type DoctorReport, TOKEN_CHECK } from '../model/findings.js';
 import type { DoctorRunsTable, IsoTimestamp, StoreHandle } from './schema.js';
 
 /** One "Run test" of a connection, as the API shows it. */

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { Cloud } from '../connections/clouds.js';
 import { TenantlinkError } from '../errors.js';
+import type { IntegrationAuthMode } from '../model/auth-modes.js';
+import type { Cloud } from '../model/cloud.js';
 import { isUniqueViolation } from './constraint-violations.js';
 import { encryptedSecretColumn } from './encrypted-secret-column.js';
-import {
-  type IntegrationAuthMode,
-  type IntegrationsTable,
-  type IsoTimestamp,
-  isoNow,
-  type StoreHandle,
-} from './schema.js';
+import { type IntegrationsTable, type IsoTimestamp, isoNow, type StoreHandle } from './schema.js';
 import type { EncryptedValue } from './secrets-repository.js';
 
 /** An integration as stored, without its secret (`secret` holds the vault envelope, never a plaintext). */

@@ -9,11 +9,10 @@ import type { Generated, Kysely } from 'kysely';
  * JSON values are stored as text and parsed by the repositories.
  */
 
+import type { ApiKeyScope, AuthMode, IntegrationAuthMode } from '../model/auth-modes.js';
+
 /** An ISO-8601 UTC timestamp, e.g. `2025-01-31T09:15:00.000Z`. */
 export type IsoTimestamp = string;
-
-export type AuthMode = 'secret' | 'certificate' | 'delegated' | 'multi-tenant';
-export const AUTH_MODES: readonly AuthMode[] = ['secret', 'certificate', 'delegated', 'multi-tenant'];
 
 export type SecretKind = 'client_secret' | 'certificate_key' | 'refresh_token' | 'token_cache';
 export const SECRET_KINDS: readonly SecretKind[] = ['client_secret', 'certificate_key', 'refresh_token', 'token_cache'];
@@ -83,8 +82,6 @@ export interface JobRunsTable {
  * What an API key may do: `admin` everything; `read` safe methods (GET, HEAD) only; `metrics` only `GET /metrics`, for
  * a Prometheus scraper.
  */
-export const API_KEY_SCOPES = ['admin', 'read', 'metrics'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** An API key: only its SHA-256 is kept; `prefix` (the first characters) lets people tell keys apart. */
 export interface ApiKeysTable {
@@ -124,8 +121,6 @@ export interface DoctorRunsTable {
   warnings: number;
   report: string;
 }
-
-export type IntegrationAuthMode = 'multi-tenant' | 'delegated';
 
 /** The vendor's own app registration that customers connect through (admin consent or delegated sign-in). */
 export interface IntegrationsTable {

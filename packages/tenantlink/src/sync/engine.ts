@@ -2,15 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Connection } from '../connections/model.js';
 import { TenantlinkError } from '../errors.js';
-import type { GraphClient } from '../graph/client.js';
-import { abortableSleep } from '../graph/policies/retry-policy.js';
-import { type BackoffOptions, exponentialBackoffDelay } from '../jobs/backoff.js';
-import type { Logger } from '../logging.js';
-import type { Store } from '../store/database.js';
-import { type RecordsRepository, type RecordWrite, recordsRepository } from '../store/records-repository.js';
-import type { StoreHandle, SyncRunTrigger } from '../store/schema.js';
-import { syncCursorsRepository } from '../store/sync-cursors-repository.js';
-import { type SyncRunRecord, syncRunsRepository } from '../store/sync-runs-repository.js';
 import type {
   ApplyContext,
   DatasetPlan,
@@ -19,7 +10,16 @@ import type {
   StreamRead,
   SyncDataset,
   SyncStream,
-} from './dataset.js';
+} from '../features/dataset.js';
+import type { GraphClient } from '../graph/client.js';
+import { abortableSleep } from '../graph/policies/retry-policy.js';
+import { type BackoffOptions, exponentialBackoffDelay } from '../jobs/backoff.js';
+import type { Logger } from '../logging/index.js';
+import type { Store } from '../store/database.js';
+import { type RecordsRepository, type RecordWrite, recordsRepository } from '../store/records-repository.js';
+import type { StoreHandle, SyncRunTrigger } from '../store/schema.js';
+import { syncCursorsRepository } from '../store/sync-cursors-repository.js';
+import { type SyncRunRecord, syncRunsRepository } from '../store/sync-runs-repository.js';
 import { processHolder, SyncLease } from './lease.js';
 
 /** Told after a page commits feed entries: the webhook dispatcher reads `fromSeq..toSeq` from the feed. */

@@ -1,7 +1,7 @@
 import type { ConnectionService } from '../connections/service.js';
+import type { SyncDataset } from '../features/dataset.js';
 import type { JobRunner, ScheduledJob } from '../jobs/runner.js';
-import type { Logger } from '../logging.js';
-import type { SyncDataset } from './dataset.js';
+import type { Logger } from '../logging/index.js';
 import { type SyncJobPayload, syncJobKind } from './service.js';
 
 export interface SyncSchedulerOptions {

@@ -1,12 +1,12 @@
 import type { ConnectionService } from '../connections/service.js';
 import { TenantlinkError } from '../errors.js';
+import type { SyncDataset } from '../features/dataset.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { Store } from '../store/database.js';
 import { type FeedEntry, recordsRepository } from '../store/records-repository.js';
 import type { SyncRunTrigger } from '../store/schema.js';
 import { type SyncRunRecord, syncRunsRepository } from '../store/sync-runs-repository.js';
 import { webhookCursorsRepository } from '../store/webhook-cursors-repository.js';
-import type { SyncDataset } from './dataset.js';
 import { type CommittedEvent, SyncEngine, type SyncEngineOptions } from './engine.js';
 import { progressOf, type SyncProgress } from './progress.js';
 

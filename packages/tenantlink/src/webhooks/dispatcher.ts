@@ -6,7 +6,7 @@ import {
   webhookUrlContext,
 } from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../logging/index.js';
 import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 import { connectionsRepository } from '../store/connections-repository.js';
 import type { Store } from '../store/database.js';

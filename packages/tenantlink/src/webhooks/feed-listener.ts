@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../logging/index.js';
 import { FEED_NOTIFY_CHANNEL } from '../sync/engine.js';
 
 export interface FeedListener {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, type Logger, type LogLevel } from '../../src/logging.js';
+import { createLogger, type Logger, type LogLevel } from '../../src/logging/index.js';
 import type { Json } from './graph-sandbox.js';
 
 /** An API answer as tests read it: status, parsed body (null when empty) and the raw text. */

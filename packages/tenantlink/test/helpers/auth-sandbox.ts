@@ -4,8 +4,8 @@ import { PublicClientApplication } from '@azure/msal-node';
 import { type RunningSandbox, startSandbox } from '@tenantlink/sandbox';
 import { Agent, fetch } from 'undici';
 import type { AuthCloud } from '../../src/auth/authority.js';
+import { cloudEndpoints } from '../../src/auth/clouds.js';
 import { type AuthorityExchange, isTokenRequest } from '../../src/auth/network-client.js';
-import { cloudEndpoints } from '../../src/connections/clouds.js';
 import { sandboxControl } from './sandbox-control.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: control-API JSON, checked by the assertions that read it.

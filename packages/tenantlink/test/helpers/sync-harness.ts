@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuthCloud } from '../../src/auth/authority.js';
-import { cloudEndpoints } from '../../src/connections/clouds.js';
+import { cloudEndpoints } from '../../src/auth/clouds.js';
 import { loadKeyring } from '../../src/connections/keyring.js';
 import { ConnectionService, type ConnectionServiceOptions } from '../../src/connections/service.js';
 import { Vault } from '../../src/connections/vault.js';

@@ -1,6 +1,5 @@
-import type { Connection } from '../../connections/model.js';
 import type { StoredRecord } from '../../store/records-repository.js';
-import type { DatasetPlan, SyncDataset } from '../../sync/dataset.js';
+import type { DatasetConnection, DatasetPlan, SyncDataset } from '../dataset.js';
 import { countObjects } from './graph-reads.js';
 import { type GroupsFullRead, groupsStream } from './groups-stream.js';
 import { MODELS } from './records.js';
@@ -26,7 +25,7 @@ export function directoryDataset(options: DirectoryDatasetOptions = {}): SyncDat
   return {
     name: 'directory',
     models: [MODELS.users, MODELS.groups, MODELS.memberships],
-    plan(connection: Connection): DatasetPlan {
+    plan(connection: DatasetConnection): DatasetPlan {
       const scope = directoryScope(connection);
       const users = usersStream(scope, usersFullRead);
       const groups = groupsStream(scope, groupsFullRead);
@@ -39,7 +38,7 @@ export function directoryDataset(options: DirectoryDatasetOptions = {}): SyncDat
         },
       };
     },
-    intervalMinutes(connection: Connection) {
+    intervalMinutes(connection: DatasetConnection) {
       if (!connection.features.includes('directory')) return undefined;
       return directoryScope(connection).syncIntervalMinutes;
     },

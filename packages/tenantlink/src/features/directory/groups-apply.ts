@@ -1,6 +1,6 @@
 import type { RecordWrite } from '../../store/records-repository.js';
 import type { RecordDeleteReason } from '../../store/schema.js';
-import type { ApplyContext } from '../../sync/dataset.js';
+import type { ApplyContext } from '../dataset.js';
 import { revealMemberships } from './membership-scope.js';
 import {
   type GraphObject,

@@ -1,5 +1,5 @@
 import type { RecordDeleteReason } from '../../store/schema.js';
-import type { ReadContext, StreamRead, SyncStream } from '../../sync/dataset.js';
+import type { ReadContext, StreamRead, SyncStream } from '../dataset.js';
 import { fetchUsers, GROUPS_PERMISSION, LIST_PAGE_SIZE, missingLink, readPage } from './graph-reads.js';
 import { applyGroups, type GroupsPage, type MembershipChange } from './groups-apply.js';
 import { type GraphObject, MODELS, memberTypeOf, removedReason } from './records.js';

@@ -3,7 +3,7 @@
  * user (or a kept group). One whose member is out of scope is stored deleted with reason `outOfScope` and its ids,
  * so it can show again when the member comes into scope, without asking Graph for it.
  */
-import type { ApplyContext } from '../../sync/dataset.js';
+import type { ApplyContext } from '../dataset.js';
 import { MODELS } from './records.js';
 
 /** Shows the stored out-of-scope memberships of users who came into scope. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type Connection, type DirectorySettings, directorySettings } from '../../connections/model.js';
 import { TenantlinkError } from '../../errors.js';
+import type { DatasetConnection } from '../dataset.js';
+import { type DirectorySettings, directorySettings } from './settings.js';
 
 /** User properties kept when `settings.directory.userFields` is not given. */
 export const DEFAULT_USER_FIELDS = [
@@ -42,7 +43,7 @@ export interface DirectoryScope {
   syncIntervalMinutes: number | undefined;
 }
 
-export function directoryScope(connection: Pick<Connection, 'settings'>): DirectoryScope {
+export function directoryScope(connection: Pick<DatasetConnection, 'settings'>): DirectoryScope {
   const parsed = directorySettings.safeParse(connection.settings.directory ?? {});
   if (!parsed.success)
     throw new TenantlinkError(

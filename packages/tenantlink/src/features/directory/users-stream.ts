@@ -1,5 +1,5 @@
 import type { RecordWrite } from '../../store/records-repository.js';
-import type { ApplyContext, ReadContext, StreamRead, SyncStream } from '../../sync/dataset.js';
+import type { ApplyContext, ReadContext, StreamRead, SyncStream } from '../dataset.js';
 import { LIST_PAGE_SIZE, missingLink, readPage, USERS_PERMISSION } from './graph-reads.js';
 import { hideMemberships, revealMemberships } from './membership-scope.js';
 import { type GraphObject, MODELS, removedReason, userData } from './records.js';

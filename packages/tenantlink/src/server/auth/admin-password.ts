@@ -1,7 +1,7 @@
 import { TenantlinkError } from '../../errors.js';
 import type { ConsoleSessionsRepository } from '../../store/console-sessions-repository.js';
 import type { ServerSettingsRepository } from '../../store/server-settings-repository.js';
-import { hashPassword, verifyPassword } from './secrets.js';
+import { hashPassword, verifyPassword } from './password-hash.js';
 
 /** The server setting that holds the scrypt hash. */
 export const ADMIN_PASSWORD_SETTING = 'admin_password';

@@ -1,9 +1,9 @@
 import { TenantlinkError } from '../../errors.js';
+import type { ApiKeyScope } from '../../model/auth-modes.js';
 import type { ApiKeysRepository, StoredApiKey } from '../../store/api-keys-repository.js';
-import type { ApiKeyScope } from '../../store/schema.js';
-import { randomToken, sha256 } from './secrets.js';
+import { randomToken, sha256 } from '../../tokens.js';
 
-export { API_KEY_SCOPES, type ApiKeyScope } from '../../store/schema.js';
+export { API_KEY_SCOPES, type ApiKeyScope } from '../../model/auth-modes.js';
 
 const PREFIX = 'tlk_';
 

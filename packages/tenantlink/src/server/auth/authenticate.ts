@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeysRepository } from '../../store/api-keys-repository.js';
 import type { ConsoleSessionsRepository } from '../../store/console-sessions-repository.js';
+import { equalStrings, sha256 } from '../../tokens.js';
 import { apiError } from '../errors.js';
 import { type ApiKeyScope, findApiKey } from './api-keys.js';
 import { authorize, SAFE_METHODS } from './authorize.js';
-import { equalStrings, sha256 } from './secrets.js';
 import type { TrustedHosts } from './trusted-hosts.js';
 
 export const SESSION_COOKIE = 'tenantlink_session';

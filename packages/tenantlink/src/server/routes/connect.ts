@@ -14,9 +14,9 @@ import { CONNECT_PAGE_HEADERS, type ConnectPage, renderConnectPage } from '../..
 import { checkReturnUrlOrigin } from '../../connect/return-url.js';
 import { FEATURES } from '../../connections/model.js';
 import { TenantlinkError } from '../../errors.js';
-import type { Logger } from '../../logging.js';
+import type { Logger } from '../../logging/index.js';
 import type { ConnectFlowsRepository } from '../../store/connect-flows-repository.js';
-import { sha256 } from '../auth/secrets.js';
+import { sha256 } from '../../tokens.js';
 import { statusOf } from '../errors.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { cloudChoiceSchema, errorResponses } from '../schemas.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { CloudEndpoints } from '../../auth/clouds.js';
 import { FEATURE_CATALOGUE } from '../../catalogue/permissions.js';
-import type { CloudEndpoints } from '../../connections/clouds.js';
 import { FEATURES, type Feature } from '../../connections/model.js';
 import { TenantlinkError } from '../../errors.js';
 import { renderGuide } from '../../guide/render.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Cloud, CloudChoice } from '../../auth/clouds.js';
 import type { Integration, IntegrationService } from '../../connect/integrations.js';
-import type { Cloud, CloudChoice } from '../../connections/clouds.js';
 import { FEATURES } from '../../connections/model.js';
 import { cloudChoiceSchema, errorResponses, storedCloudSchema } from '../schemas.js';
 

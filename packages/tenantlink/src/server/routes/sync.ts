@@ -4,7 +4,7 @@ import type { ConnectionService } from '../../connections/service.js';
 import { TenantlinkError } from '../../errors.js';
 import { allDatasets } from '../../features/datasets.js';
 import { InProcessJobRunner } from '../../jobs/runner.js';
-import type { Logger } from '../../logging.js';
+import type { Logger } from '../../logging/index.js';
 import type { Store } from '../../store/database.js';
 import type { CommittedEvent } from '../../sync/engine.js';
 import { SyncScheduler } from '../../sync/scheduler.js';

@@ -6,11 +6,17 @@
  * transaction, so a crash at any point resumes from the last committed page. Streams of one stage run in parallel;
  * stages run one after another.
  */
-import type { Connection } from '../connections/model.js';
 import type { GraphClient } from '../graph/client.js';
 import type { RecordsRepository, RecordWrite, StoredRecord } from '../store/records-repository.js';
 
 export type RoundMode = 'full' | 'delta';
+
+/** What a dataset reads of a connection to plan a round. */
+export interface DatasetConnection {
+  id: string;
+  features: readonly string[];
+  settings: Record<string, unknown>;
+}
 
 /** What a stream's read sees: Graph, and the store as it stands (read-only; the lease keeps other writers out). */
 export interface ReadContext {
@@ -75,9 +81,9 @@ export interface SyncDataset {
   readonly name: string;
   /** The record models it writes (`users`, `groups`, `memberships`). */
   readonly models: readonly string[];
-  plan(connection: Connection): DatasetPlan;
+  plan(connection: DatasetConnection): DatasetPlan;
   /** How often to sync this connection on a schedule, from its settings; undefined for no schedule. */
-  intervalMinutes?(connection: Connection): number | undefined;
+  intervalMinutes?(connection: DatasetConnection): number | undefined;
   /** The data a deleted record keeps (a membership its ids); by default none. */
   keptOnDelete?(record: StoredRecord): Record<string, unknown> | undefined;
 }

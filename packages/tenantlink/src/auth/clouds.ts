@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TenantlinkError } from '../errors.js';
+import type { Cloud, CloudName } from '../model/cloud.js';
 
 /** Where a cloud's identity platform and Microsoft Graph live. */
 export interface CloudEndpoints {
@@ -18,8 +19,7 @@ export interface CloudEndpoints {
   graphResource?: string;
 }
 
-export type CloudName = 'global' | 'usgov' | 'usgov-dod' | 'china';
-export type Cloud = CloudName | { authorityHost: string; graphEndpoint: string };
+export type { Cloud, CloudName } from '../model/cloud.js';
 
 /** National clouds, from Microsoft's deployment table. */
 export const CLOUDS: Record<CloudName, CloudEndpoints> = {

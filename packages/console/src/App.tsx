@@ -1,16 +1,17 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { type ApiError, api, asApiError, type ServerInfo, whenSessionLost } from './api';
+import { type ApiError, api, asApiError, whenSessionLost } from './api';
 import { ErrorNotice } from './components/ErrorNotice';
 import { SiteHeader } from './components/SiteHeader';
+import { matchRoute, pageKey, type Route, usePath } from './navigation/router';
 import { AddConnectionPage } from './pages/AddConnectionPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { ConnectedAccountsPage } from './pages/ConnectedAccountsPage';
-import { ConnectionDetailPage } from './pages/ConnectionDetailPage';
+import { ConnectionPage } from './pages/connection/ConnectionPage';
 import { IntegrationsPage } from './pages/IntegrationsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SignInPage } from './pages/SignInPage';
 import { WebhooksPage } from './pages/WebhooksPage';
-import { matchRoute, usePath } from './router';
+import { ServerInfoProvider, useServerInfo } from './state/serverInfo';
 
 type SessionState =
   | { kind: 'checking' }
@@ -20,8 +21,8 @@ type SessionState =
 
 export function App() {
   const path = usePath();
+  const route = matchRoute(path);
   const [session, setSession] = useState<SessionState>({ kind: 'checking' });
-  const [server, setServer] = useState<ServerInfo>();
 
   const checkSession = useCallback(async () => {
     setSession({ kind: 'checking' });
@@ -39,21 +40,15 @@ export function App() {
   }, [checkSession]);
 
   const signedIn = session.kind === 'signed-in';
-  useEffect(() => {
-    if (!signedIn) return;
-    const controller = new AbortController();
-    // The server facts only decorate the pages (demo banner, version), so a failure here is not shown.
-    api.getServer(controller.signal).then(setServer, () => {});
-    return () => controller.abort();
-  }, [signedIn]);
-
   // After a change of page or a sign-in, focus the heading so screen readers announce it and Tab starts from the top.
-  const shown = useRef({ path, signedIn });
+  // A change of tab is not a change of page: focus stays on the tab just chosen.
+  const page = pageKey(route);
+  const shown = useRef({ page, signedIn });
   useEffect(() => {
-    if (shown.current.path === path && shown.current.signedIn === signedIn) return;
-    shown.current = { path, signedIn };
+    if (shown.current.page === page && shown.current.signedIn === signedIn) return;
+    shown.current = { page, signedIn };
     document.querySelector<HTMLElement>('main h1')?.focus();
-  }, [path, signedIn]);
+  }, [page, signedIn]);
 
   async function signOut() {
     try {
@@ -66,7 +61,7 @@ export function App() {
   }
 
   return (
-    <>
+    <ServerInfoProvider signedIn={signedIn}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -82,23 +77,27 @@ export function App() {
         ) : session.kind === 'signed-out' ? (
           <SignInPage needsSetup={session.needsSetup} onSignedIn={() => setSession({ kind: 'signed-in' })} />
         ) : (
-          <Page path={path} server={server} />
+          <Page route={route} />
         )}
       </main>
-      {signedIn && server && <footer className="site-footer">tenantlink {server.version}</footer>}
-    </>
+      {signedIn && <SiteFooter />}
+    </ServerInfoProvider>
   );
 }
 
-function Page({ path, server }: { path: string; server: ServerInfo | undefined }) {
-  const route = matchRoute(path);
+function SiteFooter() {
+  const { server } = useServerInfo();
+  return server ? <footer className="site-footer">tenantlink {server.version}</footer> : null;
+}
+
+function Page({ route }: { route: Route }) {
   switch (route.page) {
     case 'connections':
-      return <ConnectedAccountsPage server={server} />;
+      return <ConnectedAccountsPage />;
     case 'add-connection':
       return <AddConnectionPage />;
     case 'connection':
-      return <ConnectionDetailPage key={route.id} id={route.id} />;
+      return <ConnectionPage key={route.id} id={route.id} tab={route.tab} />;
     case 'integrations':
       return <IntegrationsPage />;
     case 'webhooks':

@@ -1,24 +1,38 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
-import { ApiError, api, connectFlowPath, whenSessionLost } from '../src/api';
-import { connectionFieldErrors, integrationFieldErrors, webhookFieldErrors } from '../src/fieldErrors';
-import { feedEntryLabel, formatDuration, formatMilliseconds } from '../src/format';
-import { matchRoute } from '../src/router';
-import { looksLikeSecretId } from '../src/secrets';
+import { describe, it } from 'node:test';
+import { ApiError, type Connection, connectFlowPath, createApi, type Webhook } from '../src/api';
+import { connectionFieldErrors, integrationFieldErrors, webhookFieldErrors } from '../src/display/fieldErrors';
+import { formatDuration, formatMilliseconds, plural, relativeTime, shortId } from '../src/display/format';
+import { connectionHealth, webhookHealth } from '../src/display/health';
+import { looksLikeSecretId } from '../src/display/secrets';
+import { describeChange, namesIn, recordName, unnamedIds } from '../src/features/directory/changeWording';
+import { connectionPath, matchRoute, pageKey } from '../src/navigation/router';
 
 describe('matchRoute', () => {
   it('knows the console pages', () => {
     assert.deepEqual(matchRoute('/'), { page: 'connections' });
     assert.deepEqual(matchRoute('/connections/new'), { page: 'add-connection' });
     assert.deepEqual(matchRoute('/connections/new/'), { page: 'add-connection' });
-    assert.deepEqual(matchRoute('/connections/a%20b'), { page: 'connection', id: 'a b' });
-    assert.deepEqual(matchRoute('/connections/1/extra'), { page: 'not-found' });
+    assert.deepEqual(matchRoute('/connections/a%20b'), { page: 'connection', id: 'a b', tab: '' });
+    assert.deepEqual(matchRoute('/connections/c1/directory'), { page: 'connection', id: 'c1', tab: 'directory' });
+    assert.deepEqual(matchRoute('/connections/c1/settings/'), { page: 'connection', id: 'c1', tab: 'settings' });
+    assert.deepEqual(matchRoute('/connections/%E0%A4%A/tests'), { page: 'connection', id: '%E0%A4%A', tab: 'tests' });
+    assert.deepEqual(matchRoute('/connections/1/extra/more'), { page: 'not-found' });
     assert.deepEqual(matchRoute('/integrations'), { page: 'integrations' });
     assert.deepEqual(matchRoute('/integrations/'), { page: 'integrations' });
     assert.deepEqual(matchRoute('/integrations/acme'), { page: 'not-found' });
     assert.deepEqual(matchRoute('/webhooks'), { page: 'webhooks' });
     assert.deepEqual(matchRoute('/webhooks/'), { page: 'webhooks' });
     assert.deepEqual(matchRoute('/webhooks/w1'), { page: 'not-found' });
+  });
+});
+
+describe('connectionPath and pageKey', () => {
+  it("addresses a connection's tabs, and counts its tabs as one page", () => {
+    assert.equal(connectionPath('a b'), '/connections/a%20b');
+    assert.equal(connectionPath('c1', 'directory'), '/connections/c1/directory');
+    assert.equal(pageKey(matchRoute('/connections/c1')), pageKey(matchRoute('/connections/c1/tests')));
+    assert.notEqual(pageKey(matchRoute('/connections/c1')), pageKey(matchRoute('/connections/c2')));
   });
 });
 
@@ -59,18 +73,165 @@ describe('formatMilliseconds', () => {
   });
 });
 
-describe('feedEntryLabel', () => {
-  it('names an entry by its display name, else its sign-in name, else its ID', () => {
-    assert.equal(
-      feedEntryLabel({ id: 'u1', data: { displayName: 'Adele Vance', userPrincipalName: 'a@x' } }),
-      'Adele Vance',
+describe('plural', () => {
+  it('reads naturally for one, none and many, with the plural given where it is not the noun plus s', () => {
+    assert.equal(plural(1, 'error'), '1 error');
+    assert.equal(plural(2, 'error'), '2 errors');
+    assert.equal(plural(0, 'page'), '0 pages');
+    assert.equal(plural(1, 'page'), '1 page');
+    assert.equal(plural(1, 'entry', 'entries'), '1 entry');
+    assert.equal(plural(3, 'entry', 'entries'), '3 entries');
+  });
+});
+
+describe('relativeTime', () => {
+  const now = Date.parse('2030-06-15T12:00:00Z');
+  const ago = (seconds: number) => new Date(now - seconds * 1000).toISOString();
+  it('says how long ago, in the largest unit that fits, rounded', () => {
+    assert.equal(relativeTime(ago(10), now), 'just now');
+    assert.equal(relativeTime(ago(-10), now), 'just now');
+    assert.equal(relativeTime(ago(60), now), '1 minute ago');
+    assert.equal(relativeTime(ago(3 * 60), now), '3 minutes ago');
+    assert.equal(relativeTime(ago(59 * 60 + 50), now), '1 hour ago');
+    assert.equal(relativeTime(ago(5 * 3600), now), '5 hours ago');
+    assert.equal(relativeTime(ago(24 * 3600), now), 'yesterday');
+    assert.equal(relativeTime(ago(3 * 86_400), now), '3 days ago');
+    assert.equal(relativeTime(ago(65 * 86_400), now), '2 months ago');
+    assert.equal(relativeTime(ago(800 * 86_400), now), '2 years ago');
+  });
+  it('says how soon, for a moment ahead', () => {
+    assert.equal(relativeTime(ago(-2 * 3600), now), 'in 2 hours');
+    assert.equal(relativeTime(ago(-24 * 3600), now), 'tomorrow');
+  });
+});
+
+describe('shortId', () => {
+  it('keeps the start and the end of a long ID, and short ones whole', () => {
+    assert.equal(shortId('3f2504e0-4f89-11d3-9a0c-0305e82c3301'), '3f2504e0…3301');
+    assert.equal(shortId('c1'), 'c1');
+    assert.equal(shortId('sixteen-chars-id'), 'sixteen-chars-id');
+  });
+});
+
+describe('health pills', () => {
+  const now = Date.parse('2030-06-15T12:00:00Z');
+  const connection = (health: Partial<Connection['health']>, secrets = [{ kind: 'client_secret', updatedAt: '' }]) =>
+    ({
+      authMode: 'secret',
+      secrets,
+      health: { lastTest: null, secretExpiresAt: null, ...health },
+    }) as unknown as Connection;
+  const test = (fields: Partial<NonNullable<Connection['health']['lastTest']>>) => ({
+    id: 't1',
+    at: '2030-06-15T11:00:00Z',
+    ok: true,
+    errors: 0,
+    warnings: 0,
+    token: 'ok' as const,
+    ...fields,
+  });
+
+  it("shows the worst of a connection's problems, and the others beside it", () => {
+    assert.deepEqual(connectionHealth(connection({ lastTest: test({}) }), now), {
+      tone: 'ok',
+      label: 'Healthy',
+      detail: 'test passed',
+    });
+    assert.equal(connectionHealth(connection({}), now).label, 'Not tested');
+    assert.deepEqual(
+      connectionHealth(connection({ lastTest: test({ ok: false, errors: 2 }), secretExpiresAt: '2030-06-20' }), now),
+      { tone: 'error', label: 'Test failed', detail: '2 errors · secret expires in 5 days' },
     );
     assert.equal(
-      feedEntryLabel({ id: 'u1', data: { displayName: ' ', userPrincipalName: 'adele@contoso.com' } }),
-      'adele@contoso.com',
+      connectionHealth(connection({ lastTest: test({ ok: false, errors: 1, token: 'failing' }) }), now).label,
+      'No token',
     );
-    assert.equal(feedEntryLabel({ id: 'g1:u1', data: { groupId: 'g1', memberId: 'u1' } }), 'g1:u1');
-    assert.equal(feedEntryLabel({ id: 'u2', data: null }), 'u2');
+    assert.equal(connectionHealth(connection({ lastTest: test({}) }, []), now).label, 'No credential');
+    assert.equal(
+      connectionHealth(connection({ lastTest: test({}), secretExpiresAt: '2030-06-01' }), now).label,
+      'Secret expired',
+    );
+  });
+
+  it("shows a webhook's real status, never on while its deliveries fail", () => {
+    const webhook = (status: Webhook['status'], enabled = true) =>
+      ({ status, enabled, cursors: [] }) as unknown as Webhook;
+    assert.deepEqual(
+      ['active', 'retrying', 'failing', 'disabled'].map((s) => webhookHealth(webhook(s as Webhook['status'])).label),
+      ['Delivering', 'Retrying', 'Failing', 'Disabled'],
+    );
+    assert.equal(webhookHealth(webhook('failing')).tone, 'error');
+  });
+});
+
+describe('recent changes in words', () => {
+  const adele = {
+    seq: 1,
+    model: 'users',
+    id: 'u-adele',
+    action: 'upsert' as const,
+    data: { displayName: 'Adele Vance' },
+  };
+  const team = {
+    seq: 2,
+    model: 'groups',
+    id: 'g-team',
+    action: 'upsert' as const,
+    data: { displayName: 'Product Team' },
+  };
+  const joined = {
+    seq: 3,
+    model: 'memberships',
+    id: 'g-team:u-adele',
+    action: 'upsert' as const,
+    data: { groupId: 'g-team', memberId: 'u-adele', memberType: 'user' },
+  };
+
+  it('names a record by its display name, else its sign-in name, else its mail', () => {
+    assert.equal(recordName({ displayName: 'Adele Vance', userPrincipalName: 'a@x' }), 'Adele Vance');
+    assert.equal(recordName({ displayName: ' ', userPrincipalName: 'adele@contoso.com' }), 'adele@contoso.com');
+    assert.equal(recordName({ mail: 'team@contoso.com' }), 'team@contoso.com');
+    assert.equal(recordName(null), undefined);
+  });
+
+  it('reads a membership as member → group, with the names the feed gave', () => {
+    const names = namesIn([adele, team, joined]);
+    assert.deepEqual(describeChange(joined, names), {
+      subject: 'Adele Vance → Product Team',
+      change: 'Joined the group',
+    });
+    assert.deepEqual(describeChange({ ...joined, action: 'delete', data: null }, names), {
+      subject: 'Adele Vance → Product Team',
+      change: 'Left the group',
+    });
+    assert.deepEqual(describeChange({ ...joined, action: 'delete', reason: 'outOfScope', data: null }, names), {
+      subject: 'Adele Vance → Product Team',
+      change: 'Left the group: left the synced scope',
+    });
+  });
+
+  it('reads users and groups by name and says what happened to them', () => {
+    const none = new Map<string, string>();
+    assert.deepEqual(describeChange(adele, none), { subject: 'Adele Vance', change: 'User added or changed' });
+    assert.deepEqual(
+      describeChange({ ...team, action: 'delete', reason: 'softDeleted', data: null }, namesIn([team])),
+      {
+        subject: 'Product Team',
+        change: 'Group deleted (restorable)',
+      },
+    );
+  });
+
+  it('shortens the IDs nobody named, and lists them to be looked up', () => {
+    const group = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    const member = '3f2504e0-4f89-11d3-9a0c-0305e82c3301';
+    const membership = { ...joined, id: `${group}:${member}`, data: { groupId: group, memberId: member } };
+    assert.deepEqual(describeChange(membership, new Map()), {
+      subject: '3f2504e0…3301 → 0f1e2d3c…e1f0',
+      change: 'Joined the group',
+    });
+    assert.deepEqual(unnamedIds([membership, adele], namesIn([adele])), [group, member]);
+    assert.deepEqual(unnamedIds([joined], namesIn([adele, team])), []);
   });
 });
 
@@ -121,109 +282,110 @@ describe('webhookFieldErrors', () => {
 });
 
 describe('api', () => {
-  const realFetch = globalThis.fetch;
-  afterEach(() => {
-    globalThis.fetch = realFetch;
-    whenSessionLost(() => {});
-  });
+  /** What the fake server saw of one call. */
+  interface Seen {
+    call: string;
+    headers: Headers;
+    credentials: RequestCredentials;
+    body: unknown;
+  }
 
-  function answer(...responses: Response[]): RequestInit[] {
-    const seen: RequestInit[] = [];
-    globalThis.fetch = async (_url, init) => {
-      seen.push(init ?? {});
-      const next = responses.shift();
-      if (!next) throw new TypeError('no more answers');
-      return next;
-    };
-    return seen;
+  /** An API on a fake server that gives these answers in turn, and what it saw of each call. */
+  function answering(...responses: Response[]) {
+    const seen: Seen[] = [];
+    const api = createApi({
+      baseUrl: 'http://console.test',
+      fetch: async (request) => {
+        const text = await request.text();
+        const url = new URL(request.url);
+        seen.push({
+          call: `${request.method} ${url.pathname}${url.search}`,
+          headers: request.headers,
+          credentials: request.credentials,
+          body: text ? JSON.parse(text) : undefined,
+        });
+        const next = responses.shift();
+        if (!next) throw new TypeError('no more answers');
+        return next;
+      },
+    });
+    return { api, seen, calls: () => seen.map((s) => s.call) };
   }
   const json = (status: number, body: unknown) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const noContent = () => new Response(null, { status: 204 });
 
   it('sends the session CSRF token with writes, not with reads', async () => {
-    const seen = answer(
+    const { api, seen } = answering(
       json(200, { authenticated: true, needsSetup: false, csrfToken: 'token-1' }),
       json(200, { connections: [] }),
-      new Response(null, { status: 204 }),
+      noContent(),
     );
     await api.signIn('correct horse battery');
     await api.listConnections();
     await api.removeConnection('c1');
-    const headers = seen.map((init) => new Headers(init.headers));
-    assert.equal(headers[0]?.get('content-type'), 'application/json');
-    assert.equal(headers[1]?.get('x-csrf-token'), null);
-    assert.equal(headers[2]?.get('x-csrf-token'), 'token-1');
-    assert.ok(seen.every((init) => init.credentials === 'same-origin'));
+    assert.equal(seen[0]?.headers.get('content-type'), 'application/json');
+    assert.deepEqual(seen[0]?.body, { password: 'correct horse battery' });
+    assert.equal(seen[1]?.headers.get('x-csrf-token'), null);
+    assert.equal(seen[2]?.headers.get('x-csrf-token'), 'token-1');
+    assert.ok(seen.every((s) => s.credentials === 'same-origin'));
   });
 
   it('calls the integration and connect endpoints with their methods and bodies', async () => {
-    const urls: string[] = [];
-    const seen = answer(
+    const { api, seen, calls } = answering(
       json(200, { integrations: [] }),
       json(201, { url: 'https://tl.example/connect/microsoft?token=t', expiresAt: '2030-01-01T00:15:00.000Z' }),
       json(201, { flowId: 'f/1', userCode: 'ABCD', verificationUri: 'https://microsoft.com/devicelogin' }),
       json(200, { status: 'connected', connection: 'c1' }),
-      new Response(null, { status: 204 }),
+      noContent(),
     );
-    const answering = globalThis.fetch;
-    globalThis.fetch = async (url, init) => {
-      urls.push(`${init?.method} ${String(url)}`);
-      return answering(url, init);
-    };
     assert.deepEqual(await api.listIntegrations(), []);
     assert.equal((await api.createConnectLink({ integration: 'acme' })).expiresAt, '2030-01-01T00:15:00.000Z');
     assert.equal((await api.startDeviceCode({ integration: 'acme' })).flowId, 'f/1');
     assert.deepEqual(await api.getDeviceCodeStatus('f/1'), { status: 'connected', connection: 'c1' });
     await api.removeIntegration('i 1');
-    assert.deepEqual(urls, [
+    assert.deepEqual(calls(), [
       'GET /api/v1/integrations',
       'POST /api/v1/connect-sessions',
       'POST /api/v1/connect/device-code',
       'GET /api/v1/connect/device-code/f%2F1',
       'DELETE /api/v1/integrations/i%201',
     ]);
-    assert.deepEqual(JSON.parse(String(seen[1]?.body)), { integration: 'acme' });
-    assert.deepEqual(JSON.parse(String(seen[2]?.body)), { integration: 'acme' });
+    assert.deepEqual(seen[1]?.body, { integration: 'acme' });
+    assert.deepEqual(seen[2]?.body, { integration: 'acme' });
   });
 
   it('calls the directory sync and change-feed endpoints with their methods and bodies', async () => {
-    const urls: string[] = [];
     const run = { id: 'r1', status: 'queued', requestedFull: true };
-    const seen = answer(
+    const { api, seen, calls } = answering(
       json(202, { run }),
       json(202, { run: { ...run, id: 'r2', requestedFull: false } }),
       json(200, { run, stored: { users: 3, groups: 1, memberships: 2 }, lastSeq: 42 }),
       json(200, { records: [{ seq: 42, model: 'users', id: 'u1', action: 'upsert', data: {} }], nextSince: 42 }),
       json(200, { records: [], nextSince: 0 }),
     );
-    const answering = globalThis.fetch;
-    globalThis.fetch = async (url, init) => {
-      urls.push(`${init?.method} ${String(url)}`);
-      return answering(url, init);
-    };
     assert.equal((await api.startDirectorySync('c 1', { full: true })).id, 'r1');
     assert.equal((await api.startDirectorySync('c 1')).id, 'r2');
     const state = await api.getDirectorySync('c 1');
-    assert.deepEqual([state.stored.users, state.lastSeq], [3, 42]);
+    assert.deepEqual([state.stored['users'], state.lastSeq], [3, 42]);
     assert.equal((await api.listRecords('c 1', 'all', { since: 32, limit: 10 })).nextSince, 42);
     await api.listRecords('c 1', 'users');
-    assert.deepEqual(urls, [
+    assert.deepEqual(calls(), [
       'POST /api/v1/connections/c%201/sync/directory',
       'POST /api/v1/connections/c%201/sync/directory',
       'GET /api/v1/connections/c%201/sync/directory',
       'GET /api/v1/connections/c%201/records/all?since=32&limit=10',
       'GET /api/v1/connections/c%201/records/users',
     ]);
-    assert.deepEqual(JSON.parse(String(seen[0]?.body)), { full: true });
-    assert.deepEqual(JSON.parse(String(seen[1]?.body)), {});
+    assert.deepEqual(seen[0]?.body, { full: true });
+    assert.deepEqual(seen[1]?.body, {});
     assert.equal(seen[2]?.body, undefined);
   });
 
   it('calls the webhook endpoints with their methods and bodies', async () => {
-    const urls: string[] = [];
     const webhook = { id: 'w 1', url: 'https://app.example.com/hooks', enabled: true, cursors: [] };
     const cursor = { connectionId: 'c1', lastSeq: 0, feedLastSeq: 42, attempts: 0, failing: false };
-    const seen = answer(
+    const { api, seen, calls } = answering(
       json(200, { webhooks: [webhook] }),
       json(201, { webhook, secret: 'whsec_1' }),
       json(200, { webhook }),
@@ -232,13 +394,8 @@ describe('api', () => {
       json(200, { deliveries: [] }),
       json(202, { cursor }),
       json(202, { cursor }),
-      new Response(null, { status: 204 }),
+      noContent(),
     );
-    const answering = globalThis.fetch;
-    globalThis.fetch = async (url, init) => {
-      urls.push(`${init?.method} ${String(url)}`);
-      return answering(url, init);
-    };
     assert.equal((await api.listWebhooks())[0]?.id, 'w 1');
     const input = { url: 'https://app.example.com/hooks', connection: 'c1', models: ['users', 'groups'] };
     assert.deepEqual(await api.createWebhook(input), { webhook, secret: 'whsec_1' });
@@ -249,7 +406,7 @@ describe('api', () => {
     assert.equal((await api.replayWebhook('w 1', { connection: 'c1', since: 0 })).feedLastSeq, 42);
     await api.replayWebhook('w 1', { connection: 'c1' });
     await api.removeWebhook('w 1');
-    assert.deepEqual(urls, [
+    assert.deepEqual(calls(), [
       'GET /api/v1/webhooks',
       'POST /api/v1/webhooks',
       'GET /api/v1/webhooks/w%201',
@@ -260,29 +417,29 @@ describe('api', () => {
       'POST /api/v1/webhooks/w%201/replay',
       'DELETE /api/v1/webhooks/w%201',
     ]);
-    assert.deepEqual(JSON.parse(String(seen[1]?.body)), input);
+    assert.deepEqual(seen[1]?.body, input);
     assert.equal(seen[2]?.body, undefined);
-    assert.deepEqual(JSON.parse(String(seen[3]?.body)), { enabled: false });
-    assert.deepEqual(JSON.parse(String(seen[6]?.body)), { connection: 'c1', since: 0 });
-    assert.deepEqual(JSON.parse(String(seen[7]?.body)), { connection: 'c1' });
+    assert.deepEqual(seen[3]?.body, { enabled: false });
+    assert.deepEqual(seen[6]?.body, { connection: 'c1', since: 0 });
+    assert.deepEqual(seen[7]?.body, { connection: 'c1' });
     assert.equal(seen[8]?.body, undefined);
   });
 
   it('reports a lost session on 401, but not a wrong password', async () => {
     let lost = 0;
-    whenSessionLost(() => lost++);
-    answer(
+    const { api } = answering(
       json(401, { error: { code: 'WRONG_PASSWORD', message: 'Wrong password.' } }),
       json(401, { error: { code: 'UNAUTHENTICATED', message: 'Sign in.' } }),
     );
+    api.whenSessionLost(() => lost++);
     await assert.rejects(api.signIn('nope'), { code: 'WRONG_PASSWORD', message: 'Wrong password.' });
     assert.equal(lost, 0);
     await assert.rejects(api.listConnections(), ApiError);
     assert.equal(lost, 1);
   });
 
-  it('turns error bodies, bare statuses and network failures into ApiErrors', async () => {
-    answer(
+  it('turns error bodies, bare statuses and network failures into ApiErrors, and keeps an abort an abort', async () => {
+    const { api } = answering(
       json(400, {
         error: {
           code: 'INVALID_INPUT',
@@ -308,5 +465,8 @@ describe('api', () => {
       message: 'The server answered 502 Bad Gateway.',
     });
     await assert.rejects(api.getServer(), { status: 0, code: 'NETWORK' });
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(api.getServer(controller.signal), (error: Error) => !(error instanceof ApiError));
   });
 });

@@ -4,8 +4,7 @@ import { dirname, resolve } from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { SandboxClock } from './clock.js';
-import { registerControlRoutes } from './control/routes.js';
+import { registerControlRoutes } from './control/routes/index.js';
 import { tenantSummary } from './control/views.js';
 import { GraphAuthenticator } from './graph/auth.js';
 import { DEFAULT_GRAPH_SETTINGS, type GraphContext, type GraphSettings, registerGraph } from './graph/index.js';
@@ -24,6 +23,7 @@ import { TokenMinter } from './identity/tokens.js';
 import { Directory } from './tenant/directory.js';
 import { generateOrganisation } from './tenant/generator.js';
 import type { Tenant } from './tenant/model.js';
+import { SandboxClock } from './time/clock.js';
 import { ensureSigningKey, ensureTlsMaterial } from './tls/data-folder.js';
 
 export interface SandboxOptions {

@@ -9,7 +9,7 @@ import {
   publicClient,
   startHarness,
   type TestApp,
-} from './helpers/harness.js';
+} from '../src/testing/index.js';
 
 const GRAPH_DEFAULT = 'https://graph.microsoft.com/.default';
 

@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { asPage, asRedirect, Browser, completeSignIn } from './helpers/browser.js';
 import {
+  asPage,
+  asRedirect,
+  Browser,
+  completeSignIn,
   confidentialClient,
   createApp,
   expectAadError,
   type Harness,
   startHarness,
   type TestApp,
-} from './helpers/harness.js';
+} from '../src/testing/index.js';
 
 const CALLBACK = 'https://vendor.example.test/connect/microsoft/callback';
 const GRAPH_DEFAULT = 'https://graph.microsoft.com/.default';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Agent, fetch } from 'undici';
-import { TEST_DATA_DIR } from './helpers/harness.js';
+import { TEST_DATA_DIR } from '../src/testing/index.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 

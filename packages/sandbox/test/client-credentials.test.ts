@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
-import { confidentialClient, createApp, type Harness, startHarness } from './helpers/harness.js';
+import { confidentialClient, createApp, type Harness, startHarness } from '../src/testing/index.js';
 
 const GRAPH_DEFAULT = ['https://graph.microsoft.com/.default'];
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createApp, type Harness, startHarness } from './helpers/harness.js';
+import { createApp, type Harness, startHarness } from '../src/testing/index.js';
 
 describe('the /_sandbox control API', () => {
   let h: Harness;

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CryptoProvider } from '@azure/msal-node';
-import { asPage, asRedirect, Browser, completeSignIn } from './helpers/browser.js';
 import {
+  asPage,
+  asRedirect,
+  Browser,
+  completeSignIn,
   confidentialClient,
   createApp,
   expectAadError,
   type Harness,
   publicClient,
   startHarness,
-} from './helpers/harness.js';
+} from '../src/testing/index.js';
 
 const REDIRECT = 'https://app.example.test/auth/callback';
 

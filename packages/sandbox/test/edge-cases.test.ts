@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CryptoProvider } from '@azure/msal-node';
-import { asPage, asRedirect, Browser, completeSignIn } from './helpers/browser.js';
-import { confidentialClient, createApp, type Harness, publicClient, startHarness } from './helpers/harness.js';
+import {
+  asPage,
+  asRedirect,
+  Browser,
+  completeSignIn,
+  confidentialClient,
+  createApp,
+  type Harness,
+  publicClient,
+  startHarness,
+} from '../src/testing/index.js';
 
 const REDIRECT = 'https://app.example.test/cb';
 const SPA = 'https://spa.example.test/';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { appToken, graph, type Harness, type Json, startHarness } from './helpers/harness.js';
+import { appToken, graph, type Harness, type Json, startHarness } from '../src/testing/index.js';
 
 type Page = { value: Record<string, Json>[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
 

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { appToken, createApp, graph, type Harness, type Json, publicClient, startHarness } from './helpers/harness.js';
+import {
+  appToken,
+  createApp,
+  graph,
+  type Harness,
+  type Json,
+  publicClient,
+  startHarness,
+} from '../src/testing/index.js';
 
 describe('Graph edge cases: lost updates, bad input, batch boundaries, delta scope', () => {
   let h: Harness;

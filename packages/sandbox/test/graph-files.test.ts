@@ -13,7 +13,6 @@ import {
   RedirectHandler,
   RetryHandler,
 } from '@microsoft/microsoft-graph-client';
-import { graphSdkClient } from './helpers/graph-sdk.js';
 import {
   appToken,
   createApp,
@@ -23,7 +22,8 @@ import {
   publicClient,
   startHarness,
   TEST_DATA_DIR,
-} from './helpers/harness.js';
+} from '../src/testing/index.js';
+import { graphSdkClient } from './helpers/graph-sdk.js';
 
 const KiB = 1024;
 

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PageIterator } from '@microsoft/microsoft-graph-client';
+import {
+  appToken,
+  createApp,
+  graph,
+  type Harness,
+  type Json,
+  publicClient,
+  startHarness,
+} from '../src/testing/index.js';
 import { graphSdkClient } from './helpers/graph-sdk.js';
-import { appToken, createApp, graph, type Harness, type Json, publicClient, startHarness } from './helpers/harness.js';
 
 interface TestUser {
   id: string;

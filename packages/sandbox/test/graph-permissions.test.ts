@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DIRECTORY_PERMISSIONS } from '../src/graph/directory/permissions.js';
-import { appToken, graph, type Harness, startHarness } from './helpers/harness.js';
+import { appToken, graph, type Harness, startHarness } from '../src/testing/index.js';
 
 const BOGUS = '00000000-0000-0000-0000-0000000000a1';
 

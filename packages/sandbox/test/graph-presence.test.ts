@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { ChangeBus, type ResourceChange } from '../src/graph/notifications/bus.js';
-import { clientCredentialTokens, graphSdkClient } from './helpers/graph-sdk.js';
 import {
   appToken,
   confidentialClient,
@@ -14,7 +13,8 @@ import {
   publicClient,
   startHarness,
   type TestApp,
-} from './helpers/harness.js';
+} from '../src/testing/index.js';
+import { clientCredentialTokens, graphSdkClient } from './helpers/graph-sdk.js';
 
 const AVAILABILITY = [
   'Available',

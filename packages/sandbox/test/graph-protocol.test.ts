@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CryptoProvider } from '@azure/msal-node';
-import { asRedirect, Browser, completeSignIn } from './helpers/browser.js';
-import { appToken, confidentialClient, createApp, graph, type Harness, startHarness } from './helpers/harness.js';
+import {
+  appToken,
+  asRedirect,
+  Browser,
+  completeSignIn,
+  confidentialClient,
+  createApp,
+  graph,
+  type Harness,
+  startHarness,
+} from '../src/testing/index.js';
 
 describe('Graph protocol core', () => {
   let h: Harness;

@@ -3,7 +3,6 @@ import { after, before, describe, test } from 'node:test';
 import { type Client, PageIterator } from '@microsoft/microsoft-graph-client';
 import { signInActivityOf } from '../src/graph/reports/index.js';
 import type { Tenant, User } from '../src/tenant/model.js';
-import { clientCredentialTokens, graphSdkClient } from './helpers/graph-sdk.js';
 import {
   appToken,
   confidentialClient,
@@ -13,7 +12,8 @@ import {
   type Json,
   publicClient,
   startHarness,
-} from './helpers/harness.js';
+} from '../src/testing/index.js';
+import { clientCredentialTokens, graphSdkClient } from './helpers/graph-sdk.js';
 
 const ACTIVE_USER_HEADER =
   'Report Refresh Date,User Principal Name,Display Name,Is Deleted,Deleted Date,Has Exchange License,Has OneDrive License,Has SharePoint License,Has Skype For Business License,Has Yammer License,Has Teams License,Exchange Last Activity Date,OneDrive Last Activity Date,SharePoint Last Activity Date,Skype For Business Last Activity Date,Yammer Last Activity Date,Teams Last Activity Date,Exchange License Assign Date,OneDrive License Assign Date,SharePoint License Assign Date,Skype For Business License Assign Date,Yammer License Assign Date,Teams License Assign Date,Assigned Products';

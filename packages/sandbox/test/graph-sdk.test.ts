@@ -6,8 +6,8 @@ import {
   type Client,
   PageIterator,
 } from '@microsoft/microsoft-graph-client';
+import { confidentialClient, createApp, type Harness, startHarness } from '../src/testing/index.js';
 import { clientCredentialTokens, graphSdkClient } from './helpers/graph-sdk.js';
-import { confidentialClient, createApp, type Harness, startHarness } from './helpers/harness.js';
 
 describe('unmodified @microsoft/microsoft-graph-client against the sandbox', () => {
   let h: Harness;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { appToken, graph, type Harness, type Json, startHarness, TEST_DATA_DIR } from './helpers/harness.js';
+import { appToken, graph, type Harness, type Json, startHarness, TEST_DATA_DIR } from '../src/testing/index.js';
 
 /** A webhook receiver on loopback: echoes validation tokens (or misbehaves on purpose) and records notifications. */
 class Receiver {

@@ -12,7 +12,7 @@ import {
   publicClient,
   startHarness,
   TEST_DATA_DIR,
-} from './helpers/harness.js';
+} from '../src/testing/index.js';
 
 describe('workload boundaries: delegated reach, subscriptions, webhook redirects, bad input', () => {
   let h: Harness;

@@ -11,7 +11,7 @@ import {
   SERVICE_PRINCIPAL_FILTER,
   USER_FILTER,
   validateFilter,
-} from '../src/graph/odata/filter.js';
+} from '../src/graph/odata/filter/index.js';
 
 const SKU = '6fd2c87f-b296-42f0-b197-1e91e994b900';
 

@@ -4,6 +4,7 @@
 export { type AuthCloud, authorityUrl, graphScope } from './auth/authority.js';
 export { certificateThumbprints } from './auth/certificate-credential.js';
 export { type AccessTokenClaims, decodeAccessTokenClaims, describeAccessToken } from './auth/claims.js';
+export { ClientCredentialProvider, type ClientCredentialProviderOptions } from './auth/client-credential-provider.js';
 export {
   CLOUDS,
   type Cloud,
@@ -12,18 +13,12 @@ export {
   cloudEndpoints,
   sandboxCloud,
 } from './auth/clouds.js';
+export { DelegatedRefreshTokenProvider, type RefreshTokenStore } from './auth/delegated-refresh-token-provider.js';
 export { DeviceCodeFlow, type DeviceCodePrompt, type DeviceCodeResult } from './auth/device-code-flow.js';
 export type { AuthorityExchange } from './auth/network-client.js';
 export { memoryTokenCacheStore, type TokenCacheStore, tokenCachePlugin } from './auth/token-cache-plugin.js';
 export { toTokenError } from './auth/token-errors.js';
-export {
-  type AccessToken,
-  ClientCredentialProvider,
-  type ClientCredentialProviderOptions,
-  DelegatedRefreshTokenProvider,
-  type RefreshTokenStore,
-  type TokenProvider,
-} from './auth/token-provider.js';
+export type { AccessToken, TokenProvider } from './auth/token-provider.js';
 // Permission catalogue.
 export {
   type ConnectionMode,
@@ -64,10 +59,20 @@ export {
   Vault,
 } from './connections/vault.js';
 export { type Diagnosis, TenantlinkError } from './errors.js';
+// The feature registry.
 export type { SyncDataset, SyncStream } from './features/dataset.js';
 // Sync datasets (the engine, the scheduler and the change feed are exported below, under sync/ and store/).
-export { allDatasets } from './features/datasets.js';
 export { type DirectoryDatasetOptions, directoryDataset } from './features/directory/dataset.js';
+export {
+  defineFeature,
+  type FeatureDefinition,
+  type GraphRouteRule,
+  need,
+  type Probe,
+  type ProbeCall,
+  type ProbeContext,
+} from './features/feature.js';
+export { allDatasets, FEATURE_REGISTRY, featureDefinition, permissionForRoute } from './features/index.js';
 // Microsoft Graph.
 export type { BatchRequestItem, BatchResult } from './graph/batch.js';
 export {
@@ -90,25 +95,24 @@ export { exponentialBackoffStrategy } from './graph/retry-strategies/exponential
 export { retryAfterStrategy } from './graph/retry-strategies/retry-after-strategy.js';
 export type { RetryStrategy } from './graph/retry-strategies/retry-strategy.js';
 // Store and jobs.
-export {
-  type EnqueuedJob,
-  InProcessJobRunner,
-  type InProcessJobRunnerOptions,
-  type JobContext,
-  type JobEvent,
-  type JobHandler,
-  type JobOutcome,
-  type JobRunner,
+export { InProcessJobRunner, type InProcessJobRunnerOptions } from './jobs/in-process-runner.js';
+export type {
+  EnqueuedJob,
+  JobContext,
+  JobEvent,
+  JobHandler,
+  JobOutcome,
+  JobRunner,
 } from './jobs/runner.js';
 // Logging.
 export {
   type CreateLoggerOptions,
   createLogger,
+  defaultSecretRegistry,
   type Logger,
   type LogLevel,
-  registerSecret,
+  SecretRegistry,
   scrubSecrets,
-  unregisterSecret,
 } from './logging/index.js';
 export {
   type ConnectionChanges,

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Agent, fetch } from 'undici';
 // The person at the keyboard: the sandbox's own test browser walks its sign-in pages (it is not tenantlink code).
-import { asPage, Browser, completeSignIn } from '../../sandbox/test/helpers/browser.js';
-import type { Harness } from '../../sandbox/test/helpers/harness.js';
+import { asPage, Browser, completeSignIn, type Harness } from '@tenantlink/sandbox/testing';
+import { Agent, fetch } from 'undici';
 import { decodeAccessTokenClaims } from '../src/auth/claims.js';
 import { DelegatedRefreshTokenProvider, type RefreshTokenStore } from '../src/auth/delegated-refresh-token-provider.js';
 import { DeviceCodeFlow, type DeviceCodePrompt } from '../src/auth/device-code-flow.js';

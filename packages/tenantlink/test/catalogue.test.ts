@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 // The sandbox's copy of Graph's published permissions: an independent source to check the IDs against.
-import { GRAPH_PERMISSIONS } from '../../sandbox/src/tenant/graph-permissions.data.js';
+import { GRAPH_PERMISSIONS } from '@tenantlink/sandbox/testing';
 import {
   FEATURE_CATALOGUE,
   GRAPH_PERMISSION_IDS,

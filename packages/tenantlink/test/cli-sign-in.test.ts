@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type RunningSandbox, startSandbox } from '@tenantlink/sandbox';
+import { asPage, Browser, completeSignIn, type Harness } from '@tenantlink/sandbox/testing';
 import { Agent, fetch } from 'undici';
-import { asPage, Browser, completeSignIn } from '../../sandbox/test/helpers/browser.js';
-import type { Harness } from '../../sandbox/test/helpers/harness.js';
 import { type CliRun, startCliProcess } from './helpers/cli-process.js';
 import { type Control, type Json, sandboxControl } from './helpers/sandbox-control.js';
 

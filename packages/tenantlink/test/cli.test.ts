@@ -135,6 +135,9 @@ describe('the tenantlink CLI against the sandbox', () => {
       [['PERMISSION_MISSING', 'error', 'directory']],
     );
     assert.match(report.findings[0].fix, /GroupMember\.Read\.All/);
+    const human = await cli(['doctor', 'acme', '--features', 'directory']);
+    assert.equal(human.code, 1, human.stderr);
+    assert.match(human.stdout, /^1 error found\.$/m, 'one error, in the singular');
 
     const directoryApp = await control('POST', `/tenants/${tenantId}/applications`, {
       displayName: 'CLI Directory App',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { asRedirect, completeSignIn } from '../../sandbox/test/helpers/browser.js';
+import { asRedirect, completeSignIn } from '@tenantlink/sandbox/testing';
 import { decodeAccessTokenClaims } from '../src/auth/claims.js';
 import { type AuthSandbox, type Json, startAuthSandbox } from './helpers/auth-sandbox.js';
 import {

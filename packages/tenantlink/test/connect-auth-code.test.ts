@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { asRedirect, completeSignIn } from '../../sandbox/test/helpers/browser.js';
+import { asRedirect, completeSignIn } from '@tenantlink/sandbox/testing';
 import { decodeAccessTokenClaims } from '../src/auth/claims.js';
 import { secretContext } from '../src/connections/vault.js';
 import { type AuthSandbox, type Json, startAuthSandbox } from './helpers/auth-sandbox.js';

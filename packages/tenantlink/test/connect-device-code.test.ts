@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asPage, type Browser, completeSignIn } from '../../sandbox/test/helpers/browser.js';
+import { asPage, type Browser, completeSignIn } from '@tenantlink/sandbox/testing';
 import { decodeAccessTokenClaims } from '../src/auth/claims.js';
 import { type AuthSandbox, type Json, startAuthSandbox } from './helpers/auth-sandbox.js';
 import { type ConnectServer, RETURN_URL, sandboxCloudOf, startConnectServer } from './helpers/connect-server.js';

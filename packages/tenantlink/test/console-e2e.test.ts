@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { asPage, completeSignIn, type Harness, Browser as SandboxBrowser } from '@tenantlink/sandbox/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { Agent, fetch } from 'undici';
-import { asPage, completeSignIn, Browser as SandboxBrowser } from '../../sandbox/test/helpers/browser.js';
-import type { Harness } from '../../sandbox/test/helpers/harness.js';
 import { defaultConsoleDir } from '../src/server/console.js';
 import { type RunningServer, startServer } from '../src/server/start.js';
 import { verifyWebhookSignature } from '../src/webhooks/signature.js';
@@ -29,6 +28,11 @@ describe('the console in Chromium, against the server and the sandbox', () => {
   let sandboxAgent: Agent;
   const problems: string[] = [];
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  /** Chooses an action from a row's "More actions" menu. */
+  const fromMenu = async (action: string, row = page.locator('main')) => {
+    await row.getByRole('button', { name: 'More actions' }).first().click();
+    await page.getByRole('menuitem', { name: action, exact: true }).click();
+  };
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (apt-get install chromium)`);
@@ -140,7 +144,10 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     const secret = ((await secretPanel.locator('code.secret').textContent()) ?? '').trim();
     assert.ok(secret.length >= 32, `the signing secret is shown: ${secret}`);
     await shot('05a-webhook-secret');
-    await page.getByRole('button', { name: 'Send test' }).click();
+    await page.getByRole('button', { name: 'More actions' }).click();
+    await page.getByRole('menuitem', { name: 'Send test' }).waitFor();
+    await shot('05a-webhook-actions-menu');
+    await page.getByRole('menuitem', { name: 'Send test' }).click();
     await page
       .getByRole('status')
       .filter({ hasText: /Test event delivered in \d+ ms\./ })
@@ -153,11 +160,25 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     await page.getByRole('link', { name: 'Connected accounts' }).first().click();
     await page.getByRole('link', { name: 'contoso' }).click();
 
-    // The directory sync, started from the console, fills the counts and the recent changes.
+    // The directory sync, started from the connection's Directory tab, fills the counts and the recent changes,
+    // which read as people and groups once their names are looked up.
+    const tabs = page.getByRole('navigation', { name: 'Connection' });
+    assert.deepEqual(await tabs.getByRole('link').allTextContents(), ['Overview', 'Directory', 'Tests', 'Settings']);
+    await tabs.getByRole('link', { name: 'Directory' }).click();
+    assert.match(new URL(page.url()).pathname, /^\/connections\/[^/]+\/directory$/);
     await page.getByRole('button', { name: 'Sync now' }).click();
     const recent = page.getByRole('table', { name: 'Recent changes' });
     await recent.waitFor({ timeout: 20_000 });
-    assert.match((await recent.textContent()) ?? '', /users|groups|memberships/);
+    // A person joins a new group in the tenant; the next sync reads only that, and says it with their names.
+    const dana = await s.control('POST', `/tenants/${s.tenantId}/users`, { displayName: 'Dana Console' });
+    await s.control('POST', `/tenants/${s.tenantId}/groups`, { displayName: 'Console Team', members: [dana.id] });
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await recent.getByRole('cell', { name: 'Dana Console → Console Team' }).waitFor({ timeout: 20_000 });
+    const guid = /[0-9a-f]{8}-[0-9a-f]{4}|[0-9a-f]{8}…[0-9a-f]{4}/;
+    for (let i = 0; i < 100 && guid.test((await recent.textContent()) ?? ''); i++) await page.waitForTimeout(100);
+    const changesText = (await recent.textContent()) ?? '';
+    assert.doesNotMatch(changesText, guid, 'members and groups are named, not shown by ID');
+    assert.match(changesText, /Joined the group/);
     await shot('05b-directory-sync');
     // ... and its committed changes reach the webhook, signed with that secret.
     // Users, groups and memberships commit in separate batches, in no fixed order: wait for the users.
@@ -178,7 +199,20 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     // The secret rotated in the console: the new one is shown once, and the old one still signs beside it.
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'Webhooks', exact: true }).waitFor();
-    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    // The row's menu works from the keyboard: Enter opens it on its first item, arrows move, Escape closes it.
+    const menuButton = page.getByRole('button', { name: 'More actions' });
+    await menuButton.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('menuitem', { name: 'Send test' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Send test');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.getByRole('menu').count(), 0, 'Escape closes the menu');
+    assert.equal(await menuButton.evaluate((b) => b === document.activeElement), true, 'focus is back on its button');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Rotate secret');
+    await page.keyboard.press('Enter');
     await page.getByLabel('Old secret still signs for').selectOption({ label: '24 hours' });
     await page.getByRole('button', { name: 'Make new secret' }).click();
     const rotatedPanel = page.getByRole('region', { name: 'Signing secret' });
@@ -188,7 +222,7 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     await page.getByText(/Old secret also signs until/).waitFor();
     await shot('05c-webhook-secret-rotated');
     const beforeReplay = receiver.accepted().length;
-    await page.getByRole('button', { name: 'Replay', exact: true }).first().click();
+    await fromMenu('Replay');
     await page.locator('form.replay-form').getByRole('button', { name: 'Replay' }).click();
     for (let i = 0; i < 100 && receiver.accepted().length === beforeReplay; i++)
       await new Promise((r) => setTimeout(r, 100));
@@ -260,14 +294,14 @@ describe('the console in Chromium, against the server and the sandbox', () => {
       `/tenants/${s.tenantId}/applications/${vendorApp.appId}/secrets/${vendorApp.secret.keyId}`,
     );
     await page.goto(`${server.url}/integrations`);
-    await page.getByRole('button', { name: 'Replace secret' }).click();
+    await fromMenu('Replace secret');
     await page.getByLabel('New client secret value').fill(fresh.value);
     await page.getByLabel('New secret expires on').fill('2027-05-31');
     await page.getByRole('button', { name: 'Save secret' }).click();
     const saved = page.getByRole('status').filter({ hasText: 'New client secret saved for acme' });
     await saved.waitFor();
     assert.match((await saved.textContent()) ?? '', new RegExp(`1 connection now uses it: ${connection.name}`));
-    await page.getByText(/Secret expires May 31, 2027/).waitFor();
+    await page.getByText(/secret expires May 31, 2027/i).waitFor();
     assert.equal(
       String((await server.service.show(connection.id)).settings.secretExpiresAt).slice(0, 10),
       '2027-05-31',
@@ -302,6 +336,8 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     await page.goto(`${server.url}/connections/${connection.id}`);
     await page.getByRole('button', { name: 'Run test' }).click();
     await page.getByRole('list', { name: 'Findings' }).getByText('REFRESH_TOKEN_REVOKED').waitFor({ timeout: 15_000 });
+    // Signing in again is the credential's business: it is on the Settings tab.
+    await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('button', { name: 'Sign in again' }).click();
     const code = ((await page.locator('code.user-code').textContent()) ?? '').trim();
     assert.match(code, /^\S{6,}$/);
@@ -317,6 +353,7 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     asPage(await completeSignIn(sandboxBrowser, confirm, { ...person, consent: 'accept' }), 'device-done');
 
     await page.locator('.device-code-status').getByText('Connected').waitFor({ timeout: 15_000 });
+    await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Overview' }).click();
     await page.locator('.test-summary').first().getByText('Passed').waitFor({ timeout: 15_000 });
     await shot('13-signed-in-again');
     assert.equal((await server.service.show(connection.id)).settings.signedInUser, person.userPrincipalName);
@@ -371,6 +408,125 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     assert.ok(
       [...reached].some((r) => /Save and test/.test(r)),
       [...reached].join(' | '),
+    );
+  });
+
+  test("a connection's tabs are links: reached with the keyboard, and a reload stays on the tab", async () => {
+    const earlierProblems = problems.length;
+    const contoso = (await server.service.list()).find((c) => c.name === 'contoso');
+    assert.ok(contoso, 'the first test added contoso');
+    await page.goto(`${server.url}/connections/${contoso.id}`);
+    const tabs = page.getByRole('navigation', { name: 'Connection' });
+    await tabs.getByRole('link', { name: 'Overview' }).waitFor();
+    assert.equal(await tabs.getByRole('link', { name: 'Overview' }).getAttribute('aria-current'), 'page');
+    // From the page's heading, Tab reaches the tabs; Enter follows one.
+    let onTests = false;
+    for (let i = 0; i < 15 && !onTests; i++) {
+      await page.keyboard.press('Tab');
+      onTests = await page.evaluate(() => document.activeElement?.textContent === 'Tests');
+    }
+    assert.ok(onTests, 'the Tests tab is reachable with Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${server.url}/connections/${contoso.id}/tests`);
+    await page.getByRole('heading', { name: 'Test history' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Tests', 'focus stays on the tab');
+
+    await tabs.getByRole('link', { name: 'Directory' }).click();
+    await page.getByRole('heading', { name: 'Directory sync' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Directory sync' }).waitFor();
+    assert.equal(await tabs.getByRole('link', { name: 'Directory' }).getAttribute('aria-current'), 'page');
+    assert.equal(await page.title(), 'Directory · contoso · tenantlink');
+
+    // A tab the connection does not have says so, inside the connection's page.
+    await page.goto(`${server.url}/connections/${contoso.id}/calendar`);
+    await page.getByRole('heading', { name: 'No such tab' }).waitFor();
+    assert.deepEqual(problems.slice(earlierProblems), [], 'no console errors');
+  });
+
+  test("an address with no page gets the console's own not-found page; API paths keep their JSON 404", async () => {
+    const response = await page.goto(`${server.url}/no-such-page`);
+    assert.equal(response?.status(), 404);
+    assert.match(response?.headers()['content-type'] ?? '', /^text\/html/);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    assert.equal(await page.title(), 'Page not found · tenantlink');
+    await shot('15-not-found');
+    await page.getByRole('link', { name: 'Connected accounts' }).last().click();
+    await page.getByRole('heading', { name: 'Connected accounts' }).waitFor();
+
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    for (const path of ['/api/v1/no-such-route', '/connect/no-such-page', '/metrics/nothing', '/healthz/x']) {
+      const answer = await fetch(`${server.url}${path}`, { headers: html });
+      assert.equal(answer.status, 404, path);
+      assert.match(answer.headers.get('content-type') ?? '', /^application\/json/, path);
+      assert.equal(((await answer.json()) as Json).error.code, 'NOT_FOUND', path);
+    }
+    const script = await fetch(`${server.url}/no-such-file.js`, { headers: { accept: '*/*' } });
+    assert.equal(script.status, 404);
+    assert.match(script.headers.get('content-type') ?? '', /^application\/json/, 'only pages get the console');
+  });
+
+  test('at 390 px wide (a phone) every screen fits the width', async () => {
+    const contoso = (await server.service.list()).find((c) => c.name === 'contoso');
+    assert.ok(contoso);
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, ignoreHTTPSErrors: true });
+    try {
+      await phone.goto(server.url);
+      await phone.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await phone.getByRole('button', { name: 'Sign in' }).click();
+      await phone.getByRole('heading', { name: 'Connected accounts' }).waitFor();
+      const screens: [string, string, string][] = [
+        ['/', 'Connected accounts', '16-phone-connected-accounts'],
+        [`/connections/${contoso.id}`, 'contoso', '17-phone-connection-overview'],
+        [`/connections/${contoso.id}/directory`, 'contoso', '18-phone-connection-directory'],
+        ['/webhooks', 'Webhooks', '19-phone-webhooks'],
+        ['/integrations', 'Integrations', '20-phone-integrations'],
+      ];
+      for (const [path, heading, name] of screens) {
+        await phone.goto(`${server.url}${path}`);
+        await phone
+          .getByRole('heading', { name: heading, exact: true })
+          .waitFor()
+          .catch(async (error) => {
+            await phone.screenshot({ path: join(SHOTS, `${name}-failed.png`), fullPage: true });
+            throw error;
+          });
+        await phone.waitForLoadState('networkidle');
+        const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+        await phone.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+        assert.ok(width <= 390, `${path} is ${width} px wide at 390`);
+      }
+    } finally {
+      await phone.close();
+    }
+  });
+
+  test('the API docs are branded and say how to authenticate; every tag of the document is described', async () => {
+    // The docs need a session or a key too: the browser's console session reads them, as a signed-in admin would.
+    const docs = await page.request.get(`${server.url}/api/docs/`);
+    assert.equal(docs.status(), 200);
+    assert.match(await docs.text(), /<title>tenantlink API<\/title>/);
+    await page.goto(`${server.url}/api/docs`);
+    await page
+      .getByText(/tenantlink apikeys create/)
+      .first()
+      .waitFor();
+    await shot('21-api-docs');
+    const doc = (await (await page.request.get(`${server.url}/api/openapi.json`)).json()) as Json;
+    assert.equal(doc.info.title, 'tenantlink API');
+    assert.match(doc.info.description, /tenantlink apikeys create/);
+    assert.match(doc.info.description, /Authorization: Bearer/);
+    assert.match(doc.info.description, /console's session/);
+    const described = new Map((doc.tags as Json[]).map((tag) => [tag.name, tag.description]));
+    const used = new Set(
+      Object.values(doc.paths as Record<string, Record<string, { tags?: string[] }>>).flatMap((ops) =>
+        Object.values(ops).flatMap((op) => op.tags ?? []),
+      ),
+    );
+    for (const tag of used) assert.ok(described.get(tag), `the tag ${tag} has a description`);
+    assert.ok(
+      Object.keys(doc.paths).every((path) => /^\/(api|connect|healthz|readyz|metrics)\b/.test(path)),
+      `only API routes: ${Object.keys(doc.paths).join(', ')}`,
     );
   });
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { permissionForRoute } from '../src/features/index.js';
 import { planChunks } from '../src/graph/batch.js';
 import { outlookMailboxKey, ResourceConcurrencyLimiter } from '../src/graph/concurrency.js';
 import { graphError } from '../src/graph/errors.js';
 import { composePipeline, type GraphRequest, type PipelinePolicy } from '../src/graph/pipeline.js';
-import { sanitizeHeaders, sanitizeUrl } from '../src/graph/policies/log-policy.js';
 import { backoffDelay } from '../src/graph/retry-strategies/exponential-backoff-strategy.js';
 import { parseRetryAfter } from '../src/graph/retry-strategies/retry-after-strategy.js';
-import { routeTemplate } from '../src/graph/route-template.js';
+import { routeTemplate, sanitizeHeaders, sanitizeUrl } from '../src/logging/index.js';
 
 test('Retry-After: whole and fractional seconds, HTTP dates, garbage', () => {
   assert.equal(parseRetryAfter('1'), 1000);
@@ -19,11 +19,14 @@ test('Retry-After: whole and fractional seconds, HTTP dates, garbage', () => {
   assert.equal(parseRetryAfter(null), undefined);
 });
 
-test('exponential backoff doubles, jitters within ±25 % and stays under the cap', () => {
-  assert.equal(backoffDelay(0, { initialDelayMs: 100, random: () => 0.5 }), 100);
-  assert.equal(backoffDelay(3, { initialDelayMs: 100, random: () => 0.5 }), 800);
-  assert.equal(backoffDelay(3, { initialDelayMs: 100, random: () => 0 }), 600);
-  assert.equal(backoffDelay(20, { initialDelayMs: 100, maxDelayMs: 5000, random: () => 0.99 }), 5000);
+test('Graph backoff: the shared backoff from 500 ms to 30 s, counting attempts from 0 as the retry policy does', () => {
+  assert.equal(backoffDelay(0, { random: () => 1 }), 500);
+  assert.equal(backoffDelay(0, { random: () => 0 }), 250);
+  assert.equal(backoffDelay(3, { random: () => 1 }), 4000);
+  assert.equal(backoffDelay(20, { random: () => 1 }), 30_000);
+  assert.equal(backoffDelay(20, { random: () => 0 }), 15_000);
+  assert.equal(backoffDelay(3, { initialDelayMs: 100, random: () => 0.5 }), 600);
+  assert.equal(backoffDelay(20, { initialDelayMs: 100, maxDelayMs: 5000, random: () => 0.99 }), 4975);
 });
 
 test('route templates hide IDs, UPNs and tokens', () => {
@@ -130,12 +133,14 @@ test('error table: stable codes for Graph answers', () => {
   assert.equal(graphError({ ...base, status: 404, microsoftCode: 'ErrorInvalidUser' }).code, 'MAILBOX_NOT_FOUND');
   assert.equal(graphError({ ...base, status: 429, microsoftCode: 'TooManyRequests' }).code, 'THROTTLED');
   assert.equal(graphError({ ...base, status: 418 }).code, 'GRAPH_ERROR');
+  // The client names the permission from the feature registry when the caller did not (GraphClient's permissionFor).
   const denied = graphError({
     method: 'GET',
     route: '/users/{id}/messages',
     status: 403,
     microsoftCode: 'ErrorAccessDenied',
     tenantName: 'Contoso',
+    permission: permissionForRoute('/users/{id}/messages', 'GET')!,
   });
   assert.equal(denied.code, 'PERMISSION_MISSING');
   assert.match(denied.diagnosis?.fix ?? '', /Mail\.Read, then click Grant admin consent for Contoso/);

@@ -2,31 +2,34 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TenantlinkError } from '../src/errors.js';
 import { exponentialBackoffDelay } from '../src/jobs/backoff.js';
-import { InProcessJobRunner, type JobEvent } from '../src/jobs/runner.js';
+import { InProcessJobRunner } from '../src/jobs/in-process-runner.js';
+import type { JobEvent } from '../src/jobs/runner.js';
 import { jobsRepository } from '../src/store/jobs-repository.js';
 import { storeTargets, type TestStore } from './helpers/store-databases.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('exponentialBackoffDelay', () => {
-  test('doubles from the initial delay, caps at the maximum, and jitters within the given fraction', () => {
-    const none = { initialMs: 100, maxMs: 1000, jitter: 0 };
+  test('the shared backoff with the jobs’ limits: 1 s doubling to 5 minutes, attempts counted from 1', () => {
+    const full = () => 1;
     assert.deepEqual(
-      [1, 2, 3, 4, 5, 6].map((a) => exponentialBackoffDelay(a, none)),
-      [100, 200, 400, 800, 1000, 1000],
-    );
-    const half = { initialMs: 100, maxMs: 1000, jitter: 0.5 };
-    assert.equal(
-      exponentialBackoffDelay(3, half, () => 0),
-      400,
+      [1, 2, 3, 4, 5, 6, 9, 10].map((a) => exponentialBackoffDelay(a, {}, full)),
+      [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 256_000, 300_000],
     );
     assert.equal(
-      exponentialBackoffDelay(3, half, () => 0.999999),
+      exponentialBackoffDelay(1, {}, () => 0),
+      500,
+      'half the delay is fixed',
+    );
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((a) => exponentialBackoffDelay(a, { initialMs: 100, maxMs: 1000 }, full)),
+      [100, 200, 400, 800, 1000],
+    );
+    assert.equal(
+      exponentialBackoffDelay(3, { initialMs: 100, random: () => 0 }),
       200,
+      'options may bring the random source',
     );
-    const samples = Array.from({ length: 200 }, () => exponentialBackoffDelay(2, half));
-    assert.ok(samples.every((d) => d >= 100 && d <= 200));
-    assert.ok(new Set(samples).size > 10, 'jitter spreads the delays');
   });
 });
 
@@ -44,7 +47,8 @@ for (const target of storeTargets()) {
     let store: TestStore;
     const runners: InProcessJobRunner[] = [];
     const newRunner = (options: Partial<ConstructorParameters<typeof InProcessJobRunner>[0]> = {}) => {
-      const runner = new InProcessJobRunner({ store, backoff: { initialMs: 30, jitter: 0 }, ...options });
+      // The random source at its top: each wait is its whole exponential ceiling.
+      const runner = new InProcessJobRunner({ store, backoff: { initialMs: 30 }, random: () => 1, ...options });
       runners.push(runner);
       return runner;
     };
@@ -122,7 +126,7 @@ for (const target of storeTargets()) {
     });
 
     test('a failing job is retried with exponential backoff until it succeeds, and every attempt is recorded', async () => {
-      const runner = newRunner({ maxAttempts: 5, backoff: { initialMs: 40, jitter: 0 } });
+      const runner = newRunner({ maxAttempts: 5, backoff: { initialMs: 40 } });
       const startedAt: number[] = [];
       runner.register('refresh', async (job) => {
         startedAt.push(Date.now());
@@ -159,7 +163,7 @@ for (const target of storeTargets()) {
     });
 
     test('attempts are bounded; a job that keeps failing ends failed with its last error', async () => {
-      const runner = newRunner({ maxAttempts: 3, backoff: { initialMs: 5, jitter: 0.5 } });
+      const runner = newRunner({ maxAttempts: 3, backoff: { initialMs: 5 }, random: Math.random });
       let calls = 0;
       runner.register('scan', async () => {
         calls++;

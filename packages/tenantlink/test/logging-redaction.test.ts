@@ -8,13 +8,13 @@ import { Vault } from '../src/connections/vault.js';
 import { TenantlinkError } from '../src/errors.js';
 import {
   createLogger,
+  defaultSecretRegistry,
   type LogLevel,
   REDACTED,
-  registerSecret,
+  SecretRegistry,
   sanitizeUrl,
   scrubCredentialPatterns,
   scrubSecrets,
-  unregisterSecret,
 } from '../src/logging/index.js';
 import { createApiKey } from '../src/server/auth/api-keys.js';
 import { apiKeysRepository } from '../src/store/api-keys-repository.js';
@@ -25,9 +25,13 @@ import { generateWebhookSecret } from '../src/webhooks/signature.js';
 type Json = any;
 
 /** A logger writing into memory, and the lines it wrote. */
-function capture(level: LogLevel = 'trace') {
+function capture(level: LogLevel = 'trace', secrets?: SecretRegistry) {
   const lines: string[] = [];
-  const logger = createLogger({ level, destination: { write: (line: string) => lines.push(line) } });
+  const logger = createLogger({
+    level,
+    destination: { write: (line: string) => lines.push(line) },
+    ...(secrets ? { secrets } : {}),
+  });
   return {
     logger,
     lines,
@@ -40,13 +44,14 @@ function assertAbsent(output: string, secrets: string[]) {
   for (const secret of secrets) assert.ok(!output.includes(secret), `leaked ${JSON.stringify(secret)} in:\n${output}`);
 }
 
+/** Secrets put into the process's default registry by a test, forgotten after it. */
 const registered: string[] = [];
 function register(value: string) {
-  assert.equal(registerSecret(value), true);
+  assert.equal(defaultSecretRegistry.register(value), true);
   registered.push(value);
 }
 afterEach(() => {
-  for (const value of registered.splice(0)) unregisterSecret(value);
+  for (const value of registered.splice(0)) defaultSecretRegistry.unregister(value);
 });
 
 describe('logger', () => {
@@ -329,6 +334,75 @@ describe('logger', () => {
   });
 });
 
+describe('paths', () => {
+  test('URLs and paths are logged as route templates: no UPN, ID or file name', () => {
+    const { logger, text, records } = capture();
+    const upn = 'adele@contoso.com';
+    const id = '4f1c0e7a-2b3d-4c5e-8f90-1a2b3c4d5e6f';
+    logger.info({
+      url: `https://graph.microsoft.com/v1.0/users/${upn}/messages?$top=5`,
+      path: `/users/${encodeURIComponent(upn)}/drive/root:/Salaries/Adele%20Vance%202026.xlsx:/content`,
+      request: { method: 'GET', url: `https://graph.microsoft.com/v1.0/users/${id}/mailFolders/inbox/messages` },
+      response: { status: 201, headers: { location: `https://graph.microsoft.com/v1.0/users/${id}` } },
+      note: `https://graph.microsoft.com/v1.0/users/${upn}/events`,
+    });
+    assertAbsent(text(), ['adele', 'Adele', id, 'Salaries']);
+    const [record] = records() as Json[];
+    assert.equal(record!.url, 'https://graph.microsoft.com/v1.0/users/{id}/messages?$top=5');
+    assert.equal(record!.path, '/users/{id}/drive/root:/{path}:/content');
+    assert.equal(record!.request.url, 'https://graph.microsoft.com/v1.0/users/{id}/mailFolders/inbox/messages');
+    assert.equal(record!.response.headers.location, 'https://graph.microsoft.com/v1.0/users/{id}');
+    assert.equal(record!.note, 'https://graph.microsoft.com/v1.0/users/{id}/events');
+  });
+});
+
+describe('secret registries', () => {
+  test('two registries are independent: a secret registered in one is not scrubbed by a logger using the other', () => {
+    const first = new SecretRegistry();
+    const second = new SecretRegistry();
+    const viaFirst = capture('trace', first);
+    const viaSecond = capture('trace', second);
+    const viaDefault = capture();
+    const secret = 'first-registry-only-secret-42';
+    assert.equal(first.register(secret), true);
+    for (const { logger } of [viaFirst, viaSecond, viaDefault]) logger.info({ note: secret }, `value ${secret}`);
+    assertAbsent(viaFirst.text(), [secret]);
+    assert.deepEqual(
+      [viaSecond, viaDefault].map(({ records }) => (records() as Json[]).map((r) => [r.msg, r.note])),
+      [[[`value ${secret}`, secret]], [[`value ${secret}`, secret]]],
+    );
+    assert.equal(second.scrub(secret), secret);
+    assert.equal(defaultSecretRegistry.scrub(secret), secret);
+  });
+
+  test('Vault and createLogger use the default registry when given none, and the one they are given otherwise', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tenantlink-logging-registry-'));
+    try {
+      const keyring = await loadKeyring({ dataDir, env: {} });
+      const context = 'connection:c:client_secret';
+      const toDefault = 'default-registry-vault-secret-1';
+      new Vault(keyring).encrypt(toDefault, context);
+      registered.push(toDefault);
+      assert.equal(defaultSecretRegistry.scrub(`x ${toDefault}`), `x ${REDACTED}`);
+      const plain = capture();
+      plain.logger.info(`default ${toDefault}`);
+      assert.equal((plain.records() as Json[])[0].msg, `default ${REDACTED}`);
+
+      const own = new SecretRegistry();
+      const toOwn = 'own-registry-vault-secret-2';
+      const envelope = new Vault(keyring, { registerDecryptedSecrets: false }).encrypt(toOwn, context);
+      assert.equal(new Vault(keyring, { secrets: own }).decrypt(envelope, context), toOwn);
+      assert.equal(own.scrub(toOwn), REDACTED);
+      assert.equal(defaultSecretRegistry.scrub(toOwn), toOwn, 'a vault given a registry leaves the default alone');
+      const withOwn = capture('trace', own);
+      withOwn.logger.info(`own ${toOwn} and ${toDefault}`);
+      assert.equal((withOwn.records() as Json[])[0].msg, `own ${REDACTED} and ${toDefault}`);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('scrubbing utilities', () => {
   test('scrubSecrets replaces given secrets, also short ones, and leaves other text', () => {
     assert.equal(
@@ -339,13 +413,13 @@ describe('scrubbing utilities', () => {
     assert.equal(scrubSecrets('x', []), 'x');
   });
 
-  test('registerSecret ignores values too short to scrub safely, and unregister forgets', () => {
-    assert.equal(registerSecret('short'), false);
-    const { logger, text } = capture();
-    register('forget-me-later-123');
+  test('a registry ignores values too short to scrub safely, and unregister forgets', () => {
+    const secrets = new SecretRegistry();
+    assert.equal(secrets.register('short'), false);
+    const { logger, text } = capture('trace', secrets);
+    assert.equal(secrets.register('forget-me-later-123'), true);
     logger.info('one forget-me-later-123');
-    unregisterSecret('forget-me-later-123');
-    registered.pop();
+    secrets.unregister('forget-me-later-123');
     logger.info('two forget-me-later-123');
     assert.match(text(), /one REDACTED/);
     assert.match(text(), /two forget-me-later-123/);
@@ -358,6 +432,16 @@ describe('scrubbing utilities', () => {
     );
     assert.equal(sanitizeUrl('https://app/cb#access_token=abc&state=1'), 'https://app/cb#REDACTED');
     assert.equal(sanitizeUrl('/v1.0/users?$top=5&flag'), '/v1.0/users?$top=5&flag');
+    assert.equal(
+      sanitizeUrl('https://app/%E0%A4%A/x?$top=1'),
+      'https://app/%E0%A4%A/x?$top=1',
+      'bad escapes do not throw',
+    );
+    // The Graph pipeline passes the route template it already knows in place of origin and path.
+    assert.equal(
+      sanitizeUrl('https://g/v1.0/users/a@b.c?$top=1&state=s', '/users/{id}'),
+      '/users/{id}?$top=1&state=REDACTED',
+    );
   });
 
   test('scrubCredentialPatterns leaves ordinary words alone', () => {

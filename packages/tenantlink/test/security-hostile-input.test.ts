@@ -88,7 +88,7 @@ const BODIES: { name: string; contentType: string; body: string }[] = [
 const ODD_QUERIES = [
   '',
   '?limit=-1&since=abc&features=%3Cscript%3E&mode=root&format=exe',
-  '?connection[]=a&connection[]=b&model=../../x&state=%00&token=' + 'x'.repeat(5000),
+  `?connection[]=a&connection[]=b&model=../../x&state=%00&token=${'x'.repeat(5000)}`,
   '?__proto__[polluted]=1&constructor[prototype][x]=1',
 ];
 

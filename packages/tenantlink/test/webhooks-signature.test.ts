@@ -84,9 +84,21 @@ describe('webhook retry schedule', () => {
   test('exponential with jitter, Retry-After on 429 and 503, and a cap', () => {
     const options = { maxAttempts: 4, backoff: { initialMs: 1000, maxMs: 4000 } };
     const failed = { statusCode: 500 };
-    for (let attempt = 1; attempt <= 3; attempt++) {
+    const at = (random: number) => ({ ...options, backoff: { ...options.backoff, random: () => random } });
+    assert.deepEqual(
+      [1, 2, 3].map((attempt) => nextAttemptDelay(attempt, failed, at(1))),
+      [1000, 2000, 4000],
+    );
+    assert.deepEqual(
+      [1, 2, 3].map((attempt) => nextAttemptDelay(attempt, failed, at(0))),
+      [500, 1000, 2000],
+    );
+    for (const [attempt, full] of [
+      [1, 1000],
+      [2, 2000],
+      [3, 4000],
+    ] as const) {
       const delay = nextAttemptDelay(attempt, failed, options)!;
-      const full = Math.min(4000, 1000 * 2 ** (attempt - 1));
       assert.ok(delay >= full / 2 && delay <= full, `attempt ${attempt}: ${delay}`);
     }
     assert.equal(nextAttemptDelay(4, failed, options), null, 'the attempts ran out');
@@ -98,7 +110,12 @@ describe('webhook retry schedule', () => {
     );
     const ignored = nextAttemptDelay(1, { statusCode: 500, retryAfterMs: 7000 }, options)!;
     assert.ok(ignored <= 1000, 'Retry-After counts only on 429 and 503');
-    // The defaults: ten attempts spread over hours.
+    // The defaults: 15 s doubling to an hour, ten attempts spread over hours.
+    const top = { backoff: { random: () => 1 } };
+    assert.deepEqual(
+      [1, 2, 8, 9].map((attempt) => nextAttemptDelay(attempt, failed, top)),
+      [15_000, 30_000, 1_920_000, 3_600_000],
+    );
     const total = Array.from({ length: 9 }, (_, i) => nextAttemptDelay(i + 1, failed, {})!).reduce((a, b) => a + b);
     assert.ok(total > 3_600_000 / 2 && total < 4 * 3_600_000, `${total} ms`);
     assert.equal(nextAttemptDelay(10, failed, {}), null);

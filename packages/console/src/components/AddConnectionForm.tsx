@@ -1,11 +1,10 @@
-import { type FormEvent, useState } from 'react';
-import { api, type CatalogueFeature, type Connection, type NewConnection } from '../api';
-import { connectionFieldErrors } from '../fieldErrors';
-import { useSubmit } from '../useSubmit';
+import { useState } from 'react';
+import { api, asFeatureNames, type CatalogueFeature, type Connection, type NewConnection } from '../api';
+import { connectionFieldErrors } from '../display/fieldErrors';
+import { AdminForm } from './AdminForm';
+import { CertificateField } from './CertificateField';
 import { ClientSecretField } from './ClientSecretField';
-import { ErrorNotice } from './ErrorNotice';
 import { FeatureCheckboxes } from './FeatureCheckboxes';
-import { FormActions } from './FormActions';
 import { SecretExpiryField } from './SecretExpiryField';
 import { type TextFieldSpec, TextFields } from './TextFields';
 
@@ -54,7 +53,10 @@ const ACCOUNT_FIELDS: TextFieldSpec<TextName>[] = [
   },
 ];
 
-const CREDENTIAL_CHOICES: { mode: NewConnection['authMode']; label: string }[] = [
+/** The ways of signing in this form offers; the others come from connect flows. */
+type CredentialMode = 'secret' | 'certificate';
+
+const CREDENTIAL_CHOICES: { mode: CredentialMode; label: string }[] = [
   { mode: 'secret', label: 'Client secret' },
   { mode: 'certificate', label: 'Certificate' },
 ];
@@ -68,7 +70,7 @@ interface AddConnectionFormProps {
 
 export function AddConnectionForm(props: AddConnectionFormProps) {
   const { catalogue, features } = props;
-  const [authMode, setAuthMode] = useState<NewConnection['authMode']>('secret');
+  const [authMode, setAuthMode] = useState<CredentialMode>('secret');
   const [text, setText] = useState<Record<TextName, string>>({
     name: '',
     tenantId: '',
@@ -79,12 +81,8 @@ export function AddConnectionForm(props: AddConnectionFormProps) {
   const [clientSecret, setClientSecret] = useState('');
   const [certificatePem, setCertificatePem] = useState('');
   const [secretExpiresAt, setSecretExpiresAt] = useState('');
-  const { busy: saving, error, submit: save } = useSubmit();
 
-  const { byField: fieldErrors, other: otherDetails } = connectionFieldErrors(error?.details ?? []);
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
+  async function save() {
     const testUser = text.testUser.trim();
     const serviceAccount = text.serviceAccount.trim();
     const settings = {
@@ -99,87 +97,74 @@ export function AddConnectionForm(props: AddConnectionFormProps) {
       authMode,
       // A PEM bundle may hold the certificate and its key together; the server takes the key from it.
       ...(authMode === 'secret' ? { clientSecret: clientSecret.trim() } : { certificate: { certificatePem } }),
-      features,
+      features: asFeatureNames(features),
       ...(Object.keys(settings).length > 0 ? { settings } : {}),
     };
-    await save(async () => props.onCreated(await api.createConnection(input)));
+    props.onCreated(await api.createConnection(input));
   }
 
-  function changeText(name: TextName, value: string) {
-    setText((old) => ({ ...old, [name]: value }));
-  }
-
+  const changeText = (name: TextName, value: string) => setText((old) => ({ ...old, [name]: value }));
   return (
-    <form className="stack" onSubmit={submit} noValidate aria-describedby={error ? 'add-connection-error' : undefined}>
-      <TextFields fields={APP_REGISTRATION_FIELDS} values={text} errors={fieldErrors} onChange={changeText} />
-      <fieldset className="choice">
-        <legend>Credential</legend>
-        {CREDENTIAL_CHOICES.map(({ mode, label }) => (
-          <label key={mode}>
-            <input
-              type="radio"
-              name="auth-mode"
-              value={mode}
-              checked={authMode === mode}
-              onChange={() => setAuthMode(mode)}
-            />{' '}
-            {label}
-          </label>
-        ))}
-      </fieldset>
-      {authMode === 'secret' ? (
-        <ClientSecretField
-          id="client-secret"
-          label="Client secret value"
-          value={clientSecret}
-          onChange={setClientSecret}
-          error={fieldErrors.clientSecret}
-        />
-      ) : (
-        <div className="field">
-          <label htmlFor="certificate">Certificate and private key (PEM)</label>
-          <textarea
-            id="certificate"
-            rows={8}
-            spellCheck={false}
-            value={certificatePem}
-            onChange={(e) => setCertificatePem(e.target.value)}
-            aria-invalid={fieldErrors.certificate ? true : undefined}
-            aria-describedby={fieldErrors.certificate ? 'certificate-hint certificate-error' : 'certificate-hint'}
-          />
-          <p className="hint" id="certificate-hint">
-            Paste the -----BEGIN CERTIFICATE----- block followed by its -----BEGIN PRIVATE KEY----- block. Upload the
-            certificate alone (.cer, .pem or .crt) in Certificates &amp; secrets.
-          </p>
-          {fieldErrors.certificate && (
-            <p className="field-error" id="certificate-error">
-              {fieldErrors.certificate}
-            </p>
+    <AdminForm
+      id="add-connection"
+      fieldErrors={connectionFieldErrors}
+      submitLabel="Save and test"
+      busyLabel="Saving…"
+      onSubmit={save}
+    >
+      {(errors) => (
+        <>
+          <TextFields fields={APP_REGISTRATION_FIELDS} values={text} errors={errors} onChange={changeText} />
+          <fieldset className="choice">
+            <legend>Credential</legend>
+            {CREDENTIAL_CHOICES.map(({ mode, label }) => (
+              <label key={mode}>
+                <input
+                  type="radio"
+                  name="auth-mode"
+                  value={mode}
+                  checked={authMode === mode}
+                  onChange={() => setAuthMode(mode)}
+                />{' '}
+                {label}
+              </label>
+            ))}
+          </fieldset>
+          {authMode === 'secret' ? (
+            <ClientSecretField
+              id="client-secret"
+              label="Client secret value"
+              value={clientSecret}
+              onChange={setClientSecret}
+              error={errors.clientSecret}
+            />
+          ) : (
+            <CertificateField
+              id="certificate"
+              label="Certificate and private key (PEM)"
+              value={certificatePem}
+              onChange={setCertificatePem}
+              error={errors.certificate}
+            />
           )}
-        </div>
+          <FeatureCheckboxes
+            catalogue={catalogue}
+            selected={features}
+            onChange={props.onFeaturesChange}
+            error={errors.features}
+          />
+          <TextFields fields={ACCOUNT_FIELDS} values={text} errors={errors} onChange={changeText} />
+          {authMode === 'secret' && (
+            <SecretExpiryField
+              id="secret-expires-at"
+              label="Secret expires on"
+              value={secretExpiresAt}
+              onChange={setSecretExpiresAt}
+              error={errors.secretExpiresAt}
+            />
+          )}
+        </>
       )}
-      <FeatureCheckboxes
-        catalogue={catalogue}
-        selected={features}
-        onChange={props.onFeaturesChange}
-        error={fieldErrors.features}
-      />
-      <TextFields fields={ACCOUNT_FIELDS} values={text} errors={fieldErrors} onChange={changeText} />
-      {authMode === 'secret' && (
-        <SecretExpiryField
-          id="secret-expires-at"
-          label="Secret expires on"
-          value={secretExpiresAt}
-          onChange={setSecretExpiresAt}
-          error={fieldErrors.secretExpiresAt}
-        />
-      )}
-      {error && (
-        <div id="add-connection-error">
-          <ErrorNotice error={error} details={otherDetails} />
-        </div>
-      )}
-      <FormActions submitLabel={saving ? 'Saving…' : 'Save and test'} disabled={saving} />
-    </form>
+    </AdminForm>
   );
 }

@@ -1,12 +1,17 @@
-import { type FormEvent, useState } from 'react';
-import { api, type CatalogueFeature, type Integration, type IntegrationAuthMode, type NewIntegration } from '../api';
-import { integrationFieldErrors } from '../fieldErrors';
-import { INTEGRATION_MODE_LABELS } from '../format';
-import { useSubmit } from '../useSubmit';
+import { useState } from 'react';
+import {
+  api,
+  asFeatureNames,
+  type CatalogueFeature,
+  type Integration,
+  type IntegrationAuthMode,
+  type NewIntegration,
+} from '../api';
+import { integrationFieldErrors } from '../display/fieldErrors';
+import { INTEGRATION_MODE_LABELS } from '../display/format';
+import { AdminForm } from './AdminForm';
 import { ClientSecretField } from './ClientSecretField';
-import { ErrorNotice } from './ErrorNotice';
 import { FeatureCheckboxes } from './FeatureCheckboxes';
-import { FormActions } from './FormActions';
 import { type RadioOption, RadioOptions } from './RadioOptions';
 import { SecretExpiryField } from './SecretExpiryField';
 import { type TextFieldSpec, TextFields } from './TextFields';
@@ -56,22 +61,18 @@ const RETURN_URL_FIELD: TextFieldSpec<TextName> = {
 };
 
 interface AddIntegrationFormProps {
+  labelledBy: string;
   catalogue: CatalogueFeature[];
   onCreated: (integration: Integration) => void;
   onCancel: () => void;
 }
 
-export function AddIntegrationForm({ catalogue, onCreated, onCancel }: AddIntegrationFormProps) {
+export function AddIntegrationForm({ labelledBy, catalogue, onCreated, onCancel }: AddIntegrationFormProps) {
   const [text, setText] = useState<Record<TextName, string>>({ name: '', clientId: '', returnUrl: '' });
   const [authMode, setAuthMode] = useState<IntegrationAuthMode>('multi-tenant');
   const [clientSecret, setClientSecret] = useState('');
   const [secretExpiresAt, setSecretExpiresAt] = useState('');
   const [features, setFeatures] = useState<string[]>([]);
-  const { busy: saving, error, submit: save } = useSubmit();
-
-  const { byField: fieldErrors, other: otherDetails } = integrationFieldErrors(error?.details ?? []);
-  // A taken name is a 409 without details; it belongs beside the name all the same.
-  if (error?.status === 409 && !fieldErrors.name) fieldErrors.name = error.message;
 
   function chooseMode(mode: IntegrationAuthMode) {
     setAuthMode(mode);
@@ -81,70 +82,67 @@ export function AddIntegrationForm({ catalogue, onCreated, onCancel }: AddIntegr
     setFeatures((chosen) => chosen.filter((id) => available.has(id)));
   }
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
+  async function save() {
     const input: NewIntegration = {
       name: text.name.trim(),
       clientId: text.clientId.trim(),
       authMode,
       clientSecret: clientSecret.trim(),
-      features,
+      features: asFeatureNames(features),
       returnUrl: text.returnUrl.trim(),
       ...(secretExpiresAt ? { secretExpiresAt } : {}),
     };
-    await save(async () => onCreated(await api.createIntegration(input)));
+    onCreated(await api.createIntegration(input));
   }
 
-  function changeText(name: TextName, value: string) {
-    setText((old) => ({ ...old, [name]: value }));
-  }
-
+  const changeText = (name: TextName, value: string) => setText((old) => ({ ...old, [name]: value }));
   return (
-    <form
-      className="stack"
-      onSubmit={submit}
-      noValidate
-      aria-labelledby="add-integration-heading"
-      aria-describedby={error ? 'add-integration-error' : undefined}
+    <AdminForm
+      id="add-integration"
+      labelledBy={labelledBy}
+      fieldErrors={integrationFieldErrors}
+      conflictField="name"
+      submitLabel="Save integration"
+      busyLabel="Saving…"
+      onSubmit={save}
+      onCancel={onCancel}
     >
-      <TextFields fields={APP_REGISTRATION_FIELDS} values={text} errors={fieldErrors} onChange={changeText} />
-      <RadioOptions
-        name="integration-mode"
-        legend="How customers connect"
-        options={MODE_OPTIONS}
-        value={authMode}
-        onChange={chooseMode}
-        error={fieldErrors.authMode}
-      />
-      <ClientSecretField
-        id="integration-client-secret"
-        label="Client secret value"
-        value={clientSecret}
-        onChange={setClientSecret}
-        error={fieldErrors.clientSecret}
-      />
-      <SecretExpiryField
-        id="integration-secret-expires-at"
-        label="Secret expires on"
-        value={secretExpiresAt}
-        onChange={setSecretExpiresAt}
-        error={fieldErrors.secretExpiresAt}
-        warned="the connections' tests"
-      />
-      <FeatureCheckboxes
-        catalogue={catalogue}
-        selected={features}
-        onChange={setFeatures}
-        error={fieldErrors.features}
-        permissionType={PERMISSION_TYPES[authMode]}
-      />
-      <TextFields fields={[RETURN_URL_FIELD]} values={text} errors={fieldErrors} onChange={changeText} />
-      {error && (
-        <div id="add-integration-error">
-          <ErrorNotice error={error} details={otherDetails} />
-        </div>
+      {(errors) => (
+        <>
+          <TextFields fields={APP_REGISTRATION_FIELDS} values={text} errors={errors} onChange={changeText} />
+          <RadioOptions
+            name="integration-mode"
+            legend="How customers connect"
+            options={MODE_OPTIONS}
+            value={authMode}
+            onChange={chooseMode}
+            error={errors.authMode}
+          />
+          <ClientSecretField
+            id="integration-client-secret"
+            label="Client secret value"
+            value={clientSecret}
+            onChange={setClientSecret}
+            error={errors.clientSecret}
+          />
+          <SecretExpiryField
+            id="integration-secret-expires-at"
+            label="Secret expires on"
+            value={secretExpiresAt}
+            onChange={setSecretExpiresAt}
+            error={errors.secretExpiresAt}
+            warned="the connections' tests"
+          />
+          <FeatureCheckboxes
+            catalogue={catalogue}
+            selected={features}
+            onChange={setFeatures}
+            error={errors.features}
+            permissionType={PERMISSION_TYPES[authMode]}
+          />
+          <TextFields fields={[RETURN_URL_FIELD]} values={text} errors={errors} onChange={changeText} />
+        </>
       )}
-      <FormActions submitLabel={saving ? 'Saving…' : 'Save integration'} disabled={saving} onCancel={onCancel} />
-    </form>
+    </AdminForm>
   );
 }

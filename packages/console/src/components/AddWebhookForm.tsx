@@ -1,10 +1,8 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api, type Connection, type CreatedWebhook, type NewWebhook } from '../api';
-import { webhookFieldErrors } from '../fieldErrors';
-import { useSubmit } from '../useSubmit';
+import { webhookFieldErrors } from '../display/fieldErrors';
+import { AdminForm } from './AdminForm';
 import { ConnectionSelect } from './ConnectionSelect';
-import { ErrorNotice } from './ErrorNotice';
-import { FormActions } from './FormActions';
 import { type TextFieldSpec, TextFields } from './TextFields';
 import { WebhookModelCheckboxes } from './WebhookModelCheckboxes';
 
@@ -29,21 +27,18 @@ const DESCRIPTION_FIELD: TextFieldSpec<TextName> = {
 };
 
 interface AddWebhookFormProps {
+  labelledBy: string;
   connections: Connection[];
   onCreated: (created: CreatedWebhook) => void;
   onCancel: () => void;
 }
 
-export function AddWebhookForm({ connections, onCreated, onCancel }: AddWebhookFormProps) {
+export function AddWebhookForm({ labelledBy, connections, onCreated, onCancel }: AddWebhookFormProps) {
   const [text, setText] = useState<Record<TextName, string>>({ url: '', description: '' });
   const [connection, setConnection] = useState('');
   const [models, setModels] = useState<string[]>([]);
-  const { busy: saving, error, submit: save } = useSubmit();
 
-  const { byField: fieldErrors, other: otherDetails } = webhookFieldErrors(error?.details ?? []);
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
+  async function save() {
     const description = text.description.trim();
     const input: NewWebhook = {
       url: text.url.trim(),
@@ -51,40 +46,37 @@ export function AddWebhookForm({ connections, onCreated, onCancel }: AddWebhookF
       ...(models.length > 0 ? { models } : {}),
       ...(description ? { description } : {}),
     };
-    await save(async () => onCreated(await api.createWebhook(input)));
+    onCreated(await api.createWebhook(input));
   }
 
-  function changeText(name: TextName, value: string) {
-    setText((old) => ({ ...old, [name]: value }));
-  }
-
+  const changeText = (name: TextName, value: string) => setText((old) => ({ ...old, [name]: value }));
   return (
-    <form
-      className="stack"
-      onSubmit={submit}
-      noValidate
-      aria-labelledby="add-webhook-heading"
-      aria-describedby={error ? 'add-webhook-error' : undefined}
+    <AdminForm
+      id="add-webhook"
+      labelledBy={labelledBy}
+      fieldErrors={webhookFieldErrors}
+      submitLabel="Save webhook"
+      busyLabel="Saving…"
+      onSubmit={save}
+      onCancel={onCancel}
     >
-      <TextFields fields={[URL_FIELD]} values={text} errors={fieldErrors} onChange={changeText} />
-      <ConnectionSelect
-        id="webhook-connection"
-        label="Connection"
-        hint="All connections includes the ones added later."
-        value={connection}
-        onChange={setConnection}
-        connections={connections}
-        allowAll
-        error={fieldErrors.connection}
-      />
-      <WebhookModelCheckboxes selected={models} onChange={setModels} error={fieldErrors.models} />
-      <TextFields fields={[DESCRIPTION_FIELD]} values={text} errors={fieldErrors} onChange={changeText} />
-      {error && (
-        <div id="add-webhook-error">
-          <ErrorNotice error={error} details={otherDetails} />
-        </div>
+      {(errors) => (
+        <>
+          <TextFields fields={[URL_FIELD]} values={text} errors={errors} onChange={changeText} />
+          <ConnectionSelect
+            id="webhook-connection"
+            label="Connection"
+            hint="All connections includes the ones added later."
+            value={connection}
+            onChange={setConnection}
+            connections={connections}
+            allowAll
+            error={errors.connection}
+          />
+          <WebhookModelCheckboxes selected={models} onChange={setModels} error={errors.models} />
+          <TextFields fields={[DESCRIPTION_FIELD]} values={text} errors={errors} onChange={changeText} />
+        </>
       )}
-      <FormActions submitLabel={saving ? 'Saving…' : 'Save webhook'} disabled={saving} onCancel={onCancel} />
-    </form>
+    </AdminForm>
   );
 }

@@ -1,7 +1,10 @@
 import { useId } from 'react';
 import { type ApiKey, api } from '../api';
-import { formatDateTime } from '../format';
+import { AdminRow, AdminTable } from './AdminTable';
+import { RelativeTime } from './RelativeTime';
 import { RemoveRowButton } from './RemoveRowButton';
+
+const API_KEY_COLUMNS = ['Name', 'Scope', 'Key', 'Created', 'Last used', 'Actions'] as const;
 
 interface ApiKeysTableProps {
   apiKeys: ApiKey[];
@@ -10,45 +13,33 @@ interface ApiKeysTableProps {
 
 export function ApiKeysTable({ apiKeys, onRevoked }: ApiKeysTableProps) {
   return (
-    <div className="table-scroll">
-      <table className="api-keys">
-        <caption className="visually-hidden">
-          Every API key, by name (the keys themselves are never shown again)
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Scope</th>
-            <th scope="col">Key</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {apiKeys.map((apiKey) => (
-            <ApiKeyRow key={apiKey.id} apiKey={apiKey} onRevoked={onRevoked} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <AdminTable
+      caption="Every API key, by name (the keys themselves are never shown again)"
+      columns={API_KEY_COLUMNS}
+      className="api-keys"
+    >
+      {apiKeys.map((apiKey) => (
+        <ApiKeyRow key={apiKey.id} apiKey={apiKey} onRevoked={onRevoked} />
+      ))}
+    </AdminTable>
   );
 }
 
+/** One API key; its only action, Revoke, asks first. */
 function ApiKeyRow({ apiKey, onRevoked }: { apiKey: ApiKey; onRevoked: (apiKey: ApiKey) => void }) {
   const nameId = useId();
   return (
-    <tr>
-      <th scope="row" id={nameId}>
-        {apiKey.name}
-      </th>
-      <td>{apiKey.scope}</td>
-      <td>
-        <code>{apiKey.prefix}…</code>
-      </td>
-      <td>{formatDateTime(apiKey.createdAt)}</td>
-      <td>{apiKey.lastUsedAt ? formatDateTime(apiKey.lastUsedAt) : 'Never'}</td>
-      <td>
+    <AdminRow
+      columns={API_KEY_COLUMNS}
+      nameId={nameId}
+      name={apiKey.name}
+      cells={[
+        apiKey.scope,
+        <code key="prefix">{apiKey.prefix}…</code>,
+        <RelativeTime key="created" iso={apiKey.createdAt} />,
+        apiKey.lastUsedAt ? <RelativeTime key="used" iso={apiKey.lastUsedAt} /> : 'Never',
+      ]}
+      actions={
         <RemoveRowButton
           verb="Revoke"
           name={`the API key ${apiKey.name}`}
@@ -58,7 +49,7 @@ function ApiKeyRow({ apiKey, onRevoked }: { apiKey: ApiKey; onRevoked: (apiKey: 
         >
           Requests with this key are refused from now on. Whatever uses it needs a new key.
         </RemoveRowButton>
-      </td>
-    </tr>
+      }
+    />
   );
 }

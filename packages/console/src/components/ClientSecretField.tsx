@@ -1,4 +1,4 @@
-import { looksLikeSecretId } from '../secrets';
+import { looksLikeSecretId } from '../display/secrets';
 
 interface ClientSecretFieldProps {
   id: string;

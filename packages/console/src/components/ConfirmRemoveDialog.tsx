@@ -1,5 +1,5 @@
 import { type ReactNode, type RefObject, useId } from 'react';
-import { useSubmit } from '../useSubmit';
+import { useSubmit } from '../state/useSubmit';
 import { ErrorNotice } from './ErrorNotice';
 
 interface ConfirmRemoveDialogProps {

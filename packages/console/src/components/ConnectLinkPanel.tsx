@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef } from 'react';
 import type { ConnectLink } from '../api';
-import { formatDateTime } from '../format';
+import { formatDateTime } from '../display/format';
 import { CopyButton } from './CopyButton';
 
 interface ConnectLinkPanelProps {

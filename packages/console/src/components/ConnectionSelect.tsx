@@ -1,4 +1,5 @@
 import type { Connection } from '../api';
+import { FieldNotes, fieldDescription } from './FieldNotes';
 
 interface ConnectionSelectProps {
   id: string;
@@ -24,7 +25,6 @@ export function ConnectionSelect({
   allowAll = false,
   error,
 }: ConnectionSelectProps) {
-  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ');
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -33,7 +33,7 @@ export function ConnectionSelect({
         value={value}
         onChange={(event) => onChange(event.target.value)}
         aria-invalid={error ? true : undefined}
-        aria-describedby={described || undefined}
+        aria-describedby={fieldDescription({ id, hint, error })}
       >
         {allowAll && <option value="">All connections</option>}
         {connections.map((connection) => (
@@ -42,16 +42,7 @@ export function ConnectionSelect({
           </option>
         ))}
       </select>
-      {hint && (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p className="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      )}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 }

@@ -1,6 +1,8 @@
 import type { Connection } from '../api';
-import { AUTH_MODE_LABELS, cloudLabel, formatDateTime, formatDay } from '../format';
+import { AUTH_MODE_LABELS, cloudLabel, formatDay } from '../display/format';
 import { FeatureList } from './FeatureList';
+import { RelativeTime } from './RelativeTime';
+import { ShortId } from './ShortId';
 
 /** What the connection is, as stored; secrets are never returned by the API and so never shown. */
 export function ConnectionSettings({ connection }: { connection: Connection }) {
@@ -9,11 +11,11 @@ export function ConnectionSettings({ connection }: { connection: Connection }) {
     <dl className="settings">
       <dt>Directory (tenant) ID</dt>
       <dd>
-        <code>{connection.tenantId}</code>
+        <ShortId id={connection.tenantId} what="tenant ID" />
       </dd>
       <dt>Application (client) ID</dt>
       <dd>
-        <code>{connection.clientId}</code>
+        <ShortId id={connection.clientId} what="client ID" />
       </dd>
       <dt>Auth mode</dt>
       <dd>{AUTH_MODE_LABELS[connection.authMode]}</dd>
@@ -23,7 +25,7 @@ export function ConnectionSettings({ connection }: { connection: Connection }) {
         <>
           <dt>Certificate thumbprint</dt>
           <dd>
-            <code>{connection.certificateThumbprint}</code>
+            <ShortId id={connection.certificateThumbprint} what="certificate thumbprint" />
           </dd>
         </>
       )}
@@ -40,9 +42,13 @@ export function ConnectionSettings({ connection }: { connection: Connection }) {
         </>
       )}
       <dt>Added</dt>
-      <dd>{formatDateTime(connection.createdAt)}</dd>
+      <dd>
+        <RelativeTime iso={connection.createdAt} />
+      </dd>
       <dt>Changed</dt>
-      <dd>{formatDateTime(connection.updatedAt)}</dd>
+      <dd>
+        <RelativeTime iso={connection.updatedAt} />
+      </dd>
     </dl>
   );
 }

@@ -1,50 +1,44 @@
 import type { Connection } from '../api';
-import { AUTH_MODE_LABELS } from '../format';
-import { Link } from '../Link';
-import { connectionPath } from '../router';
-import { ConnectionHealth } from './ConnectionHealth';
+import { AUTH_MODE_LABELS } from '../display/format';
+import { connectionHealth } from '../display/health';
+import { Link } from '../navigation/Link';
+import { connectionPath } from '../navigation/router';
+import { AdminTable } from './AdminTable';
 import { FeatureList } from './FeatureList';
+import { HealthPill } from './HealthPill';
+import { RelativeTime } from './RelativeTime';
+import { ShortId } from './ShortId';
+
+const COLUMNS = ['Name', 'Health', 'Tenant ID', 'Auth mode', 'Features'] as const;
 
 export function ConnectionsTable({ connections }: { connections: Connection[] }) {
   return (
-    <div className="table-scroll">
-      <table>
-        <caption className="visually-hidden">Every connected Microsoft 365 tenant</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Tenant ID</th>
-            <th scope="col">Auth mode</th>
-            <th scope="col">Features</th>
-            <th scope="col">Health</th>
-          </tr>
-        </thead>
-        <tbody>
-          {connections.map((connection) => (
-            <tr key={connection.id}>
-              <th scope="row">
-                <Link href={connectionPath(connection.id)} className="connection-link">
-                  {connection.name}
-                </Link>
-              </th>
-              <td>
-                <code className="tenant-id">{connection.tenantId}</code>
-              </td>
-              <td>{AUTH_MODE_LABELS[connection.authMode]}</td>
-              <td>
-                {connection.features.length === 0 ? (
-                  <span className="muted">None</span>
-                ) : (
-                  <FeatureList features={connection.features} />
-                )}
-              </td>
-              <td>
-                <ConnectionHealth connection={connection} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <AdminTable caption="Every connected Microsoft 365 tenant" columns={COLUMNS} className="connections">
+      {connections.map((connection) => (
+        <tr key={connection.id}>
+          <th scope="row">
+            <Link href={connectionPath(connection.id)} className="connection-link">
+              {connection.name}
+            </Link>
+          </th>
+          <td data-label="Health">
+            <HealthPill health={connectionHealth(connection)}>
+              {connection.health.lastTest && <RelativeTime iso={connection.health.lastTest.at} />}
+            </HealthPill>
+          </td>
+          <td data-label="Tenant ID">
+            <ShortId id={connection.tenantId} what={`tenant ID of ${connection.name}`} />
+          </td>
+          <td data-label="Auth mode">{AUTH_MODE_LABELS[connection.authMode]}</td>
+          <td data-label="Features">
+            {connection.features.length === 0 ? (
+              <span className="muted">None</span>
+            ) : (
+              <FeatureList features={connection.features} />
+            )}
+          </td>
+        </tr>
+      ))}
+    </AdminTable>
   );
 }

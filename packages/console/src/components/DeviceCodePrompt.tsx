@@ -1,8 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { type ApiError, api, asApiError, type DeviceCodeSignIn, type DeviceCodeStatus } from '../api';
-import { formatDateTime } from '../format';
-import { Link } from '../Link';
-import { connectionPath } from '../router';
+import { formatDateTime } from '../display/format';
+import { Link } from '../navigation/Link';
+import { connectionPath } from '../navigation/router';
 import { CopyButton } from './CopyButton';
 import { ErrorNotice } from './ErrorNotice';
 

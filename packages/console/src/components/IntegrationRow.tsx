@@ -8,18 +8,30 @@ import {
   type Integration,
   type IntegrationUpdate,
 } from '../api';
-import { INTEGRATION_MODE_LABELS } from '../format';
-import { useDeviceCodeSignIn } from '../useDeviceCodeSignIn';
-import { expiryBadge } from './ConnectionHealth';
+import { INTEGRATION_MODE_LABELS, plural } from '../display/format';
+import { integrationHealth } from '../display/health';
+import { useDeviceCodeSignIn } from '../state/useDeviceCodeSignIn';
+import { ActionMenu, type MenuAction } from './ActionMenu';
+import { AdminRow } from './AdminTable';
+import { ConfirmRemoveDialog } from './ConfirmRemoveDialog';
 import { ConnectLinkPanel } from './ConnectLinkPanel';
 import { CopyButton } from './CopyButton';
 import { DeviceCodePrompt } from './DeviceCodePrompt';
 import { ErrorNotice } from './ErrorNotice';
 import { FeatureList } from './FeatureList';
-import { RemoveRowButton } from './RemoveRowButton';
+import { HealthPill } from './HealthPill';
 import { ReplaceIntegrationSecretForm } from './ReplaceIntegrationSecretForm';
+import { ShortId } from './ShortId';
 
-export const INTEGRATION_COLUMNS = 7;
+export const INTEGRATION_COLUMNS = [
+  'Name',
+  'Status',
+  'Client ID',
+  'Features',
+  'Return URL',
+  'Redirect URI',
+  'Actions',
+] as const;
 
 interface IntegrationRowProps {
   integration: Integration;
@@ -29,8 +41,8 @@ interface IntegrationRowProps {
 }
 
 /**
- * One integration and the ways to connect a customer through it; a connect link or a device-code prompt opens in a
- * row of its own beneath.
+ * One integration: Connect a tenant, and in its menu the other ways to connect a customer through it; a connect
+ * link, a device-code prompt or the new-secret form opens in a row of its own beneath.
  */
 export function IntegrationRow({ integration, onRemoved, onUpdated }: IntegrationRowProps) {
   const nameId = useId();
@@ -45,11 +57,12 @@ export function IntegrationRow({ integration, onRemoved, onUpdated }: Integratio
     start: startSignIn,
     clear: clearSignIn,
   } = useDeviceCodeSignIn({ integration: integration.name });
-  const linkButton = useRef<HTMLButtonElement>(null);
-  const signInButton = useRef<HTMLButtonElement>(null);
   const [replacing, setReplacing] = useState(false);
   const [replaced, setReplaced] = useState<IntegrationUpdate>();
-  const replaceButton = useRef<HTMLButtonElement>(null);
+  const removeDialog = useRef<HTMLDialogElement>(null);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  // A panel opened from the menu gives focus back to the menu's button when it closes.
+  const backToMenu = () => menuButton.current?.focus();
 
   async function createLink() {
     setCreatingLink(true);
@@ -63,143 +76,118 @@ export function IntegrationRow({ integration, onRemoved, onUpdated }: Integratio
     }
   }
 
-  const delegated = integration.authMode === 'delegated';
+  const actions: MenuAction[] = [
+    { label: 'Create connect link', onSelect: () => void createLink(), disabled: creatingLink },
+    ...(integration.authMode === 'delegated'
+      ? [{ label: 'Sign in with a code', onSelect: () => void startSignIn(), disabled: startingSignIn }]
+      : []),
+    {
+      label: 'Replace secret',
+      onSelect: () => {
+        setReplaced(undefined);
+        setReplacing(true);
+      },
+    },
+    { label: 'Remove', danger: true, onSelect: () => removeDialog.current?.showModal() },
+  ];
+  const updated = replaced?.connectionsUpdated ?? [];
   const detailShown = link || linkError || signIn || signInError || startingSignIn || replacing || replaced;
-  const closeReplace = () => {
-    setReplacing(false);
-    replaceButton.current?.focus();
-  };
   return (
-    <>
-      <tr>
-        <th scope="row" id={nameId}>
-          {integration.name}
-        </th>
-        <td>{INTEGRATION_MODE_LABELS[integration.authMode]}</td>
-        <td>
-          <code className="client-id">{integration.clientId}</code>
-          {integration.secretExpiresAt && (
-            <div className="small">{expiryBadge('Secret', integration.secretExpiresAt)}</div>
-          )}
-        </td>
-        <td>
-          <FeatureList features={integration.features} />
-        </td>
-        <td>
-          <code className="url">{integration.returnUrl}</code>
-        </td>
-        <td>
-          <div className="copyable">
-            <code className="url" id={redirectId}>
-              {integration.redirectUri}
-            </code>
-            <CopyButton text={integration.redirectUri} what="Redirect URI" describedBy={redirectId} />
-          </div>
-        </td>
-        <td>
-          <div className="row-actions">
-            {/* A page of the server, not of the console: it redirects to Microsoft, so a full navigation. */}
-            <a href={connectFlowPath(integration.name)} aria-describedby={nameId}>
-              Connect a tenant
-            </a>
-            <button
-              type="button"
-              className="small"
-              onClick={createLink}
-              disabled={creatingLink}
-              ref={linkButton}
-              aria-describedby={nameId}
-            >
-              Create connect link
-            </button>
-            {delegated && (
-              <button
-                type="button"
-                className="small"
-                onClick={startSignIn}
-                disabled={startingSignIn}
-                ref={signInButton}
-                aria-describedby={nameId}
-              >
-                Sign in with a code
-              </button>
+    <AdminRow
+      columns={INTEGRATION_COLUMNS}
+      nameId={nameId}
+      name={
+        <>
+          <strong>{integration.name}</strong>
+          <span className="muted small cell-note">{INTEGRATION_MODE_LABELS[integration.authMode]}</span>
+        </>
+      }
+      cells={[
+        <HealthPill key="status" health={integrationHealth(integration)} />,
+        <ShortId key="client" id={integration.clientId} what="client ID" />,
+        <FeatureList key="features" features={integration.features} />,
+        <code key="return" className="url">
+          {integration.returnUrl}
+        </code>,
+        <div key="redirect" className="copyable">
+          <code className="url" id={redirectId}>
+            {integration.redirectUri}
+          </code>
+          <CopyButton text={integration.redirectUri} what="Redirect URI" describedBy={redirectId} />
+        </div>,
+      ]}
+      actions={
+        <>
+          {/* A page of the server, not of the console: it redirects to Microsoft, so a full navigation. */}
+          <a className="button-link" href={connectFlowPath(integration.name)} aria-describedby={nameId}>
+            Connect a tenant
+          </a>
+          <ActionMenu actions={actions} describedBy={nameId} buttonRef={menuButton} />
+          <ConfirmRemoveDialog
+            dialogRef={removeDialog}
+            name={integration.name}
+            remove={() => api.removeIntegration(integration.id)}
+            onRemoved={() => onRemoved(integration)}
+          >
+            tenantlink forgets this integration and its client secret, and its unused connect links stop working.
+            Connections already made through it stay. The app registration in Microsoft Entra stays too.
+          </ConfirmRemoveDialog>
+        </>
+      }
+      detail={
+        detailShown ? (
+          <>
+            {linkError && <ErrorNotice error={linkError} />}
+            {link && (
+              <ConnectLinkPanel
+                key={link.url}
+                link={link}
+                integrationName={integration.name}
+                onClose={() => {
+                  setLink(undefined);
+                  backToMenu();
+                }}
+              />
             )}
-            <button
-              type="button"
-              className="small"
-              ref={replaceButton}
-              onClick={() => {
-                setReplaced(undefined);
-                setReplacing(true);
-              }}
-              aria-describedby={nameId}
-            >
-              Replace secret
-            </button>
-            <RemoveRowButton
-              name={integration.name}
-              describedBy={nameId}
-              remove={() => api.removeIntegration(integration.id)}
-              onRemoved={() => onRemoved(integration)}
-            >
-              tenantlink forgets this integration and its client secret, and its unused connect links stop working.
-              Connections already made through it stay. The app registration in Microsoft Entra stays too.
-            </RemoveRowButton>
-          </div>
-        </td>
-      </tr>
-      {detailShown && (
-        <tr className="row-detail">
-          <td colSpan={INTEGRATION_COLUMNS}>
-            <div className="row-detail-panels">
-              {linkError && <ErrorNotice error={linkError} />}
-              {link && (
-                <ConnectLinkPanel
-                  key={link.url}
-                  link={link}
-                  integrationName={integration.name}
-                  onClose={() => {
-                    setLink(undefined);
-                    linkButton.current?.focus();
-                  }}
-                />
-              )}
-              {replacing && (
-                <ReplaceIntegrationSecretForm
-                  integration={integration}
-                  onReplaced={(update) => {
-                    setReplaced(update);
-                    onUpdated(update.integration);
-                    closeReplace();
-                  }}
-                  onCancel={closeReplace}
-                />
-              )}
-              {replaced && (
-                <p className="notice notice-ok" role="status">
-                  New client secret saved for {integration.name}.{' '}
-                  {replaced.connectionsUpdated.length === 0
-                    ? 'No connection made through it needed it.'
-                    : `${replaced.connectionsUpdated.length} connection${replaced.connectionsUpdated.length === 1 ? '' : 's'} now use${replaced.connectionsUpdated.length === 1 ? 's' : ''} it: ${replaced.connectionsUpdated.join(', ')}.`}
-                </p>
-              )}
-              {signInError && <ErrorNotice error={signInError} />}
-              {startingSignIn && <p role="status">Asking Microsoft for a code…</p>}
-              {signIn && (
-                <DeviceCodePrompt
-                  key={signIn.flowId}
-                  signIn={signIn}
-                  title={`Sign-in code for ${integration.name}`}
-                  onClose={() => {
-                    clearSignIn();
-                    signInButton.current?.focus();
-                  }}
-                />
-              )}
-            </div>
-          </td>
-        </tr>
-      )}
-    </>
+            {replacing && (
+              <ReplaceIntegrationSecretForm
+                integration={integration}
+                onReplaced={(update) => {
+                  setReplaced(update);
+                  onUpdated(update.integration);
+                  setReplacing(false);
+                  backToMenu();
+                }}
+                onCancel={() => {
+                  setReplacing(false);
+                  backToMenu();
+                }}
+              />
+            )}
+            {replaced && (
+              <p className="notice notice-ok" role="status">
+                New client secret saved for {integration.name}.{' '}
+                {updated.length === 0
+                  ? 'No connection made through it needed it.'
+                  : `${plural(updated.length, 'connection')} now ${updated.length === 1 ? 'uses' : 'use'} it: ${updated.join(', ')}.`}
+              </p>
+            )}
+            {signInError && <ErrorNotice error={signInError} />}
+            {startingSignIn && <p role="status">Asking Microsoft for a code…</p>}
+            {signIn && (
+              <DeviceCodePrompt
+                key={signIn.flowId}
+                signIn={signIn}
+                title={`Sign-in code for ${integration.name}`}
+                onClose={() => {
+                  clearSignIn();
+                  backToMenu();
+                }}
+              />
+            )}
+          </>
+        ) : undefined
+      }
+    />
   );
 }

@@ -1,5 +1,6 @@
 import type { Integration } from '../api';
-import { IntegrationRow } from './IntegrationRow';
+import { AdminTable } from './AdminTable';
+import { INTEGRATION_COLUMNS, IntegrationRow } from './IntegrationRow';
 
 interface IntegrationsTableProps {
   integrations: Integration[];
@@ -9,31 +10,14 @@ interface IntegrationsTableProps {
 
 export function IntegrationsTable({ integrations, onRemoved, onUpdated }: IntegrationsTableProps) {
   return (
-    <div className="table-scroll">
-      <table className="integrations">
-        <caption className="visually-hidden">Every integration customers connect through</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Mode</th>
-            <th scope="col">Client ID</th>
-            <th scope="col">Features</th>
-            <th scope="col">Return URL</th>
-            <th scope="col">Redirect URI</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {integrations.map((integration) => (
-            <IntegrationRow
-              key={integration.id}
-              integration={integration}
-              onRemoved={onRemoved}
-              onUpdated={onUpdated}
-            />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <AdminTable
+      caption="Every integration customers connect through"
+      columns={INTEGRATION_COLUMNS}
+      className="integrations"
+    >
+      {integrations.map((integration) => (
+        <IntegrationRow key={integration.id} integration={integration} onRemoved={onRemoved} onUpdated={onUpdated} />
+      ))}
+    </AdminTable>
   );
 }

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Loaded } from '../useLoad';
+import type { Loaded } from '../state/useLoad';
 import { ErrorNotice } from './ErrorNotice';
 
 interface LoadedContentProps<T> {

@@ -12,7 +12,7 @@ export function RemoveConnection({ connection, onRemoved }: RemoveConnectionProp
   const dialog = useRef<HTMLDialogElement>(null);
 
   return (
-    <section aria-labelledby="remove-heading">
+    <section className="panel" aria-labelledby="remove-heading">
       <h2 id="remove-heading">Remove</h2>
       <p className="muted">
         Removes the connection and its stored credential from tenantlink. The app registration in Microsoft Entra stays;

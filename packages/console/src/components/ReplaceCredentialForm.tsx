@@ -1,9 +1,8 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api, type Connection } from '../api';
-import { useSubmit } from '../useSubmit';
+import { AdminForm } from './AdminForm';
+import { CertificateField } from './CertificateField';
 import { ClientSecretField } from './ClientSecretField';
-import { ErrorNotice } from './ErrorNotice';
-import { FormActions } from './FormActions';
 
 interface ReplaceCredentialFormProps {
   connectionId: string;
@@ -14,36 +13,34 @@ interface ReplaceCredentialFormProps {
 
 export function ReplaceCredentialForm({ connectionId, kind, onReplaced, onCancel }: ReplaceCredentialFormProps) {
   const [value, setValue] = useState('');
-  const { busy: saving, error, submit: save } = useSubmit();
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
+  async function save() {
     const change = kind === 'secret' ? { clientSecret: value.trim() } : { certificate: { certificatePem: value } };
-    await save(async () => onReplaced(await api.updateConnection(connectionId, change)));
+    onReplaced(await api.updateConnection(connectionId, change));
   }
 
   return (
-    <form className="stack replace-form" onSubmit={submit} noValidate>
-      {kind === 'secret' ? (
-        <ClientSecretField id="new-client-secret" label="New client secret value" value={value} onChange={setValue} />
-      ) : (
-        <div className="field">
-          <label htmlFor="new-certificate">New certificate and private key (PEM)</label>
-          <textarea
+    <AdminForm
+      id="replace-credential"
+      label={kind === 'secret' ? 'New client secret' : 'New certificate'}
+      className="replace-form"
+      submitLabel={kind === 'secret' ? 'Save secret' : 'Save certificate'}
+      ready={value.trim() !== ''}
+      onSubmit={save}
+      onCancel={onCancel}
+    >
+      {() =>
+        kind === 'secret' ? (
+          <ClientSecretField id="new-client-secret" label="New client secret value" value={value} onChange={setValue} />
+        ) : (
+          <CertificateField
             id="new-certificate"
-            rows={8}
-            spellCheck={false}
+            label="New certificate and private key (PEM)"
             value={value}
-            onChange={(e) => setValue(e.target.value)}
+            onChange={setValue}
           />
-        </div>
-      )}
-      {error && <ErrorNotice error={error} />}
-      <FormActions
-        submitLabel={kind === 'secret' ? 'Save secret' : 'Save certificate'}
-        disabled={saving || value.trim() === ''}
-        onCancel={onCancel}
-      />
-    </form>
+        )
+      }
+    </AdminForm>
   );
 }

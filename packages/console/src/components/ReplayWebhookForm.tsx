@@ -1,21 +1,21 @@
-import { type FormEvent, useId, useState } from 'react';
-import { type ApiError, api, asApiError, type Connection, type Webhook, type WebhookCursor } from '../api';
+import { useId, useState } from 'react';
+import { api, type Connection, type Webhook, type WebhookCursor } from '../api';
+import { AdminForm } from './AdminForm';
 import { ConnectionSelect } from './ConnectionSelect';
-import { ErrorNotice } from './ErrorNotice';
-import { FormActions } from './FormActions';
 import { TextField } from './TextField';
 
 interface ReplayWebhookFormProps {
   webhook: Webhook;
   /** The connections the webhook can be replayed for. */
   connections: Connection[];
-  /** The ID the row's Replay button controls. */
+  /** The ID of the panel, which the row's Replay action opens. */
   id: string;
   onReplayed: (cursor: WebhookCursor) => void;
+  onClose: () => void;
 }
 
 /** Delivers a connection's feed to a webhook again, from a sequence number on. */
-export function ReplayWebhookForm({ webhook, connections, id, onReplayed }: ReplayWebhookFormProps) {
+export function ReplayWebhookForm({ webhook, connections, id, onReplayed, onClose }: ReplayWebhookFormProps) {
   const headingId = useId();
   const fieldId = useId();
   const [connection, setConnection] = useState(
@@ -24,14 +24,11 @@ export function ReplayWebhookForm({ webhook, connections, id, onReplayed }: Repl
   const [since, setSince] = useState('0');
   const [sinceError, setSinceError] = useState<string>();
   const [done, setDone] = useState('');
-  const [replaying, setReplaying] = useState(false);
-  const [error, setError] = useState<ApiError>();
 
   const cursor = webhook.cursors.find((c) => c.connectionId === connection);
   const connectionName = connections.find((c) => c.id === connection)?.name ?? connection;
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
+  async function replay() {
     setDone('');
     const from = since.trim() === '' ? 0 : Number(since);
     if (!Number.isInteger(from) || from < 0) {
@@ -39,16 +36,8 @@ export function ReplayWebhookForm({ webhook, connections, id, onReplayed }: Repl
       return;
     }
     setSinceError(undefined);
-    setReplaying(true);
-    setError(undefined);
-    try {
-      onReplayed(await api.replayWebhook(webhook.id, { connection, since: from }));
-      setDone(`Replay started: every change of ${connectionName} after ${from} is delivered again.`);
-    } catch (reason) {
-      setError(asApiError(reason));
-    } finally {
-      setReplaying(false);
-    }
+    onReplayed(await api.replayWebhook(webhook.id, { connection, since: from }));
+    setDone(`Replay started: every change of ${connectionName} after ${from} is delivered again.`);
   }
 
   return (
@@ -57,49 +46,48 @@ export function ReplayWebhookForm({ webhook, connections, id, onReplayed }: Repl
       {connections.length === 0 ? (
         <p className="muted">No connection to replay yet.</p>
       ) : (
-        <form
-          className="stack replay-form"
-          onSubmit={submit}
-          noValidate
-          aria-labelledby={headingId}
-          aria-describedby={error ? `${fieldId}-replay-error` : undefined}
+        <AdminForm
+          id={`${fieldId}-replay`}
+          labelledBy={headingId}
+          className="replay-form"
+          submitLabel="Replay"
+          onSubmit={replay}
+          onCancel={onClose}
         >
-          <ConnectionSelect
-            id={`${fieldId}-connection`}
-            label="Connection"
-            value={connection}
-            onChange={setConnection}
-            connections={connections}
-          />
-          <TextField
-            id={`${fieldId}-since`}
-            label="From sequence"
-            type="number"
-            inputMode="numeric"
-            min={0}
-            step={1}
-            max={cursor?.feedLastSeq}
-            value={since}
-            onChange={(event) => setSince(event.target.value)}
-            hint={
-              <>
-                Delivers again every change after this sequence number.
-                {cursor && ` The feed is at ${cursor.feedLastSeq}; delivered up to ${cursor.lastSeq}.`}
-              </>
-            }
-            error={sinceError}
-            autoComplete="off"
-          />
-          {error && (
-            <div id={`${fieldId}-replay-error`}>
-              <ErrorNotice error={error} />
-            </div>
+          {() => (
+            <>
+              <ConnectionSelect
+                id={`${fieldId}-connection`}
+                label="Connection"
+                value={connection}
+                onChange={setConnection}
+                connections={connections}
+              />
+              <TextField
+                id={`${fieldId}-since`}
+                label="From sequence"
+                type="number"
+                inputMode="numeric"
+                min={0}
+                step={1}
+                max={cursor?.feedLastSeq}
+                value={since}
+                onChange={(event) => setSince(event.target.value)}
+                hint={
+                  <>
+                    Delivers again every change after this sequence number.
+                    {cursor && ` The feed is at ${cursor.feedLastSeq}; delivered up to ${cursor.lastSeq}.`}
+                  </>
+                }
+                error={sinceError}
+                autoComplete="off"
+              />
+              <p className="announcement" role="status">
+                {done}
+              </p>
+            </>
           )}
-          <FormActions submitLabel="Replay" disabled={replaying} />
-          <p className="announcement" role="status">
-            {done}
-          </p>
-        </form>
+        </AdminForm>
       )}
     </section>
   );

@@ -1,5 +1,5 @@
 import { api, type GuideMode } from '../api';
-import { useLoad } from '../useLoad';
+import { useLoad } from '../state/useLoad';
 import { CodeBlock } from './CodeBlock';
 import { ErrorNotice } from './ErrorNotice';
 import { InlineText } from './InlineText';

@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import type { Connection } from '../api';
-import { useDeviceCodeSignIn } from '../useDeviceCodeSignIn';
+import { useDeviceCodeSignIn } from '../state/useDeviceCodeSignIn';
 import { DeviceCodePrompt } from './DeviceCodePrompt';
 import { ErrorNotice } from './ErrorNotice';
 

@@ -1,4 +1,4 @@
-import { Link } from '../Link';
+import { Link } from '../navigation/Link';
 
 interface SiteHeaderProps {
   /** The current path, to mark the current page in the navigation; absent before sign-in. */

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { Connection } from '../api';
-import { credentialLabel, storedCredential } from '../credentials';
-import { formatDateTime } from '../format';
+import { credentialLabel, storedCredential } from '../display/credentials';
+import { RelativeTime } from './RelativeTime';
 import { ReplaceCredentialForm } from './ReplaceCredentialForm';
 import { SignInAgain } from './SignInAgain';
 
@@ -21,11 +21,16 @@ export function StoredCredential({ connection, onReplaced, onSignedIn }: StoredC
   const replaceable = connection.authMode === 'secret' || connection.authMode === 'certificate';
 
   return (
-    <section aria-labelledby="credential-heading">
+    <section className="panel" aria-labelledby="credential-heading">
       <h2 id="credential-heading">Credential</h2>
       <p>
         {credentialLabel(connection)}: {stored ? 'stored (write-only)' : <strong>not stored</strong>}
-        {stored && <span className="muted"> · saved {formatDateTime(stored.updatedAt)}</span>}
+        {stored && (
+          <span className="muted">
+            {' '}
+            · saved <RelativeTime iso={stored.updatedAt} />
+          </span>
+        )}
       </p>
       <p role="status">
         {replaced && `${kind === 'certificate' ? 'Certificate' : 'Secret'} replaced. Run the test to check it.`}

@@ -1,5 +1,5 @@
 import type { TestRun } from '../api';
-import { formatDateTime } from '../format';
+import { RelativeTime } from './RelativeTime';
 import { TestResult, testCounts } from './TestResult';
 
 export function TestHistory({ tests }: { tests: TestRun[] }) {
@@ -14,7 +14,7 @@ export function TestHistory({ tests }: { tests: TestRun[] }) {
             <li key={test.id}>
               <details>
                 <summary>
-                  <span>{formatDateTime(test.startedAt)}</span>{' '}
+                  <RelativeTime iso={test.startedAt} />{' '}
                   <span className={`badge ${test.ok ? 'badge-ok' : 'badge-error'}`}>
                     {test.ok ? 'Passed' : 'Failed'}
                   </span>{' '}

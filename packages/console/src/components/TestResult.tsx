@@ -1,6 +1,7 @@
 import type { Check, Finding, TestRun } from '../api';
-import { formatDateTime, plural } from '../format';
+import { plural } from '../display/format';
 import { InlineText } from './InlineText';
+import { RelativeTime } from './RelativeTime';
 
 const CHECK_MARKS: Record<Check['status'], { mark: string; label: string }> = {
   pass: { mark: '✔', label: 'passed' },
@@ -29,7 +30,7 @@ export function TestResult({ test, showSummary = true }: TestResultProps) {
       {showSummary && (
         <p className="test-summary">
           <span className={`badge ${test.ok ? 'badge-ok' : 'badge-error'}`}>{test.ok ? 'Passed' : 'Failed'}</span>{' '}
-          {testCounts(test)} · finished {formatDateTime(test.finishedAt)}
+          {testCounts(test)} · finished <RelativeTime iso={test.finishedAt} />
         </p>
       )}
       <h3>Checks</h3>

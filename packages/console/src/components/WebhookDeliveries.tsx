@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { api, type Webhook } from '../api';
-import { formatDateTime, formatMilliseconds } from '../format';
-import { useLoad } from '../useLoad';
+import { formatDateTime, formatMilliseconds } from '../display/format';
+import { useLoad } from '../state/useLoad';
 import { LoadedContent } from './LoadedContent';
 
 const RECENT = 20;

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import {
   type ApiError,
   api,
@@ -9,17 +9,21 @@ import {
   type WebhookCursor,
   type WebhookPing,
 } from '../api';
-import { Link } from '../Link';
-import { connectionPath } from '../router';
+import { Link } from '../navigation/Link';
+import { connectionPath } from '../navigation/router';
+import { ActionMenu, type MenuAction } from './ActionMenu';
+import { AdminRow } from './AdminTable';
+import { ConfirmRemoveDialog } from './ConfirmRemoveDialog';
 import { ErrorNotice } from './ErrorNotice';
 import { FeatureList } from './FeatureList';
-import { RemoveRowButton } from './RemoveRowButton';
 import { ReplayWebhookForm } from './ReplayWebhookForm';
 import { RotateWebhookSecretForm } from './RotateWebhookSecretForm';
 import { WebhookDeliveries } from './WebhookDeliveries';
 import { WebhookStatus } from './WebhookStatus';
 
-export const WEBHOOK_COLUMNS = 5;
+export const WEBHOOK_COLUMNS = ['URL', 'Status', 'Connection', 'Models', 'Actions'] as const;
+
+type Panel = 'deliveries' | 'replay' | 'rotate';
 
 interface WebhookRowProps {
   webhook: Webhook;
@@ -32,20 +36,30 @@ interface WebhookRowProps {
   onRotated: (rotated: CreatedWebhook) => void;
 }
 
-/** One webhook endpoint with its actions; its deliveries and the replay form open in a row of their own beneath. */
+/**
+ * One webhook endpoint: its status, Deliveries, and in its menu the other actions. The deliveries, the replay and
+ * the rotate forms open in a row of their own beneath.
+ */
 export function WebhookRow({ webhook, connections, connectionName, onChanged, onRemoved, onRotated }: WebhookRowProps) {
   const urlId = useId();
-  const deliveriesId = useId();
-  const replayId = useId();
+  const panelId = useId();
+  const [panels, setPanels] = useState<ReadonlySet<Panel>>(new Set());
   const [switching, setSwitching] = useState(false);
   const [switchError, setSwitchError] = useState<ApiError>();
-  const [showDeliveries, setShowDeliveries] = useState(false);
-  const [showReplay, setShowReplay] = useState(false);
-  const [showRotate, setShowRotate] = useState(false);
   const [pinging, setPinging] = useState(false);
   const [ping, setPing] = useState<WebhookPing>();
   const [pingError, setPingError] = useState<ApiError>();
-  const rotateId = useId();
+  const removeDialog = useRef<HTMLDialogElement>(null);
+  const menuButton = useRef<HTMLButtonElement>(null);
+
+  function show(panel: Panel, shown: boolean) {
+    setPanels((old) => {
+      const next = new Set(old);
+      if (shown) next.add(panel);
+      else next.delete(panel);
+      return next;
+    });
+  }
 
   async function switchOnOrOff() {
     setSwitching(true);
@@ -87,122 +101,104 @@ export function WebhookRow({ webhook, connections, connectionName, onChanged, on
   const replayConnections = webhook.connectionId
     ? connections.filter((c) => c.id === webhook.connectionId)
     : connections;
-  const detailShown = showDeliveries || showReplay || showRotate || switchError || ping || pingError;
+  const actions: MenuAction[] = [
+    { label: pinging ? 'Sending…' : 'Send test', onSelect: () => void sendTest(), disabled: pinging },
+    { label: 'Replay', onSelect: () => show('replay', true) },
+    { label: 'Rotate secret', onSelect: () => show('rotate', true) },
+    { label: webhook.enabled ? 'Disable' : 'Enable', onSelect: () => void switchOnOrOff(), disabled: switching },
+    { label: 'Remove', danger: true, onSelect: () => removeDialog.current?.showModal() },
+  ];
+  const deliveriesShown = panels.has('deliveries');
+  const detailShown = panels.size > 0 || switchError || ping || pingError;
   return (
-    <>
-      <tr>
-        <th scope="row">
-          <code className="url" id={urlId}>
-            {webhook.url}
-          </code>
-          {webhook.description && <p className="muted small webhook-description">{webhook.description}</p>}
-        </th>
-        <td>
-          {webhook.connectionId ? (
-            <Link href={connectionPath(webhook.connectionId)}>{connectionName(webhook.connectionId)}</Link>
-          ) : (
-            'All connections'
-          )}
-        </td>
-        <td>{webhook.models ? <FeatureList features={webhook.models} /> : 'All'}</td>
-        <td>
-          <WebhookStatus webhook={webhook} connectionName={connectionName} />
-        </td>
-        <td>
-          <div className="row-actions">
-            <button
-              type="button"
-              className="small"
-              onClick={switchOnOrOff}
-              disabled={switching}
-              aria-describedby={urlId}
-            >
-              {webhook.enabled ? 'Disable' : 'Enable'}
-            </button>
-            <button
-              type="button"
-              className="small"
-              onClick={() => setShowDeliveries((shown) => !shown)}
-              aria-expanded={showDeliveries}
-              aria-controls={showDeliveries ? deliveriesId : undefined}
-              aria-describedby={urlId}
-            >
-              Deliveries
-            </button>
-            <button
-              type="button"
-              className="small"
-              onClick={() => setShowReplay((shown) => !shown)}
-              aria-expanded={showReplay}
-              aria-controls={showReplay ? replayId : undefined}
-              aria-describedby={urlId}
-            >
-              Replay
-            </button>
-            <button type="button" className="small" onClick={sendTest} disabled={pinging} aria-describedby={urlId}>
-              {pinging ? 'Sending…' : 'Send test'}
-            </button>
-            <button
-              type="button"
-              className="small"
-              onClick={() => setShowRotate((shown) => !shown)}
-              aria-expanded={showRotate}
-              aria-controls={showRotate ? rotateId : undefined}
-              aria-describedby={urlId}
-            >
-              Rotate secret
-            </button>
-            <RemoveRowButton
-              name={`the webhook to ${webhook.url}`}
-              describedBy={urlId}
-              remove={() => api.removeWebhook(webhook.id)}
-              onRemoved={() => onRemoved(webhook)}
-            >
-              tenantlink stops delivering to this endpoint and forgets its signing secret, how far each connection was
-              delivered and its delivery log. What your endpoint already received stays there.
-            </RemoveRowButton>
-          </div>
-        </td>
-      </tr>
-      {detailShown && (
-        <tr className="row-detail">
-          <td colSpan={WEBHOOK_COLUMNS}>
-            <div className="row-detail-panels">
-              {switchError && <ErrorNotice error={switchError} />}
-              {pingError && <ErrorNotice error={pingError} />}
-              {ping && (
-                <p className={`notice ${ping.ok ? 'notice-ok' : 'notice-error'}`} role="status">
-                  {ping.ok
-                    ? `Test event delivered in ${ping.durationMs} ms.`
-                    : `Test event ${ping.result} (after ${ping.durationMs} ms).`}
-                </p>
-              )}
-              {showDeliveries && (
-                <WebhookDeliveries webhook={webhook} id={deliveriesId} connectionName={connectionName} />
-              )}
-              {showReplay && (
-                <ReplayWebhookForm
-                  webhook={webhook}
-                  connections={replayConnections}
-                  id={replayId}
-                  onReplayed={replayed}
-                />
-              )}
-              {showRotate && (
-                <RotateWebhookSecretForm
-                  webhook={webhook}
-                  id={rotateId}
-                  onRotated={(rotated) => {
-                    setShowRotate(false);
-                    onRotated(rotated);
-                  }}
-                  onCancel={() => setShowRotate(false)}
-                />
-              )}
-            </div>
-          </td>
-        </tr>
-      )}
-    </>
+    <AdminRow
+      columns={WEBHOOK_COLUMNS}
+      nameId={urlId}
+      name={
+        <>
+          <code className="url">{webhook.url}</code>
+          {webhook.description && <span className="muted small cell-note">{webhook.description}</span>}
+        </>
+      }
+      cells={[
+        <WebhookStatus key="status" webhook={webhook} connectionName={connectionName} />,
+        webhook.connectionId ? (
+          <Link key="connection" href={connectionPath(webhook.connectionId)}>
+            {connectionName(webhook.connectionId)}
+          </Link>
+        ) : (
+          'All connections'
+        ),
+        webhook.models ? <FeatureList key="models" features={webhook.models} /> : 'All',
+      ]}
+      actions={
+        <>
+          <button
+            type="button"
+            className="small"
+            onClick={() => show('deliveries', !deliveriesShown)}
+            aria-expanded={deliveriesShown}
+            aria-controls={deliveriesShown ? `${panelId}-deliveries` : undefined}
+            aria-describedby={urlId}
+          >
+            Deliveries
+          </button>
+          <ActionMenu actions={actions} describedBy={urlId} buttonRef={menuButton} />
+          <ConfirmRemoveDialog
+            dialogRef={removeDialog}
+            name={`the webhook to ${webhook.url}`}
+            remove={() => api.removeWebhook(webhook.id)}
+            onRemoved={() => onRemoved(webhook)}
+          >
+            tenantlink stops delivering to this endpoint and forgets its signing secret, how far each connection was
+            delivered and its delivery log. What your endpoint already received stays there.
+          </ConfirmRemoveDialog>
+        </>
+      }
+      detail={
+        detailShown ? (
+          <>
+            {switchError && <ErrorNotice error={switchError} />}
+            {pingError && <ErrorNotice error={pingError} />}
+            {ping && (
+              <p className={`notice ${ping.ok ? 'notice-ok' : 'notice-error'}`} role="status">
+                {ping.ok
+                  ? `Test event delivered in ${ping.durationMs} ms.`
+                  : `Test event ${ping.result} (after ${ping.durationMs} ms).`}
+              </p>
+            )}
+            {deliveriesShown && (
+              <WebhookDeliveries webhook={webhook} id={`${panelId}-deliveries`} connectionName={connectionName} />
+            )}
+            {panels.has('replay') && (
+              <ReplayWebhookForm
+                webhook={webhook}
+                connections={replayConnections}
+                id={`${panelId}-replay`}
+                onReplayed={replayed}
+                onClose={() => {
+                  show('replay', false);
+                  menuButton.current?.focus();
+                }}
+              />
+            )}
+            {panels.has('rotate') && (
+              <RotateWebhookSecretForm
+                webhook={webhook}
+                id={`${panelId}-rotate`}
+                onRotated={(rotated) => {
+                  show('rotate', false);
+                  onRotated(rotated);
+                }}
+                onCancel={() => {
+                  show('rotate', false);
+                  menuButton.current?.focus();
+                }}
+              />
+            )}
+          </>
+        ) : undefined
+      }
+    />
   );
 }

@@ -1,6 +1,6 @@
 import type { RefObject } from 'react';
 import type { CreatedWebhook } from '../api';
-import { formatDateTime } from '../format';
+import { formatDateTime } from '../display/format';
 import { ShownOncePanel } from './ShownOncePanel';
 
 interface WebhookSecretPanelProps {

@@ -1,5 +1,8 @@
 import type { Webhook } from '../api';
-import { formatDateTime } from '../format';
+import { formatDateTime } from '../display/format';
+import { webhookHealth } from '../display/health';
+import { HealthPill } from './HealthPill';
+import { RelativeTime } from './RelativeTime';
 
 interface WebhookStatusProps {
   webhook: Webhook;
@@ -7,41 +10,25 @@ interface WebhookStatusProps {
   connectionName: (id: string) => string;
 }
 
-/** Whether a webhook is on, and for each connection how far its feed was delivered and whether delivering fails. */
+/** How a webhook stands (one pill, from the server's status), and for each connection how far its feed was delivered. */
 export function WebhookStatus({ webhook, connectionName }: WebhookStatusProps) {
   return (
     <div className="webhook-status">
-      {webhook.enabled ? (
-        <span className="badge badge-ok">Enabled</span>
-      ) : (
-        <span className="badge badge-neutral">Disabled</span>
-      )}
+      <HealthPill health={webhookHealth(webhook)} />
       {webhook.previousSecretExpiresAt && (
         <p className="muted small">Old secret also signs until {formatDateTime(webhook.previousSecretExpiresAt)}.</p>
       )}
-      {webhook.cursors.length === 0 ? (
-        <p className="muted small">Nothing delivered yet.</p>
-      ) : (
+      {webhook.cursors.length > 0 && (
         <ul className="cursors">
           {webhook.cursors.map((cursor) => (
             <li key={cursor.connectionId}>
               {connectionName(cursor.connectionId)}: delivered up to {cursor.lastSeq}
               {cursor.lastSeq < cursor.feedLastSeq && <span className="muted"> of {cursor.feedLastSeq}</span>}
-              {cursor.failing ? (
-                <>
+              {!cursor.failing && cursor.attempts > 0 && cursor.nextAttemptAt && (
+                <span className="muted small">
                   {' '}
-                  <span className="badge badge-error">Failing</span>
-                </>
-              ) : (
-                cursor.attempts > 0 && (
-                  <>
-                    {' '}
-                    <span className="badge badge-warning">Retrying</span>
-                    {cursor.nextAttemptAt && (
-                      <span className="muted small"> next attempt {formatDateTime(cursor.nextAttemptAt)}</span>
-                    )}
-                  </>
-                )
+                  · next attempt <RelativeTime iso={cursor.nextAttemptAt} />
+                </span>
               )}
               {(cursor.failing || cursor.attempts > 0) && cursor.lastError && (
                 <p className="cursor-error">{cursor.lastError}</p>

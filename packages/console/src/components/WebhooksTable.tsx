@@ -1,5 +1,6 @@
 import type { Connection, CreatedWebhook, Webhook } from '../api';
-import { WebhookRow } from './WebhookRow';
+import { AdminTable } from './AdminTable';
+import { WEBHOOK_COLUMNS, WebhookRow } from './WebhookRow';
 
 interface WebhooksTableProps {
   webhooks: Webhook[];
@@ -13,32 +14,22 @@ export function WebhooksTable({ webhooks, connections, onChanged, onRemoved, onR
   const names = new Map(connections.map((c) => [c.id, c.name]));
   const connectionName = (id: string) => names.get(id) ?? id;
   return (
-    <div className="table-scroll">
-      <table className="webhooks">
-        <caption className="visually-hidden">Every webhook endpoint the change feed is delivered to</caption>
-        <thead>
-          <tr>
-            <th scope="col">URL</th>
-            <th scope="col">Connection</th>
-            <th scope="col">Models</th>
-            <th scope="col">Status</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {webhooks.map((webhook) => (
-            <WebhookRow
-              key={webhook.id}
-              webhook={webhook}
-              connections={connections}
-              connectionName={connectionName}
-              onChanged={onChanged}
-              onRemoved={onRemoved}
-              onRotated={onRotated}
-            />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <AdminTable
+      caption="Every webhook endpoint the change feed is delivered to"
+      columns={WEBHOOK_COLUMNS}
+      className="webhooks"
+    >
+      {webhooks.map((webhook) => (
+        <WebhookRow
+          key={webhook.id}
+          webhook={webhook}
+          connections={connections}
+          connectionName={connectionName}
+          onChanged={onChanged}
+          onRemoved={onRemoved}
+          onRotated={onRotated}
+        />
+      ))}
+    </AdminTable>
   );
 }

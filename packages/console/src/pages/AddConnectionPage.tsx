@@ -4,10 +4,10 @@ import { AddConnectionForm } from '../components/AddConnectionForm';
 import { Breadcrumb } from '../components/Breadcrumb';
 import { LoadedContent } from '../components/LoadedContent';
 import { SetupGuidePanel } from '../components/SetupGuidePanel';
-import { Link } from '../Link';
-import { connectionPath, navigate } from '../router';
-import { useLoad } from '../useLoad';
-import { usePageTitle } from '../usePageTitle';
+import { Link } from '../navigation/Link';
+import { connectionPath, navigate } from '../navigation/router';
+import { useLoad } from '../state/useLoad';
+import { usePageTitle } from '../state/usePageTitle';
 
 export function AddConnectionPage() {
   usePageTitle('Add connection');

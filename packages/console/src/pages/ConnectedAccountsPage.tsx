@@ -1,16 +1,21 @@
-import { api, type ServerInfo } from '../api';
+import { useEffect } from 'react';
+import { api } from '../api';
 import { Breadcrumb } from '../components/Breadcrumb';
 import { ConnectionsTable } from '../components/ConnectionsTable';
 import { DemoBanner } from '../components/DemoBanner';
 import { LoadedContent } from '../components/LoadedContent';
-import { Link } from '../Link';
-import { navigate } from '../router';
-import { useLoad } from '../useLoad';
-import { usePageTitle } from '../usePageTitle';
+import { Link } from '../navigation/Link';
+import { navigate } from '../navigation/router';
+import { useServerInfo } from '../state/serverInfo';
+import { useLoad } from '../state/useLoad';
+import { usePageTitle } from '../state/usePageTitle';
 
-export function ConnectedAccountsPage({ server }: { server: ServerInfo | undefined }) {
+export function ConnectedAccountsPage() {
   usePageTitle('Connected accounts');
   const connections = useLoad((signal) => api.listConnections(signal), []);
+  const { server, refresh } = useServerInfo();
+  // Connections may have come or gone since the banner was last asked about (here, or with the CLI).
+  useEffect(() => refresh(), [refresh]);
 
   return (
     <>
@@ -21,7 +26,7 @@ export function ConnectedAccountsPage({ server }: { server: ServerInfo | undefin
           Add connection
         </button>
       </div>
-      {server?.demo && <DemoBanner />}
+      {server?.demo && <DemoBanner server={server} />}
       <LoadedContent loaded={connections} loading="Loading connections…">
         {(list) =>
           list.length === 0 ? (

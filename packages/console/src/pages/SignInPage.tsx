@@ -3,8 +3,8 @@ import { api, type Session } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { FormActions } from '../components/FormActions';
 import { TextField } from '../components/TextField';
-import { usePageTitle } from '../usePageTitle';
-import { useSubmit } from '../useSubmit';
+import { usePageTitle } from '../state/usePageTitle';
+import { useSubmit } from '../state/useSubmit';
 
 const MIN_PASSWORD_LENGTH = 12;
 const SETUP_TOKEN_PARAM = 'setup-token';

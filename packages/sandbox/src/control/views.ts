@@ -46,6 +46,9 @@ export function groupView(group: Group) {
   };
 }
 
+/** An app registration as the control API shows it: no secret values, certificates by thumbprint. */
+export type ApplicationView = ReturnType<typeof applicationView>;
+
 export function applicationView(application: Application) {
   return {
     appId: application.appId,

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SandboxClock } from '../clock.js';
 import type { Directory } from '../tenant/directory.js';
 import type { Tenant } from '../tenant/model.js';
+import type { SandboxClock } from '../time/clock.js';
 import type { Caller, GraphAuthenticator } from './auth.js';
 import type { ChangeBus } from './notifications/bus.js';
 import type { ODataQuery } from './odata/query.js';

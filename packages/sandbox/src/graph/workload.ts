@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { ControlDeps } from '../control/deps.js';
 import type { GraphContext } from './context.js';
 import type { EndpointPermissions } from './permissions.js';
 
@@ -12,6 +11,6 @@ export interface Workload {
   routes(app: FastifyInstance, ctx: GraphContext): void;
   /** Routes outside /v1.0 (pre-authenticated URLs: upload sessions, copy monitors, report downloads). */
   rootRoutes?(app: FastifyInstance, ctx: GraphContext): void;
-  control?(control: FastifyInstance, deps: ControlDeps): void;
+  control?(control: FastifyInstance, ctx: GraphContext): void;
   permissions: EndpointPermissions[];
 }

@@ -1,5 +1,5 @@
-import type { SandboxClock } from '../clock.js';
 import type { Directory } from '../tenant/directory.js';
+import type { SandboxClock } from '../time/clock.js';
 import type { GrantStore } from './grant-store.js';
 import type { SigningKeys } from './signing-keys.js';
 import type { TokenMinter, TokenSettings } from './tokens.js';

@@ -1,5 +1,4 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import type { SandboxClock } from '../clock.js';
 import {
   type Application,
   MICROSOFT_GRAPH_APP_ID,
@@ -8,6 +7,7 @@ import {
   type Tenant,
   type User,
 } from '../tenant/model.js';
+import type { SandboxClock } from '../time/clock.js';
 import type { AuthMethods } from './grant-store.js';
 import type { SigningKeys } from './signing-keys.js';
 

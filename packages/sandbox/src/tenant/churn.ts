@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { en, Faker } from '@faker-js/faker';
 import type { DirectoryWrites } from './directory-writes.js';
 import { SKU_OFFICE_365_E3 } from './generator.js';
 import type { Group, Tenant, User } from './model.js';
+import { newUser } from './new-user.js';
 
 export interface ChurnRequest {
   usersAdded?: number;
@@ -56,13 +56,11 @@ export function churn(tenant: Tenant, writes: DirectoryWrites, request: ChurnReq
     while (nicknames.has(nick)) nick = `${nick}${f.number.int(9)}`;
     nicknames.add(nick);
     const upn = `${nick}@${tenant.defaultDomain}`;
-    const user: User = {
-      id: randomUUID(),
+    const user = newUser(now, {
       userPrincipalName: upn,
       displayName: `${given} ${surname}`,
       givenName: given,
       surname,
-      mail: upn,
       mailNickname: nick,
       jobTitle: f.helpers.arrayElement(TITLES),
       department: 'Operations',
@@ -70,24 +68,11 @@ export function churn(tenant: Tenant, writes: DirectoryWrites, request: ChurnReq
       city: 'Dublin',
       country: 'Ireland',
       usageLocation: 'IE',
-      mobilePhone: null,
-      businessPhones: [],
       employeeId: f.string.numeric(6),
       companyName: tenant.displayName,
-      managerId: null,
-      accountEnabled: true,
-      userType: 'Member',
-      createdDateTime: now,
       assignedLicenses: [{ skuId: SKU_OFFICE_365_E3, disabledPlans: [] }],
-      directoryRoleIds: [],
       password: `Churn-${f.string.alphanumeric(10)}1!`,
-      mfaRequired: false,
-      conditionalAccessBlocked: false,
-      signInSessionsValidFromDateTime: now,
-      lastPasswordChangeDateTime: now,
-      mailboxEnabled: true,
-      oneDriveProvisioned: true,
-    };
+    });
     writes.addUser(tenant, user);
     result.usersAdded.push(user.id);
   }

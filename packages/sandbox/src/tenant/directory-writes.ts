@@ -1,4 +1,4 @@
-import type { SandboxClock } from '../clock.js';
+import type { SandboxClock } from '../time/clock.js';
 import type { Group, Tenant, User } from './model.js';
 
 /**

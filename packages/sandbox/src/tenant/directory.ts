@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { SandboxClock } from '../clock.js';
+import type { SandboxClock } from '../time/clock.js';
 import { DirectoryWrites } from './directory-writes.js';
 import {
   applicationPermission,

@@ -1,5 +1,5 @@
 import { Client } from '@microsoft/microsoft-graph-client';
-import type { confidentialClient, Harness } from './harness.js';
+import type { confidentialClient, Harness } from '../../src/testing/index.js';
 
 /** The unmodified Graph SDK pointed at the sandbox: its host, its CA (through the harness's dispatcher), a token source. */
 export function graphSdkClient(h: Harness, getAccessToken: () => Promise<string>): Client {

@@ -8,17 +8,3 @@ export interface AccessToken {
 export interface TokenProvider {
   getToken(opts?: { forceRefresh?: boolean }): Promise<AccessToken>;
 }
-
-export { ClientCredentialProvider, type ClientCredentialProviderOptions } from './client-credential-provider.js';
-export {
-  DelegatedRefreshTokenProvider,
-  type DelegatedRefreshTokenProviderOptions,
-  type RefreshTokenStore,
-} from './delegated-refresh-token-provider.js';
-export {
-  DeviceCodeFlow,
-  type DeviceCodeFlowOptions,
-  type DeviceCodePrompt,
-  type DeviceCodeResult,
-} from './device-code-flow.js';
-export type { TokenCacheStore } from './token-cache-plugin.js';

@@ -6,8 +6,6 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export class UsageError extends Error {}
 
-/** Codes for input tenantlink refuses before calling anyone. */
-
 /**
  * Reads a secret from a file (never from the command line, where it would land in shell history and process
  * lists). A trailing newline is dropped; an empty or missing file is a usage error that does not echo anything.

@@ -1,26 +1,20 @@
 import { z } from 'zod';
 import { TenantlinkError } from '../errors.js';
-import { directorySettings } from '../features/directory/settings.js';
+import type { FeatureDefinition } from '../features/feature.js';
+import { FEATURE_REGISTRY, FEATURES, type Feature } from '../features/index.js';
 import { jsonDepth } from '../json-depth.js';
 import { AUTH_MODES, type AuthMode } from '../model/auth-modes.js';
 
-/** How a connection authenticates to the customer's tenant (the store's list is the one list). */
+/** How a connection authenticates to the customer's tenant. */
 export type { AuthMode };
 
-/** The features tenantlink offers (the permission catalogue names them the same way). */
-export const FEATURES = [
-  'directory',
-  'calendar',
-  'calendar.write',
-  'mail',
-  'mail.send',
-  'mail.shared',
-  'presence',
-  'presence.write',
-  'files',
-  'scan',
-] as const;
-export type Feature = (typeof FEATURES)[number];
+/** The features tenantlink offers, from the feature registry. */
+export { FEATURES, type Feature };
+
+/** Each feature's own settings, under its name (`settings.directory`), as its definition declares them. */
+const featureSettings = Object.fromEntries(
+  FEATURE_REGISTRY.flatMap((f: FeatureDefinition) => (f.settings ? [[f.name, f.settings.optional()]] : [])),
+);
 
 /** A customer tenant connected through one app registration. Secrets are never part of it (the vault holds them). */
 export interface Connection {
@@ -68,7 +62,7 @@ export const connectionSettings = z
       .refine((d) => !Number.isNaN(Date.parse(d)), 'settings.secretExpiresAt must be a date such as 2027-05-31')
       .transform((d) => new Date(d).toISOString())
       .optional(),
-    directory: directorySettings.optional(),
+    ...featureSettings,
   })
   .catchall(z.unknown())
   .superRefine((settings, ctx) => {

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { TenantlinkError } from '../errors.js';
-import { registerSecret } from '../logging/index.js';
+import { defaultSecretRegistry, type SecretRegistry } from '../logging/index.js';
 import type { Keyring } from './keyring.js';
 
 /**
@@ -101,6 +101,11 @@ export interface VaultOptions {
    * it is replaced (defence in depth). Default true.
    */
   registerDecryptedSecrets?: boolean;
+  /**
+   * The registry those secrets go into: give the same one to the loggers that must scrub them. Default: the process's
+   * `defaultSecretRegistry`, which every logger uses unless given another.
+   */
+  secrets?: SecretRegistry;
 }
 
 interface ParsedEnvelope {
@@ -112,18 +117,19 @@ interface ParsedEnvelope {
 
 export class Vault {
   readonly keyring: Keyring;
-  readonly #registerDecrypted: boolean;
+  /** Where the secrets this vault handles are registered for scrubbing; undefined when they are not. */
+  readonly #secrets: SecretRegistry | undefined;
 
   constructor(keyring: Keyring, options: VaultOptions = {}) {
     this.keyring = keyring;
-    this.#registerDecrypted = options.registerDecryptedSecrets ?? true;
+    this.#secrets = options.registerDecryptedSecrets === false ? undefined : (options.secrets ?? defaultSecretRegistry);
   }
 
   /** Encrypts under the primary key with a fresh random nonce. */
   encrypt(plaintext: string, context: string): string {
     checkContext(context);
     // A secret just stored is as secret as one read back: scrub it from log lines before this process ever decrypts it.
-    if (this.#registerDecrypted) registerSecret(plaintext);
+    this.#secrets?.register(plaintext);
     const key = this.keyring.primary;
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key.secret, nonce, { authTagLength: TAG_BYTES });
@@ -167,7 +173,7 @@ export class Vault {
         fix: 'Enter the secret again for this connection; if many secrets fail, check that the right master key is in use.',
       });
     }
-    if (this.#registerDecrypted) registerSecret(plaintext);
+    this.#secrets?.register(plaintext);
     return plaintext;
   }
 

@@ -7,6 +7,7 @@ import type { TokenProvider } from '../auth/token-provider.js';
 import type { PermissionType } from '../catalogue/permissions.js';
 import { type Feature, looksLikeSecretId } from '../connections/model.js';
 import { TenantlinkError } from '../errors.js';
+import { permissionForRoute } from '../features/index.js';
 import { GraphClient } from '../graph/client.js';
 import {
   CAN_READ_REGISTRATION,
@@ -117,6 +118,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
       graphEndpoint: input.cloud.graphEndpoint,
       getToken: async (opts) => (await provider.getToken(opts)).token,
       maxRetries: 2,
+      permissionFor: permissionForRoute,
       ...(dispatcher ? { dispatcher } : {}),
     });
     const granted = claims.permissions;

@@ -1,11 +1,11 @@
 import { TenantlinkError } from '../errors.js';
-import type { GraphClient } from './client.js';
+import { routeTemplate } from '../logging/index.js';
+import type { ResourceConcurrencyLimiter } from './concurrency.js';
 import { graphErrorFromResponse } from './errors.js';
 import { abortableSleep } from './policies/retry-policy.js';
 import { backoffDelay } from './retry-strategies/exponential-backoff-strategy.js';
 import { parseRetryAfter } from './retry-strategies/retry-after-strategy.js';
 import { RETRIABLE_STATUSES } from './retry-strategies/retry-strategy.js';
-import { routeTemplate } from './route-template.js';
 
 /** Graph's limit of requests per `$batch` call. */
 export const MAX_BATCH_SIZE = 20;
@@ -37,6 +37,13 @@ export interface BatchResult<T = unknown> {
   attempts: number;
 }
 
+/** What a batch needs of the Graph client: URLs, its limiter, and POST (kept narrow so batch.ts does not import client.ts). */
+export interface BatchClient {
+  url(path: string): string;
+  readonly limiter: ResourceConcurrencyLimiter;
+  post<T>(path: string, body?: unknown, options?: { signal?: AbortSignal }): Promise<T>;
+}
+
 export interface BatchOptions {
   /** Rounds of item retries for 429/503/504 items. Default: the client's maxRetries. */
   maxItemRetries?: number;
@@ -44,6 +51,8 @@ export interface BatchOptions {
   concurrency?: number;
   signal?: AbortSignal;
   tenantName?: string;
+  /** The permission an item needs when it names none (the client's `permissionFor`). */
+  permissionFor?: (route: string, method: string) => string | undefined;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
@@ -62,7 +71,7 @@ interface Prepared {
   mailbox: string | undefined;
 }
 
-function relativeUrl(client: GraphClient, url: string): string {
+function relativeUrl(client: BatchClient, url: string): string {
   if (/^https?:\/\//i.test(url)) {
     const absolute = new URL(client.url(url));
     url = `${absolute.pathname}${absolute.search}`;
@@ -145,7 +154,7 @@ function wireRequest(p: Prepared, pendingIds: ReadonlySet<string>) {
 
 /** Runs every request in `$batch` calls of ≤ 20 and returns one result per request, in the order given. */
 export async function runBatch<T>(
-  client: GraphClient,
+  client: BatchClient,
   requests: readonly BatchRequestItem[],
   options: BatchOptions = {},
 ): Promise<BatchResult<T>[]> {
@@ -184,14 +193,16 @@ export async function runBatch<T>(
       ...(r.body !== undefined ? { body: r.body as T } : {}),
     };
     if (r.status >= 400) {
+      const route = routeTemplate(client.url(p.url));
+      const permission = p.item.permission ?? options.permissionFor?.(route, p.item.method.toUpperCase());
       result.error = graphErrorFromResponse(
         { status: r.status, headers: new Headers(headers) },
         typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? {}),
         {
           method: p.item.method.toUpperCase(),
-          route: routeTemplate(client.url(p.url)),
+          route,
           retries: (attempts.get(p.id) ?? 1) - 1,
-          ...(p.item.permission ? { permission: p.item.permission } : {}),
+          ...(permission ? { permission } : {}),
           ...(options.tenantName ? { tenantName: options.tenantName } : {}),
         },
       );

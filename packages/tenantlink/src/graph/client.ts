@@ -14,6 +14,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { TenantlinkError } from '../errors.js';
+import { routeTemplate } from '../logging/index.js';
 import { type BatchOptions, type BatchRequestItem, type BatchResult, runBatch } from './batch.js';
 import { ResourceConcurrencyLimiter } from './concurrency.js';
 import { graphErrorFromResponse, networkError } from './errors.js';
@@ -30,8 +31,8 @@ import { concurrencyPolicy } from './policies/concurrency-policy.js';
 import { type GraphLogger, logPolicy } from './policies/log-policy.js';
 import { type GraphMetrics, MetricsRecorder, metricsPolicy } from './policies/metrics-policy.js';
 import { retryPolicy } from './policies/retry-policy.js';
+import type { GraphRequestMetrics } from './request-metrics.js';
 import type { RetryStrategy } from './retry-strategies/retry-strategy.js';
-import { routeTemplate } from './route-template.js';
 import { fetchTransport } from './transport.js';
 
 export interface GraphClientOptions {
@@ -61,6 +62,13 @@ export interface GraphClientOptions {
   extraPolicies?: PipelinePolicy[];
   /** `$batch` calls in flight at once when a batch splits into several chunks. Default 4. */
   batchConcurrency?: number;
+  /**
+   * The permission a call needs when the caller did not name one, by route template and method: a refusal's diagnosis
+   * names it. tenantlink passes the feature registry's `permissionForRoute`.
+   */
+  permissionFor?: (route: string, method: string) => string | undefined;
+  /** Prometheus metrics shared by the server's clients (exported at /metrics); `tenantName` is their tenant label. */
+  requestMetrics?: GraphRequestMetrics;
 }
 
 type QueryValue = string | number | boolean | undefined;
@@ -167,14 +175,17 @@ export class GraphClient {
       }),
       bearerTokenPolicy(options.getToken),
       concurrencyPolicy(this.limiter),
-      metricsPolicy(this.recorder),
+      metricsPolicy([
+        this.recorder,
+        ...(options.requestMetrics ? [options.requestMetrics.observerFor(options.tenantName)] : []),
+      ]),
       ...(options.logger ? [logPolicy(options.logger)] : []),
       ...(options.extraPolicies ?? []),
     ];
     this.send = composePipeline(policies, fetchTransport(options.dispatcher ? { dispatcher: options.dispatcher } : {}));
   }
 
-  /** Requests, retries, 429s and latency per route template since creation (or the last reset). */
+  /** This client's requests, retries, 429s and latency per route template since creation (or the last reset). */
   metrics(): GraphMetrics {
     return this.recorder.snapshot();
   }
@@ -240,11 +251,12 @@ export class GraphClient {
     }
     const text = await response.text();
     if (response.status >= 400) {
+      const permission = options.permission ?? this.options.permissionFor?.(request.routeTemplate, request.method);
       throw graphErrorFromResponse(response, text, {
         method: request.method,
         route: request.routeTemplate,
         retries: request.attempt,
-        ...(options.permission ? { permission: options.permission } : {}),
+        ...(permission ? { permission } : {}),
         ...(this.options.tenantName ? { tenantName: this.options.tenantName } : {}),
       });
     }
@@ -346,6 +358,7 @@ export class GraphClient {
       maxItemRetries: this.options.maxRetries ?? 5,
       concurrency: this.options.batchConcurrency ?? 4,
       ...(this.options.tenantName ? { tenantName: this.options.tenantName } : {}),
+      ...(this.options.permissionFor ? { permissionFor: this.options.permissionFor } : {}),
       ...options,
     });
   }

@@ -12,7 +12,7 @@ export interface GraphErrorFacts {
   method: string;
   /** The route template, never the raw URL (it could hold a UPN). */
   route: string;
-  /** The least-privileged application permission the caller needed, when it said. */
+  /** The least-privileged application permission the call needed: the caller's, or the feature registry's. */
   permission?: string;
   /** The customer's tenant name, for "Grant admin consent for <tenant>". */
   tenantName?: string;
@@ -31,32 +31,9 @@ const is = (f: GraphErrorFacts, ...codes: string[]) =>
 const says = (f: GraphErrorFacts, pattern: RegExp) => pattern.test(f.microsoftMessage ?? '');
 const tenant = (f: GraphErrorFacts) => f.tenantName ?? 'your organization';
 
-/**
- * The least-privileged application permission for a route, used when the caller did not say which one it needed
- * (graph-facts §2.14). The features' permission catalogue is the full source; this is the fallback for diagnoses.
- */
-export function likelyPermission(route: string, method: string): string | undefined {
-  const write = method.toUpperCase() !== 'GET';
-  const r = route.toLowerCase();
-  if (r.includes('/sendmail')) return 'Mail.Send';
-  if (/\/(messages|mailfolders)/.test(r)) return write ? 'Mail.ReadWrite' : 'Mail.Read';
-  if (r.includes('/mailboxsettings')) return write ? 'MailboxSettings.ReadWrite' : 'MailboxSettings.Read';
-  if (r.includes('/getschedule')) return 'Calendars.ReadBasic';
-  if (/\/(events|calendar|calendars|calendarview)/.test(r)) return write ? 'Calendars.ReadWrite' : 'Calendars.Read';
-  if (r.includes('presence')) return 'Presence.Read.All';
-  if (/\/(drive|drives|sites)/.test(r)) return write ? 'Files.ReadWrite.All' : 'Files.Read.All';
-  if (r.startsWith('/auditlogs')) return 'AuditLog.Read.All';
-  if (r.startsWith('/reports')) return 'Reports.Read.All';
-  if (r.startsWith('/groups')) return write ? 'Group.ReadWrite.All' : 'GroupMember.Read.All';
-  if (r.startsWith('/users')) return write ? 'User.ReadWrite.All' : 'User.Read.All';
-  if (r.startsWith('/applications') || r.startsWith('/serviceprincipals')) return 'Application.Read.All';
-  return undefined;
-}
-
 const grantFix = (f: GraphErrorFacts) => {
-  const permission = f.permission ?? likelyPermission(f.route, f.method);
-  const what = permission
-    ? `the Microsoft Graph application permission ${permission}`
+  const what = f.permission
+    ? `the Microsoft Graph application permission ${f.permission}`
     : 'the Microsoft Graph application permission this feature needs';
   return `In the Azure portal, open App registrations > your app > API permissions, click Add a permission > Microsoft Graph > Application permissions, add ${what}, then click Grant admin consent for ${tenant(f)}.`;
 };

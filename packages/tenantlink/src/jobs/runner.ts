@@ -85,5 +85,3 @@ export interface JobRunner {
   whenIdle(): Promise<void>;
   onEvent(listener: (event: JobEvent) => void): () => void;
 }
-
-export { InProcessJobRunner, type InProcessJobRunnerOptions } from './in-process-runner.js';

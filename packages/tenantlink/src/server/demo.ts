@@ -1,11 +1,38 @@
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { type CloudEndpoints, cloudEndpoints } from '../auth/clouds.js';
+import { requiredPermissions } from '../catalogue/permissions.js';
+import type { IntegrationService } from '../connect/integrations.js';
 import type { ConnectionService } from '../connections/service.js';
 import { TenantlinkError } from '../errors.js';
+import type { Feature } from '../features/index.js';
 
 export const DEMO_CONNECTION = 'demo';
-const DEMO_FEATURES = ['directory', 'calendar', 'mail', 'presence'] as const;
+/** The integration demo mode adds, so that connect links can be tried at once; connections made through it are demo's too. */
+export const DEMO_INTEGRATION = 'demo-connect';
+const DEMO_FEATURES: Feature[] = ['directory', 'calendar', 'mail', 'presence'];
+const DEMO_INTEGRATION_FEATURES: Feature[] = ['directory'];
+
+/** Where demo mode keeps its sandbox's state file (the CLI reads it to reach the demo without --sandbox). */
+export function demoStateFile(dataDir: string): string {
+  return join(dataDir, 'sandbox', 'state.json');
+}
+
+/** A connection demo mode made, directly or through its integration: it lives as long as the demo's sandbox. */
+export function isDemoConnection(connection: { settings: Record<string, unknown> }): boolean {
+  return connection.settings.demo === true || connection.settings.integration === DEMO_INTEGRATION;
+}
+
+/** Removes what a demo left: its connections and its integration (their sandbox is gone). */
+export async function removeDemoLeftovers(service: ConnectionService, integrations: IntegrationService): Promise<void> {
+  for (const c of await service.list()) if (isDemoConnection(c)) await service.remove(c.id);
+  await removeDemoIntegration(integrations);
+}
+
+async function removeDemoIntegration(integrations: IntegrationService): Promise<void> {
+  const existing = (await integrations.list()).find((i) => i.name === DEMO_INTEGRATION);
+  if (existing) await integrations.remove(existing.id);
+}
 
 export interface DemoTenant {
   cloud: CloudEndpoints;
@@ -13,6 +40,14 @@ export interface DemoTenant {
   tenantDomain: string;
   /** Adds (or re-adds) the demo connection for the sandbox's app; returns its name. */
   connect(service: ConnectionService): Promise<string>;
+  /**
+   * Adds (or re-adds) the demo integration: a multi-tenant app of the sandbox whose redirect URI is this server's
+   * callback, so a connect link works at once. Returns the admin who can consent, as the sandbox made them.
+   */
+  integrate(
+    integrations: IntegrationService,
+    serverUrl: string,
+  ): Promise<{ integration: string; admin: { userPrincipalName: string; password: string } | null }>;
   close(): Promise<void>;
 }
 
@@ -35,7 +70,7 @@ export async function startDemoTenant(dataDir: string): Promise<DemoTenant> {
   const sandbox = await sandboxModule.startSandbox({
     port: 0,
     dataDir: join(dataDir, 'sandbox'),
-    stateFile: join(dataDir, 'sandbox', 'state.json'),
+    stateFile: demoStateFile(dataDir),
     users: 50,
   });
   const dispatcher = new Agent({ connect: { ca: sandbox.caCertPem } });
@@ -67,8 +102,9 @@ export async function startDemoTenant(dataDir: string): Promise<DemoTenant> {
         `/tenants/${tenant.id}/applications`,
         {
           displayName: 'tenantlink demo',
+          // Exactly what the registry says the demo's features need, so the demo connection passes its test.
           requiredPermissions: {
-            application: ['User.Read.All', 'GroupMember.Read.All', 'Calendars.Read', 'Mail.Read', 'Presence.Read.All'],
+            application: requiredPermissions(DEMO_FEATURES, 'application').permissions.map((p) => p.permission),
           },
           grantAdminConsent: true,
           secret: {},
@@ -88,6 +124,34 @@ export async function startDemoTenant(dataDir: string): Promise<DemoTenant> {
         credential: { clientSecret: app.secret.value },
       });
       return DEMO_CONNECTION;
+    },
+    async integrate(integrations, serverUrl) {
+      await removeDemoIntegration(integrations);
+      const app = await control<{ appId: string; secret: { value: string } }>(
+        'POST',
+        `/tenants/${tenant.id}/applications`,
+        {
+          displayName: 'tenantlink demo connect',
+          signInAudience: 'AzureADMultipleOrgs',
+          redirectUris: { web: [`${serverUrl}/connect/microsoft/callback`] },
+          requiredPermissions: {
+            application: requiredPermissions(DEMO_INTEGRATION_FEATURES, 'application').permissions.map(
+              (p) => p.permission,
+            ),
+          },
+          secret: {},
+        },
+      );
+      await integrations.add({
+        name: DEMO_INTEGRATION,
+        clientId: app.appId,
+        authMode: 'multi-tenant',
+        cloud: { authorityHost: cloud.authorityHost, graphEndpoint: cloud.graphEndpoint },
+        features: DEMO_INTEGRATION_FEATURES,
+        returnUrl: `${serverUrl}/connections`,
+        clientSecret: app.secret.value,
+      });
+      return { integration: DEMO_INTEGRATION, admin: tenant.admin };
     },
     async close() {
       await dispatcher.close();

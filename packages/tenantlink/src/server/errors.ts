@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isInputError, isUpstreamError, TenantlinkError } from '../errors.js';
 
@@ -53,7 +53,18 @@ export function registerErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: { message: err.message, name: err.name } }, 'unexpected error');
     return reply.code(500).send(apiError('INTERNAL', 'Something went wrong on the server; the log has the details.'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(apiError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`)),
-  );
+  // A browser asking for a page that does not exist gets the console's page (it shows its own not found); others JSON.
+  app.decorate('notFoundPage', null);
+  app.setNotFoundHandler(async (request, reply) => {
+    const page = await app.notFoundPage?.(request);
+    if (page) return reply.code(404).type('text/html; charset=utf-8').send(page);
+    return reply.code(404).send(apiError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`));
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The HTML page for a request no route matched, or null for the JSON 404; set where the console is served. */
+    notFoundPage: ((request: FastifyRequest) => Promise<string | null>) | null;
+  }
 }

@@ -1,15 +1,9 @@
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
 import type { CloudEndpoints } from '../auth/clouds.js';
 import { BrowserFlows } from '../connect/browser-flows.js';
 import { DeviceCodeSignIns } from '../connect/device-code.js';
@@ -24,6 +18,7 @@ import { consoleSessionsRepository } from '../store/console-sessions-repository.
 import type { Store } from '../store/database.js';
 import { type DoctorRunsRepository, doctorRunsRepository } from '../store/doctor-runs-repository.js';
 import { serverSettingsRepository } from '../store/server-settings-repository.js';
+import { registerApiDocs } from './api-docs.js';
 import { AdminPassword } from './auth/admin-password.js';
 import { principalLabel, registerAuthentication } from './auth/authenticate.js';
 import { TrustedHosts } from './auth/trusted-hosts.js';
@@ -82,6 +77,8 @@ export interface ServerOptions {
    * networks. `{allowPrivateTargets: true}` is the operator's opt-in (demo mode and tests use it).
    */
   outbound?: OutboundPolicyOptions;
+  /** The registry `/metrics` exports, shared with the connections' Graph metrics (`startServer`); default its own. */
+  metricsRegistry?: Registry;
 }
 
 /** The cloud new connections and integrations get when none is given, as the routes take it. */
@@ -112,7 +109,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const admin = new AdminPassword(serverSettingsRepository(options.store), sessions);
   if (options.adminPassword) await admin.applyFromEnvironment(options.adminPassword);
 
-  const metrics = new ServerMetrics(async () => (await options.service.list()).length);
+  const metrics = new ServerMetrics(async () => (await options.service.list()).length, options.metricsRegistry);
   metrics.observe(app);
   // Requests are logged by route template, status and who made them: URLs can carry codes, states and user names.
   app.addHook('onResponse', async (request, reply) => {
@@ -153,26 +150,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (route.config?.public && route.schema) route.schema = { ...route.schema, security: [] };
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'tenantlink',
-        version: options.version ?? '0.1.0',
-        description:
-          "Connect customers' Microsoft 365 tenants: connections, setup guides and the doctor. Authenticate with an API key (`Authorization: Bearer <key>`, from `tenantlink apikeys create`) or the console's session.",
-      },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `tenantlink apikeys create`' },
-        },
-      },
-      security: [{ apiKey: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerApiDocs(app, options.version ?? '0.1.0');
 
   const demo = options.demo ?? null;
   await app.register(healthRoutes, { store: options.store, metrics, version: options.version ?? '0.1.0', demo });

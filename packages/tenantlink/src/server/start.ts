@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
 import { type CloudEndpoints, customCloudsFromEnv } from '../auth/clouds.js';
+import { IntegrationService } from '../connect/integrations.js';
 import { loadKeyring } from '../connections/keyring.js';
 import { ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
+import { GraphRequestMetrics } from '../graph/request-metrics.js';
 import type { Logger } from '../logging/index.js';
 import { allowPrivateTargetsFromEnv } from '../outbound/outbound-policy.js';
 import { openStore, type Store } from '../store/database.js';
@@ -11,7 +14,7 @@ import { serverSettingsRepository } from '../store/server-settings-repository.js
 import { randomToken } from '../tokens.js';
 import { ADMIN_PASSWORD_SETTING } from './auth/admin-password.js';
 import { hostAndPort, lockDataFolder } from './data-folder-lock.js';
-import { type DemoTenant, startDemoTenant } from './demo.js';
+import { type DemoTenant, isDemoConnection, removeDemoLeftovers, startDemoTenant } from './demo.js';
 import { buildServer } from './server.js';
 
 export interface StartServerOptions {
@@ -46,6 +49,8 @@ export interface RunningServer {
   service: ConnectionService;
   /** The demo tenant, when one was started. */
   demo: DemoTenant | null;
+  /** The demo's integration and the sandbox admin who can consent through it (demo mode only). */
+  demoIntegration: { integration: string; admin: { userPrincipalName: string; password: string } | null } | null;
   /** While no admin password is set: the one-time token that setup needs (print it with the console link). */
   setupToken: string | null;
   /** Whether requests to URLs from input may reach loopback and private networks. */
@@ -72,6 +77,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const env = options.env ?? process.env;
     const vault = new Vault(await loadKeyring({ dataDir: options.dataDir, env }));
     const configured = [...(options.customClouds ?? []), ...customCloudsFromEnv(env.TENANTLINK_CUSTOM_CLOUDS)];
+    // One registry for /metrics: the server's own metrics and those of every Graph client its connections build.
+    const metricsRegistry = new Registry();
+    const requestMetrics = new GraphRequestMetrics(metricsRegistry);
     const serviceFor = (clouds: CloudEndpoints[]) =>
       new ConnectionService({
         store,
@@ -79,9 +87,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ...(options.logger ? { logger: options.logger } : {}),
         customClouds: [...configured, ...clouds],
         configuredCloudsOnly: true,
+        graph: { requestMetrics },
       });
     service = serviceFor([]);
-    const real = (await service.list()).filter((c) => c.settings.demo !== true);
+    const real = (await service.list()).filter((c) => !isDemoConnection(c));
     let demoConnection: string | null = null;
     if (options.demo !== false && real.length === 0) {
       demo = await startDemoTenant(options.dataDir);
@@ -89,8 +98,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       service = serviceFor([demo.cloud]);
       demoConnection = await demo.connect(service);
     } else {
-      // A demo connection points at a sandbox that only lives as long as the server that started it.
-      for (const c of await service.list()) if (c.settings.demo === true) await service.remove(c.id);
+      // What a demo made points at a sandbox that only lives as long as the server that started it.
+      await removeDemoLeftovers(service, new IntegrationService(store, vault, service));
     }
     const allowPrivateTargets = demo !== null || (options.allowPrivateTargets ?? allowPrivateTargetsFromEnv(env));
     const setupToken = options.adminPassword || (await adminPasswordIsSet(store)) ? null : randomToken(24);
@@ -98,6 +107,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       store,
       service,
       outbound: { allowPrivateTargets },
+      metricsRegistry,
       ...(setupToken ? { setupToken } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.adminPassword ? { adminPassword: options.adminPassword } : {}),
@@ -116,6 +126,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     const address = await listen(app, port, host);
     lock.listening(address);
+    const demoIntegration = demo
+      ? await demo.integrate(
+          new IntegrationService(store, vault, service),
+          (options.publicUrl ?? address.replace('[::1]', 'localhost')).replace(/\/+$/, ''),
+        )
+      : null;
     const running = service;
     return {
       url: address.replace('[::1]', 'localhost'),
@@ -123,6 +139,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       store,
       service: running,
       demo,
+      demoIntegration,
       setupToken,
       allowPrivateTargets,
       async close() {

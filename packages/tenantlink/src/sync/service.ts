@@ -255,6 +255,25 @@ export class SyncService {
     return { records: entries, nextSince, prunedThrough: await records.prunedThrough(id) };
   }
 
+  /**
+   * Records as they stand now, by id (at most 100): the ones present, with their data; unknown and deleted ids are
+   * left out. For showing names beside ids (a membership's user and group) without reading the whole feed.
+   */
+  async lookup(
+    idOrName: string,
+    model: string,
+    ids: readonly string[],
+  ): Promise<{ id: string; data: Record<string, unknown> }[]> {
+    if (!this.models.includes(model))
+      throw new TenantlinkError('INVALID_INPUT', `Unknown model '${model}': use ${this.models.join(', ')}.`);
+    if (ids.length > 100) throw new TenantlinkError('INVALID_INPUT', 'Look up at most 100 ids at once.');
+    const { id } = await this.#connections.show(idOrName);
+    const found = await recordsRepository(this.#store).get(id, model, [...new Set(ids)]);
+    return [...found.values()]
+      .filter((r) => !r.deleted && r.data !== null)
+      .map((r) => ({ id: r.id, data: r.data as Record<string, unknown> }));
+  }
+
   /** How many records of each model the feed shows as present, and its last sequence number. */
   async totals(idOrName: string): Promise<{ present: Record<string, number>; lastSeq: number }> {
     const { id } = await this.#connections.show(idOrName);

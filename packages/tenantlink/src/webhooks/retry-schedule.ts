@@ -1,4 +1,4 @@
-import { type BackoffOptions, exponentialBackoffDelay } from '../jobs/backoff.js';
+import { BACKOFF_LIMITS, type BackoffOptions, backoffDelay } from '../backoff.js';
 import type { PostOutcome } from './post-webhook.js';
 
 export interface WebhookRetryOptions {
@@ -9,11 +9,6 @@ export interface WebhookRetryOptions {
   /** A `Retry-After` longer than this is cut to it. Default 1 hour. */
   maxRetryAfterMs?: number;
 }
-
-export const DEFAULT_WEBHOOK_BACKOFF: Required<Pick<BackoffOptions, 'initialMs' | 'maxMs'>> = {
-  initialMs: 15_000,
-  maxMs: 3_600_000,
-};
 
 /**
  * How long to wait after failed attempt number `attempts` (1-based, in a row), or null when the attempts ran out.
@@ -27,5 +22,5 @@ export function nextAttemptDelay(
   if (attempts >= (options.maxAttempts ?? 10)) return null;
   if ((outcome.statusCode === 429 || outcome.statusCode === 503) && outcome.retryAfterMs !== undefined)
     return Math.min(outcome.retryAfterMs, options.maxRetryAfterMs ?? 3_600_000);
-  return exponentialBackoffDelay(attempts, { ...DEFAULT_WEBHOOK_BACKOFF, ...options.backoff });
+  return backoffDelay(attempts, BACKOFF_LIMITS.webhooks, options.backoff);
 }

@@ -1,11 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// The person at the keyboard: the sandbox's own test browser walks its sign-in pages (it is not tenantlink code).
+import { Browser, type Harness } from '@tenantlink/sandbox/testing';
 import type { FastifyInstance } from 'fastify';
 import { Agent, fetch } from 'undici';
-// The person at the keyboard: the sandbox's own test browser walks its sign-in pages (it is not tenantlink code).
-import { Browser } from '../../../sandbox/test/helpers/browser.js';
-import type { Harness } from '../../../sandbox/test/helpers/harness.js';
 import { loadKeyring } from '../../src/connections/keyring.js';
 import { ConnectionService } from '../../src/connections/service.js';
 import { Vault } from '../../src/connections/vault.js';

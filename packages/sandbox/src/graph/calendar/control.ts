@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { type ControlDeps, ControlError, controlLookups } from '../../control/deps.js';
+import type { GraphContext } from '../context.js';
+import { ControlError, controlLookups } from '../control-api.js';
 import { eventJson } from './json.js';
 import {
   calendarState,
@@ -44,8 +45,8 @@ function instantOf(value: NewEventBody['start'], name: string): number {
  * mailbox, as if its owner had created it in Outlook, for free/busy and delta scenarios. Times without an offset are
  * UTC. Publishes 'created' for the organizer's event and each attendee copy.
  */
-export function registerCalendarControl(control: FastifyInstance, deps: ControlDeps): void {
-  const { tenantOf, userOf } = controlLookups(deps);
+export function registerCalendarControl(control: FastifyInstance, ctx: GraphContext): void {
+  const { tenantOf, userOf } = controlLookups(ctx.directory);
   control.post<{ Params: { tid: string; user: string }; Body: NewEventBody }>(
     '/tenants/:tid/users/:user/events',
     {
@@ -70,7 +71,7 @@ export function registerCalendarControl(control: FastifyInstance, deps: ControlD
       const owner = userOf(tenant, request.params.user);
       if (!owner.mailboxEnabled)
         throw new ControlError(400, 'BadRequest', `user '${owner.userPrincipalName}' has no mailbox`);
-      const now = deps.clock.now();
+      const now = ctx.clock.now();
       const body = request.body;
       let start = instantOf(body.start, 'start');
       let end = instantOf(body.end, 'end');
@@ -94,7 +95,7 @@ export function registerCalendarControl(control: FastifyInstance, deps: ControlD
         showAs: body.showAs ?? 'busy',
         attendees: attendees.filter((a) => a.address !== personOf(owner).address),
       });
-      createEvent({ tenant, bus: deps.graph.events, now }, mailbox, event);
+      createEvent({ tenant, bus: ctx.events, now }, mailbox, event);
       return reply.code(201).send(eventJson(findInstance(mailbox, event.id)!, UTC, true));
     },
   );

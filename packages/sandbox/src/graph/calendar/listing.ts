@@ -8,7 +8,7 @@ import {
   ODataFilterError,
   type PropertyCapability,
   validateFilter,
-} from '../odata/filter.js';
+} from '../odata/filter/index.js';
 import { linkWith } from '../odata/tokens.js';
 import { invalidFilter } from './errors.js';
 import { EVENT_PROPERTIES, eventJson, readsBodies, selectEvent } from './json.js';

@@ -3,7 +3,7 @@ import type { AppRoleAssignment, OAuth2PermissionGrant, ServicePrincipal } from 
 import type { GraphCall, GraphContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { type CollectionSpec, entity, listCollection } from '../odata/collection.js';
-import type { PropertyCapability } from '../odata/filter.js';
+import type { PropertyCapability } from '../odata/filter/index.js';
 import { graphRoute } from '../route.js';
 import { applicationJson, applicationSpec, servicePrincipalJson, servicePrincipalSpec } from './json.js';
 import { DIRECTORY_PERMISSIONS as P } from './permissions.js';

@@ -3,7 +3,7 @@ import type { Group, Tenant, User } from '../../tenant/model.js';
 import type { GraphCall } from '../context.js';
 import { badRequest, GraphError } from '../errors.js';
 import { parseFilterText } from '../odata/collection.js';
-import type { FilterNode } from '../odata/filter.js';
+import type { FilterNode } from '../odata/filter/index.js';
 import { project } from '../odata/query.js';
 import { openToken, sealToken } from '../odata/tokens.js';
 import { GROUP_PROPERTIES, groupJson, USER_DEFAULT_SELECT, USER_PROPERTIES, userJson } from './json.js';

@@ -1,6 +1,6 @@
 import type { Application, Group, ServicePrincipal, Tenant, User } from '../../tenant/model.js';
 import type { CollectionSpec } from '../odata/collection.js';
-import { APPLICATION_FILTER, GROUP_FILTER, SERVICE_PRINCIPAL_FILTER, USER_FILTER } from '../odata/filter.js';
+import { APPLICATION_FILTER, GROUP_FILTER, SERVICE_PRINCIPAL_FILTER, USER_FILTER } from '../odata/filter/index.js';
 
 /** A user as Graph v1.0 represents it (the properties the sandbox keeps). */
 export function userJson(user: User): Record<string, unknown> {

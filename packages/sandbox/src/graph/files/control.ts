@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { type ControlDeps, ControlError, controlLookups } from '../../control/deps.js';
+import type { GraphContext } from '../context.js';
+import { ControlError, controlLookups } from '../control-api.js';
 import { publishChange } from './access.js';
 import { driveJson } from './json.js';
 import { addItem, childNamed, childrenOf, filesState, findDrive, userDrive } from './store.js';
@@ -8,8 +9,8 @@ import { addItem, childNamed, childrenOf, filesState, findDrive, userDrive } fro
  * Control-API additions: bulk files for paging and delta scenarios, forcing a drive's delta tokens stale, and a
  * look at the drives created so far.
  */
-export function registerFilesControl(control: FastifyInstance, deps: ControlDeps): void {
-  const { tenantOf, userOf } = controlLookups(deps);
+export function registerFilesControl(control: FastifyInstance, ctx: GraphContext): void {
+  const { tenantOf, userOf } = controlLookups(ctx.directory);
 
   control.post<{
     Params: { tid: string; uid: string };
@@ -37,7 +38,7 @@ export function registerFilesControl(control: FastifyInstance, deps: ControlDeps
       if (!user.oneDriveProvisioned)
         throw new ControlError(400, 'BadRequest', `${user.userPrincipalName} has no OneDrive`);
       const drive = userDrive(filesState(tenant), user);
-      const now = deps.clock.now();
+      const now = ctx.clock.now();
       const at = new Date(now).toISOString();
       const by = { user: { email: user.mail ?? user.userPrincipalName, id: user.id, displayName: user.displayName } };
       let parent = drive.items.get(drive.rootId)!;
@@ -57,7 +58,7 @@ export function registerFilesControl(control: FastifyInstance, deps: ControlDeps
         taken.add(name.toLowerCase());
         const content = Buffer.alloc(size, `${name}\n`);
         const item = addItem(drive, { name, parentId: parent.id, isFolder: false, content, at, atMs: now, by });
-        publishChange({ ctx: deps.graph, tenant }, drive, item, 'created');
+        publishChange({ ctx, tenant }, drive, item, 'created');
         created++;
       }
       return reply.code(201).send({ driveId: drive.id, folderId: parent.id, created });

@@ -6,7 +6,8 @@ import { mailboxErrors, resolveMailbox } from '../outlook/mailbox.js';
 import type { EndpointPermissions } from '../permissions.js';
 import { graphRoute } from '../route.js';
 import type { MessageView } from './json.js';
-import { type Mailbox, mailboxOf } from './store.js';
+import type { Mailbox } from './mailbox.js';
+import { mailboxOf } from './store.js';
 
 /** The `.Shared` delegated permissions that open another user's mailbox, per kind of access. */
 export const SHARED_SCOPES = {

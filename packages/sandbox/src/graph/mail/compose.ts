@@ -8,7 +8,7 @@ import {
   type Recipient,
   type StoredAttachment,
   type StoredMessage,
-} from './store.js';
+} from './mailbox.js';
 
 /** What a new message is made of; the rest (IDs, keys, timestamps) is filled in. */
 export interface MessageDraft {

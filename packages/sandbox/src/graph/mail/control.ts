@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { type ControlDeps, ControlError, controlLookups } from '../../control/deps.js';
 import type { Group, User } from '../../tenant/model.js';
+import { newUser } from '../../tenant/new-user.js';
+import type { GraphContext } from '../context.js';
+import { ControlError, controlLookups } from '../control-api.js';
 import {
   grantMailboxRights,
   listMailboxRights,
@@ -12,7 +14,8 @@ import {
 import { type ApplicationAccessPolicy, accessPolicies } from '../outlook/mailbox.js';
 import { composeMessage, makeAttachment, recipient } from './compose.js';
 import { etagOf, messageJson } from './json.js';
-import { folderByName, insertMessage, mailboxOf, markShared, publishMessage, type Recipient } from './store.js';
+import { folderByName, insertMessage, publishMessage, type Recipient } from './mailbox.js';
+import { mailboxOf, markShared } from './store.js';
 
 const address = { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' } as const;
 const emailAddress = {
@@ -55,8 +58,8 @@ const rightsBody = {
 } as const;
 
 /** Mail additions to the control API: inbound mail, shared mailboxes, mailbox rights, application access policies. */
-export function registerMailControl(control: FastifyInstance, deps: ControlDeps): void {
-  const { tenantOf, userOf } = controlLookups(deps);
+export function registerMailControl(control: FastifyInstance, ctx: GraphContext): void {
+  const { tenantOf, userOf } = controlLookups(ctx.directory);
 
   control.post<{ Params: { tid: string; user: string }; Body: InboundMail }>(
     '/tenants/:tid/users/:user/inbox',
@@ -106,7 +109,7 @@ export function registerMailControl(control: FastifyInstance, deps: ControlDeps)
       if (!user.mailboxEnabled) {
         throw new ControlError(409, 'MailboxNotEnabled', `${user.userPrincipalName} has no mailbox`);
       }
-      const nowMs = deps.clock.now();
+      const nowMs = ctx.clock.now();
       const mailbox = mailboxOf(tenant, user, nowMs);
       const mail = request.body;
       const receivedMs = mail.receivedDateTime ? Date.parse(mail.receivedDateTime) : nowMs;
@@ -127,7 +130,7 @@ export function registerMailControl(control: FastifyInstance, deps: ControlDeps)
         attachments: (mail.attachments ?? []).map((a) => makeAttachment(a, nowMs)),
       });
       insertMessage(mailbox, message);
-      publishMessage(deps.graph.events, tenant, user.id, message.id, 'created');
+      publishMessage(ctx.events, tenant, user.id, message.id, 'created');
       const json = messageJson(message, { basicOnly: false, bodyType: 'html' });
       return reply.code(201).send({ '@odata.etag': etagOf(message), ...json });
     },
@@ -142,7 +145,7 @@ export function registerMailControl(control: FastifyInstance, deps: ControlDeps)
       if (!user.mailboxEnabled) {
         throw new ControlError(409, 'MailboxNotEnabled', `${user.userPrincipalName} has no mailbox`);
       }
-      const mailbox = mailboxOf(tenant, user, deps.clock.now());
+      const mailbox = mailboxOf(tenant, user, ctx.clock.now());
       // Tokens up to now are gone; a round started after this one still works.
       mailbox.seq += 1;
       mailbox.syncFloor = mailbox.seq;
@@ -168,16 +171,16 @@ export function registerMailControl(control: FastifyInstance, deps: ControlDeps)
     async (request, reply) => {
       const tenant = tenantOf(request.params.tid);
       const upn = `${request.body.mailNickname}@${tenant.defaultDomain}`.toLowerCase();
-      if (deps.directory.findUser(tenant, upn)) throw new ControlError(409, 'Conflict', `${upn} already exists`);
+      if (ctx.directory.findUser(tenant, upn)) throw new ControlError(409, 'Conflict', `${upn} already exists`);
       const user = sharedMailboxUser(
         request.body.displayName,
         request.body.mailNickname,
         upn,
         tenant.displayName,
-        deps.clock.iso(),
+        ctx.clock.iso(),
       );
       markShared(tenant, user.id);
-      deps.directory.writes.addUser(tenant, user);
+      ctx.directory.writes.addUser(tenant, user);
       return reply.code(201).send({ id: user.id, userPrincipalName: user.userPrincipalName, mail: user.mail });
     },
   );
@@ -238,7 +241,7 @@ export function registerMailControl(control: FastifyInstance, deps: ControlDeps)
     },
     async (request, reply) => {
       const tenant = tenantOf(request.params.tid);
-      const group = deps.directory.findGroup(tenant, request.body.scopeGroupId);
+      const group = ctx.directory.findGroup(tenant, request.body.scopeGroupId);
       if (!group) throw new ControlError(404, 'NotFound', `group '${request.body.scopeGroupId}' does not exist`);
       if (!isMailEnabledSecurityGroup(group)) {
         throw new ControlError(
@@ -291,11 +294,11 @@ export function registerMailControl(control: FastifyInstance, deps: ControlDeps)
         securityEnabled: true,
         groupTypes: [],
         visibility: null,
-        createdDateTime: deps.clock.iso(),
+        createdDateTime: ctx.clock.iso(),
         memberIds: [...new Set(members)],
         ownerIds: [],
       };
-      deps.directory.writes.addGroup(tenant, group);
+      ctx.directory.writes.addGroup(tenant, group);
       return reply
         .code(201)
         .send({ id: group.id, displayName: group.displayName, mail: group.mail, memberIds: group.memberIds });
@@ -309,36 +312,13 @@ function isMailEnabledSecurityGroup(group: Group): boolean {
 
 /** A shared mailbox is a disabled, unlicensed user account with a mailbox. */
 function sharedMailboxUser(displayName: string, nickname: string, upn: string, company: string, now: string): User {
-  return {
-    id: randomUUID(),
+  return newUser(now, {
     userPrincipalName: upn,
     displayName,
-    givenName: null,
-    surname: null,
-    mail: upn,
     mailNickname: nickname,
-    jobTitle: null,
-    department: null,
-    officeLocation: null,
-    city: null,
-    country: null,
-    usageLocation: null,
-    mobilePhone: null,
-    businessPhones: [],
-    employeeId: null,
     companyName: company,
-    managerId: null,
     accountEnabled: false,
-    userType: 'Member',
-    createdDateTime: now,
-    assignedLicenses: [],
-    directoryRoleIds: [],
     password: `Shared-${randomUUID()}!`,
-    mfaRequired: false,
-    conditionalAccessBlocked: false,
-    signInSessionsValidFromDateTime: now,
-    lastPasswordChangeDateTime: now,
-    mailboxEnabled: true,
     oneDriveProvisioned: false,
-  };
+  });
 }

@@ -1,12 +1,12 @@
 import type { User } from '../../tenant/model.js';
 import type { GraphCall, GraphResult } from '../context.js';
 import { GraphError } from '../errors.js';
-import { evaluateFilter } from '../odata/filter.js';
+import { evaluateFilter } from '../odata/filter/index.js';
 import { openToken, sealToken } from '../odata/tokens.js';
 import { mailErrors } from './errors.js';
 import { DELTA_FILTER, type MessageView, messageJson, projectMessage } from './json.js';
 import { assertMessageSelect, messageFilter, queryOption } from './list.js';
-import type { Mailbox, MailFolder, StoredMessage, Tombstone } from './store.js';
+import type { Mailbox, MailFolder, StoredMessage, Tombstone } from './mailbox.js';
 
 /**
  * messages/delta per folder (delta-query-messages.md). Every change in a mailbox takes the next number of its

@@ -6,9 +6,9 @@ import { folderDelta } from './delta.js';
 import { mailErrors } from './errors.js';
 import { FOLDER_PROPERTIES, folderJson } from './json.js';
 import { listMessages, queryOption } from './list.js';
+import type { Mailbox, MailFolder } from './mailbox.js';
 import { folderOf } from './messages.js';
 import { MAIL_PERMISSIONS as P } from './permissions.js';
-import type { Mailbox, MailFolder } from './store.js';
 
 function assertFolderSelect(select: string[] | null): void {
   for (const key of select ?? []) {

@@ -1,6 +1,6 @@
 import { badRequest } from '../errors.js';
 import { mailErrors } from './errors.js';
-import type { Importance, ItemBody, Recipient, StoredMessage } from './store.js';
+import type { Importance, ItemBody, Recipient, StoredMessage } from './mailbox.js';
 
 export interface AttachmentInput {
   name: string;

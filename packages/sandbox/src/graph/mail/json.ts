@@ -1,6 +1,6 @@
-import type { FilterCapabilities, FilterOperator, PropertyCapability } from '../odata/filter.js';
+import type { FilterCapabilities, FilterOperator, PropertyCapability } from '../odata/filter/index.js';
 import { escapeHtml, htmlDocument, htmlToText, previewOf } from './compose.js';
-import type { Mailbox, MailFolder, StoredAttachment, StoredMessage } from './store.js';
+import type { Mailbox, MailFolder, StoredAttachment, StoredMessage } from './mailbox.js';
 
 /** Properties of a message Graph returns without $select, in Graph's order. */
 export const MESSAGE_DEFAULT_PROPERTIES = [

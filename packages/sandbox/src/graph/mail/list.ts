@@ -7,11 +7,11 @@ import {
   type FilterNode,
   ODataFilterError,
   validateFilter,
-} from '../odata/filter.js';
+} from '../odata/filter/index.js';
 import { linkWith } from '../odata/tokens.js';
 import { mailErrors } from './errors.js';
 import { MESSAGE_FILTER, MESSAGE_PROPERTIES, type MessageView, messageJson, projectMessage } from './json.js';
-import type { StoredMessage } from './store.js';
+import type { StoredMessage } from './mailbox.js';
 
 /** Messages pages: 10 by default, `$top` up to 1,000 (larger values are cut to 1,000). */
 export const MESSAGE_PAGE = { default: 10, max: 1_000 };

@@ -8,7 +8,6 @@ import { mailErrors } from './errors.js';
 import { DRAFT_ONLY, type MessageInput, readAttachment, readMessageInput } from './input.js';
 import { ATTACHMENT_PROPERTIES, attachmentJson, messageJson, projectMessage } from './json.js';
 import { assertMessageSelect, listMessages } from './list.js';
-import { MAIL_PERMISSIONS as P } from './permissions.js';
 import {
   findFolder,
   folderByName,
@@ -20,7 +19,8 @@ import {
   relocateMessage,
   type StoredMessage,
   touchMessage,
-} from './store.js';
+} from './mailbox.js';
+import { MAIL_PERMISSIONS as P } from './permissions.js';
 
 /** POST …/attachments takes attachments under 3 MB (message-post-attachments.md); larger ones need an upload session. */
 export const MAX_ATTACHMENT_BYTES = 3 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { base, en, Faker } from '@faker-js/faker';
 import type { Tenant, User } from '../../tenant/model.js';
 import { composeMessage, escapeHtml, htmlDocument, makeAttachment, recipient } from './compose.js';
-import { folderByName, insertMessage, type Mailbox, type Recipient } from './store.js';
+import { folderByName, insertMessage, type Mailbox, type Recipient } from './mailbox.js';
 
 /** Messages a new mailbox starts with, and where they sit. */
 const SEED_LAYOUT: readonly { folder: string; count: number }[] = [

@@ -8,8 +8,9 @@ import { mailRoute, openMailbox } from './access.js';
 import { composeMessage, makeAttachment, recipient } from './compose.js';
 import { mailErrors } from './errors.js';
 import { type MessageInput, readMessageInput } from './input.js';
+import { folderByName, insertMessage, publishMessage, type Recipient, type StoredMessage } from './mailbox.js';
 import { MAIL_PERMISSIONS as P } from './permissions.js';
-import { folderByName, insertMessage, mailboxOf, publishMessage, type Recipient, type StoredMessage } from './store.js';
+import { mailboxOf } from './store.js';
 
 /** A tenant user by e-mail address: UPN first (indexed by the directory), then the mail attribute. */
 export function userByAddress(directory: Directory, tenant: Tenant, address: string): User | undefined {

@@ -3,8 +3,8 @@ import type { GraphCall, GraphContext } from '../context.js';
 import { badRequest } from '../errors.js';
 import { mailRoute, openMailbox } from './access.js';
 import { mailErrors } from './errors.js';
+import type { MailboxSettings } from './mailbox.js';
 import { MAIL_PERMISSIONS as P } from './permissions.js';
-import type { MailboxSettings } from './store.js';
 
 /** mailboxSettings properties a PATCH may set (userPurpose is read-only). */
 const WRITABLE = [

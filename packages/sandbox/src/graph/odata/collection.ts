@@ -7,7 +7,7 @@ import {
   ODataFilterError,
   parseFilter,
   validateFilter,
-} from './filter.js';
+} from './filter/index.js';
 import { assertSelectable, type ExpandOption, project } from './query.js';
 import { linkWith, openToken, sealToken } from './tokens.js';
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { type ControlDeps, controlLookups } from '../../control/deps.js';
+import type { GraphContext } from '../context.js';
+import { controlLookups } from '../control-api.js';
 import type { Workload } from '../workload.js';
 import { PRESENCE_PERMISSIONS } from './permissions.js';
 import { publishIfChanged, registerPresenceRoutes } from './routes.js';
@@ -17,8 +18,8 @@ interface ControlPresenceBody {
  * `PATCH /_sandbox/tenants/{tid}/users/{user}/presence {availability, activity}`: the user changes their state in
  * Teams. Answers the presence Graph now shows (an application's unexpired session may still win).
  */
-function registerPresenceControl(control: FastifyInstance, deps: ControlDeps): void {
-  const { tenantOf, userOf } = controlLookups(deps);
+function registerPresenceControl(control: FastifyInstance, ctx: GraphContext): void {
+  const { tenantOf, userOf } = controlLookups(ctx.directory);
   control.patch<{ Params: { tid: string; user: string }; Body: ControlPresenceBody }>(
     '/tenants/:tid/users/:user/presence',
     {
@@ -38,10 +39,10 @@ function registerPresenceControl(control: FastifyInstance, deps: ControlDeps): v
       const tenant = tenantOf(request.params.tid);
       const user = userOf(tenant, request.params.user);
       const presence = presenceOf(tenant, user);
-      const now = deps.clock.now();
+      const now = ctx.clock.now();
       const before = presenceFingerprint(presence, now);
       presence.client = { availability: request.body.availability, activity: request.body.activity };
-      publishIfChanged(deps.graph, tenant, presence, before);
+      publishIfChanged(ctx, tenant, presence, before);
       return presenceJson(presence, now);
     },
   );

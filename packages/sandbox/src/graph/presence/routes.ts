@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Tenant, User } from '../../tenant/model.js';
 import type { GraphCall, GraphContext, GraphResult } from '../context.js';
 import { badRequest, GraphError, notFound } from '../errors.js';
-import { type FilterNode, ODataFilterError, parseFilter } from '../odata/filter.js';
+import { type FilterNode, ODataFilterError, parseFilter } from '../odata/filter/index.js';
 import { graphRoute } from '../route.js';
 import { PRESENCE_LIMIT } from '../traffic/throttling.js';
 import { PRESENCE_PERMISSIONS as P } from './permissions.js';

@@ -3,7 +3,7 @@ import type { Tenant, User } from '../../tenant/model.js';
 import type { GraphCall, GraphContext } from '../context.js';
 import { GraphError } from '../errors.js';
 import { type CollectionSpec, listCollection } from '../odata/collection.js';
-import type { FilterCapabilities, FilterOperator, PropertyCapability } from '../odata/filter.js';
+import type { FilterCapabilities, FilterOperator, PropertyCapability } from '../odata/filter/index.js';
 import { graphRoute } from '../route.js';
 import { REPORTS_PERMISSIONS as P } from './permissions.js';
 import { DAY_MS, pick, randomGuid, seededRandom } from './random.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { type ControlDeps, controlNotFound } from '../../control/deps.js';
 import type { Tenant } from '../../tenant/model.js';
 import type { GraphCall, GraphContext } from '../context.js';
+import { controlNotFound } from '../control-api.js';
 import { GraphError } from '../errors.js';
 import { assertDriveAccess, driveById, driveOfUser } from '../files/access.js';
 import type { ResourceChange } from '../notifications/bus.js';
@@ -415,8 +415,8 @@ export const subscriptionsWorkload: Workload = {
       },
     });
   },
-  control(control: FastifyInstance, deps: ControlDeps) {
-    const service = subscriptionService(deps.graph);
+  control(control: FastifyInstance, ctx: GraphContext) {
+    const service = subscriptionService(ctx);
     control.get('/subscriptions', async () => {
       service.expire();
       return [...service.subscriptions.values()].map((s) => ({ ...service.json(s), tenantId: s.tenant.id }));

@@ -1,4 +1,7 @@
+import { sanitizeHeaders, sanitizeUrl } from '../../logging/index.js';
 import type { PipelinePolicy } from '../pipeline.js';
+
+// The pipeline logs through the process's one sanitizer; its functions stay importable from here, where they were.
 
 /** Pino-shaped: `logger.debug({fields}, 'message')`. */
 export interface GraphLogger {
@@ -6,48 +9,11 @@ export interface GraphLogger {
   warn?(fields: Record<string, unknown>, message: string): void;
 }
 
-/** Headers safe to log. Anything else, `authorization` included, is never logged. */
-const SAFE_HEADERS = new Set([
-  'client-request-id',
-  'request-id',
-  'retry-after',
-  'content-type',
-  'content-length',
-  'consistencylevel',
-  'prefer',
-  'preference-applied',
-  'x-ms-ags-diagnostic',
-  'x-ms-resource-unit',
-  'x-ms-throttle-limit-percentage',
-  'x-ms-throttle-scope',
-  'x-ms-throttle-information',
-  'location',
-]);
-
-/** Query parameters safe to log; `$filter`, `$search` (names, addresses) and tokens become REDACTED. */
-const SAFE_QUERY = new Set(['$select', '$top', '$expand', '$count', '$orderby', 'api-version']);
-
-/** A URL fit for logs: path as a route template (no IDs or UPNs), query values outside the allow-list redacted. */
-export function sanitizeUrl(url: string, routeTemplate: string): string {
-  let search = '';
-  try {
-    const parsed = new URL(url);
-    const parts: string[] = [];
-    for (const [key, value] of parsed.searchParams) parts.push(`${key}=${SAFE_QUERY.has(key) ? value : 'REDACTED'}`);
-    search = parts.length ? `?${parts.join('&')}` : '';
-  } catch {
-    // not a URL: log the template alone
-  }
-  return `${routeTemplate}${search}`;
-}
-
-export function sanitizeHeaders(headers: Iterable<[string, string]>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of headers) out[name] = SAFE_HEADERS.has(name.toLowerCase()) ? value : 'REDACTED';
-  return out;
-}
-
-/** Logs each attempt by allow-list: method, sanitized URL, status, duration, safe headers. Never bodies. */
+/**
+ * Logs each attempt by allow-list: method, the URL as its route template with allow-listed query values, status,
+ * duration, allow-listed response headers. Never bodies. The logger may be any pino-shaped one, so the fields are
+ * sanitized here rather than left to a createLogger formatter.
+ */
 export function logPolicy(logger: GraphLogger): PipelinePolicy {
   return {
     name: 'logPolicy',
@@ -63,7 +29,7 @@ export function logPolicy(logger: GraphLogger): PipelinePolicy {
             attempt: request.attempt,
             status: response.status,
             ms: Math.round(performance.now() - started),
-            headers: sanitizeHeaders(response.headers as unknown as Iterable<[string, string]>),
+            headers: sanitizeHeaders(response.headers),
           },
           'graph request',
         );

@@ -1,7 +1,21 @@
-import type { PipelinePolicy } from '../pipeline.js';
+import type { GraphRequest, PipelinePolicy } from '../pipeline.js';
 
-/** Upper bounds (ms) of the latency buckets; the last bucket counts everything slower. */
-export const LATENCY_BUCKETS_MS = [25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
+/** One HTTP attempt as the metrics policy saw it. */
+export interface GraphAttempt {
+  method: string;
+  /** The route template (`/users/{id}`), never the raw path. */
+  route: string;
+  /** 0 for the first attempt, 1 for the first retry, … */
+  attempt: number;
+  /** undefined when no answer came (a network error). */
+  status: number | undefined;
+  durationMs: number;
+}
+
+/** Where attempts are recorded: the client's own summary, and the server's Prometheus metrics when it has them. */
+export interface GraphAttemptObserver {
+  record(attempt: GraphAttempt): void;
+}
 
 export interface RouteMetrics {
   /** HTTP attempts, retries included. */
@@ -13,7 +27,7 @@ export interface RouteMetrics {
   /** Attempts that ended in a status ≥ 400 or a network error. */
   errors: number;
   byStatus: Record<string, number>;
-  latency: { count: number; sumMs: number; maxMs: number; buckets: { leMs: number | '+Inf'; count: number }[] };
+  latency: { count: number; sumMs: number; maxMs: number };
 }
 
 export interface GraphMetrics {
@@ -23,42 +37,32 @@ export interface GraphMetrics {
 }
 
 function emptyRoute(): RouteMetrics {
-  return {
-    requests: 0,
-    retries: 0,
-    throttled: 0,
-    errors: 0,
-    byStatus: {},
-    latency: {
-      count: 0,
-      sumMs: 0,
-      maxMs: 0,
-      buckets: [...LATENCY_BUCKETS_MS.map((leMs) => ({ leMs, count: 0 })), { leMs: '+Inf' as const, count: 0 }],
-    },
-  };
+  return { requests: 0, retries: 0, throttled: 0, errors: 0, byStatus: {}, latency: { count: 0, sumMs: 0, maxMs: 0 } };
 }
 
-/** Counts every attempt per route template: requests, retries, 429s, errors, and a latency histogram. */
-export class MetricsRecorder {
+/**
+ * One client's summary, per route template: requests, retries, 429s, errors and latency, readable at once
+ * (`GraphClient.metrics()`, for benchmarks and tests). The histograms for monitoring are `GraphRequestMetrics`'.
+ */
+export class MetricsRecorder implements GraphAttemptObserver {
   private routes = new Map<string, RouteMetrics>();
 
-  record(route: string, attempt: number, status: number | undefined, latencyMs: number): void {
-    let m = this.routes.get(route);
+  record({ method, route, attempt, status, durationMs }: GraphAttempt): void {
+    const key = `${method} ${route}`;
+    let m = this.routes.get(key);
     if (!m) {
       m = emptyRoute();
-      this.routes.set(route, m);
+      this.routes.set(key, m);
     }
     m.requests += 1;
     if (attempt > 0) m.retries += 1;
     if (status === 429) m.throttled += 1;
     if (status === undefined || status >= 400) m.errors += 1;
-    const key = status === undefined ? 'network' : String(status);
-    m.byStatus[key] = (m.byStatus[key] ?? 0) + 1;
+    const statusKey = status === undefined ? 'network' : String(status);
+    m.byStatus[statusKey] = (m.byStatus[statusKey] ?? 0) + 1;
     m.latency.count += 1;
-    m.latency.sumMs += latencyMs;
-    m.latency.maxMs = Math.max(m.latency.maxMs, latencyMs);
-    const bucket = m.latency.buckets.find((b) => b.leMs === '+Inf' || latencyMs <= b.leMs);
-    if (bucket) bucket.count += 1;
+    m.latency.sumMs += durationMs;
+    m.latency.maxMs = Math.max(m.latency.maxMs, durationMs);
   }
 
   snapshot(): GraphMetrics {
@@ -80,18 +84,22 @@ export class MetricsRecorder {
 }
 
 /** Records each attempt that reaches it; placed inside the retry policy so retries count one by one. */
-export function metricsPolicy(recorder: MetricsRecorder): PipelinePolicy {
+export function metricsPolicy(observers: readonly GraphAttemptObserver[]): PipelinePolicy {
+  const record = (request: GraphRequest, status: number | undefined, started: number) => {
+    const { method, routeTemplate: route, attempt } = request;
+    const seen: GraphAttempt = { method, route, attempt, status, durationMs: performance.now() - started };
+    for (const observer of observers) observer.record(seen);
+  };
   return {
     name: 'metricsPolicy',
     async sendRequest(request, next) {
       const started = performance.now();
-      const route = `${request.method} ${request.routeTemplate}`;
       try {
         const response = await next(request);
-        recorder.record(route, request.attempt, response.status, performance.now() - started);
+        record(request, response.status, started);
         return response;
       } catch (err) {
-        recorder.record(route, request.attempt, undefined, performance.now() - started);
+        record(request, undefined, started);
         throw err;
       }
     },

@@ -1,11 +1,12 @@
+import { BACKOFF_LIMITS, backoffDelay as delayAfterFailures } from '../../backoff.js';
 import { RETRIABLE_STATUSES, type RetryContext, type RetryStrategy } from './retry-strategy.js';
 
 export interface ExponentialBackoffOptions {
-  /** The first delay, before jitter. Default 500 ms. */
+  /** The longest first delay. Default 500 ms. */
   initialDelayMs?: number;
   /** No delay exceeds this. Default 30 s. */
   maxDelayMs?: number;
-  /** Random source in [0, 1), replaceable in tests. */
+  /** Random source in [0, 1], replaceable in tests. */
   random?: () => number;
 }
 
@@ -24,13 +25,13 @@ function isTransientNetworkError(error: unknown): boolean {
   );
 }
 
-/** The delay before retry `attempt + 1`: `initial · 2^attempt`, capped, with ±25 % jitter so clients don't retry in step. */
+/** The delay before retry `attempt + 1` (`attempt` counts from 0, as the retry policy does): the shared backoff. */
 export function backoffDelay(attempt: number, options: ExponentialBackoffOptions = {}): number {
-  const initial = options.initialDelayMs ?? 500;
-  const max = options.maxDelayMs ?? 30_000;
-  const random = options.random ?? Math.random;
-  const base = Math.min(max, initial * 2 ** attempt);
-  return Math.min(max, Math.round(base * (0.75 + random() * 0.5)));
+  return delayAfterFailures(attempt + 1, BACKOFF_LIMITS.graph, {
+    initialMs: options.initialDelayMs,
+    maxMs: options.maxDelayMs,
+    random: options.random,
+  });
 }
 
 /**

@@ -3,17 +3,14 @@ import type { ApiKeysRepository } from '../../store/api-keys-repository.js';
 import type { ConsoleSessionsRepository } from '../../store/console-sessions-repository.js';
 import { equalStrings, sha256 } from '../../tokens.js';
 import { apiError } from '../errors.js';
-import { type ApiKeyScope, findApiKey } from './api-keys.js';
-import { authorize, SAFE_METHODS } from './authorize.js';
+import { findApiKey } from './api-keys.js';
+import { authorize, type Principal, SAFE_METHODS } from './authorize.js';
 import type { TrustedHosts } from './trusted-hosts.js';
 
 export const SESSION_COOKIE = 'tenantlink_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
-/** Who made a request: an API key (with its scope), or the console's signed-in admin. */
-export type Principal =
-  | { kind: 'apiKey'; keyId: string; name: string; scope: ApiKeyScope }
-  | { kind: 'session'; csrfToken: string; idHash: string };
+export type { Principal };
 
 declare module 'fastify' {
   interface FastifyRequest {

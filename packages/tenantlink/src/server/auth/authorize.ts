@@ -1,4 +1,9 @@
-import type { Principal } from './authenticate.js';
+import type { ApiKeyScope } from '../../model/auth-modes.js';
+
+/** Who made a request: an API key (with its scope), or the console's signed-in admin. */
+export type Principal =
+  | { kind: 'apiKey'; keyId: string; name: string; scope: ApiKeyScope }
+  | { kind: 'session'; csrfToken: string; idHash: string };
 
 /** Methods that change nothing: the only ones a `read` key may use. */
 export const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ConnectionService } from '../../connections/service.js';
 import { TenantlinkError } from '../../errors.js';
 import { allDatasets } from '../../features/datasets.js';
-import { InProcessJobRunner } from '../../jobs/runner.js';
+import { InProcessJobRunner } from '../../jobs/in-process-runner.js';
 import type { Logger } from '../../logging/index.js';
 import type { Store } from '../../store/database.js';
 import type { CommittedEvent } from '../../sync/engine.js';
@@ -175,5 +175,35 @@ export const syncRoutes: FastifyPluginAsyncZod<SyncRoutesOptions> = async (
       },
     },
     async (request) => sync.feed(request.params.id, request.params.model, request.query),
+  );
+
+  app.get(
+    '/connections/:id/records/:model/current',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'Records as they stand now, by id (at most 100): unknown and deleted ids are left out',
+        params: z.object({ id: z.string().min(1).max(200), model: z.enum(models) }),
+        querystring: z.object({
+          ids: z
+            .string()
+            .min(1)
+            .max(100 * 200)
+            .transform((v) => v.split(',').filter(Boolean))
+            .refine(
+              (ids) => ids.length <= 100 && ids.every((i) => i.length <= 200),
+              'at most 100 ids of 200 characters',
+            )
+            .describe('comma-separated record ids'),
+        }),
+        response: {
+          200: z.object({ records: z.array(z.object({ id: z.string(), data: z.record(z.string(), z.unknown()) })) }),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request) => ({
+      records: await sync.lookup(request.params.id, request.params.model, request.query.ids),
+    }),
   );
 };

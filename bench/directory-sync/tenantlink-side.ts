@@ -8,7 +8,7 @@ import { sandboxCloud } from '../../packages/tenantlink/src/auth/clouds.js';
 import { loadKeyring } from '../../packages/tenantlink/src/connections/keyring.js';
 import { ConnectionService } from '../../packages/tenantlink/src/connections/service.js';
 import { Vault } from '../../packages/tenantlink/src/connections/vault.js';
-import { allDatasets } from '../../packages/tenantlink/src/features/datasets.js';
+import { allDatasets } from '../../packages/tenantlink/src/features/index.js';
 import { openStore } from '../../packages/tenantlink/src/store/database.js';
 import { SyncService } from '../../packages/tenantlink/src/sync/service.js';
 import { readState } from './sandbox-process.js';

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import {
-  confidentialClient,
-  createApp,
-  expectAadError,
-  type Harness,
-  publicClient,
-  startHarness,
-  type TestApp,
-} from '../src/testing/index.js';
+import { expectAadError, type Harness, startHarness, type TestApp } from '../src/testing/index.js';
 
 const GRAPH_DEFAULT = 'https://graph.microsoft.com/.default';
 
@@ -76,7 +68,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
     h = await startHarness();
     const tenant = await h.control('GET', `/tenants/${h.tenantId}`);
     user = tenant.users.find((u: { isAdmin: boolean; accountEnabled: boolean }) => !u.isAdmin && u.accountEnabled);
-    ropcApp = await createApp(h, {
+    ropcApp = await h.createApp({
       displayName: 'Legacy Client',
       allowPublicClient: true,
       requiredPermissions: { delegated: ['User.Read', 'openid', 'profile', 'offline_access'] },
@@ -86,7 +78,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
   after(() => h.close());
 
   test('7000215: a wrong secret, and the secret ID sent instead of its value', async () => {
-    const app = await createApp(h, { displayName: 'Secret ID Mixup', secret: {} });
+    const app = await h.createApp({ displayName: 'Secret ID Mixup', secret: {} });
     const wrong = await tokenError(clientCredentials(app, { client_secret: 'not-the-secret' }));
     assertAadsts(wrong, 7000215, 401, 'invalid_client');
     const secretId = await tokenError(clientCredentials(app, { client_secret: app.secret!.keyId }));
@@ -94,7 +86,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
     assert.match(secretId.error_description, /not the client secret ID/);
 
     const viaMsal = await expectAadError(
-      confidentialClient(h, app.appId, { clientSecret: app.secret!.keyId }).acquireTokenByClientCredential({
+      h.confidentialClient(app.appId, { clientSecret: app.secret!.keyId }).acquireTokenByClientCredential({
         scopes: [GRAPH_DEFAULT],
       }),
     );
@@ -104,10 +96,10 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
   });
 
   test('7000222: an expired secret', async () => {
-    const app = await createApp(h, { displayName: 'Expired Secret', secret: { expiresInDays: -1 } });
+    const app = await h.createApp({ displayName: 'Expired Secret', secret: { expiresInDays: -1 } });
     assertAadsts(await tokenError(clientCredentials(app)), 7000222, 401, 'invalid_client');
     const viaMsal = await expectAadError(
-      confidentialClient(h, app.appId, { clientSecret: app.secret!.value }).acquireTokenByClientCredential({
+      h.confidentialClient(app.appId, { clientSecret: app.secret!.value }).acquireTokenByClientCredential({
         scopes: [GRAPH_DEFAULT],
       }),
     );
@@ -130,7 +122,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
   });
 
   test('90002 and 900023: unknown and malformed tenant identifiers', async () => {
-    const app = await createApp(h, { displayName: 'Tenant Typos', secret: {} });
+    const app = await h.createApp({ displayName: 'Tenant Typos', secret: {} });
     assertAadsts(await tokenError(clientCredentials(app), randomUUID()), 90002, 400, 'invalid_tenant');
     assertAadsts(
       await tokenError(clientCredentials(app), 'nosuchtenant.onmicrosoft.com'),
@@ -144,7 +136,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
   });
 
   test('1002012, 70011 and 500011: scopes a client-credentials request cannot use', async () => {
-    const app = await createApp(h, { displayName: 'Scope Mistakes', secret: {} });
+    const app = await h.createApp({ displayName: 'Scope Mistakes', secret: {} });
     const noDefault = await tokenError(clientCredentials(app, { scope: 'https://graph.microsoft.com/User.Read.All' }));
     assertAadsts(noDefault, 1002012, 400, 'invalid_scope');
     assert.match(noDefault.error_description, /must have a scope value with \/\.default suffixed/);
@@ -161,7 +153,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
       'invalid_resource',
     );
     const viaMsal = await expectAadError(
-      confidentialClient(h, app.appId, { clientSecret: app.secret!.value }).acquireTokenByClientCredential({
+      h.confidentialClient(app.appId, { clientSecret: app.secret!.value }).acquireTokenByClientCredential({
         scopes: ['https://graph.microsoft.com/User.Read.All'],
       }),
     );
@@ -169,7 +161,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
   });
 
   test('7000112: a disabled application', async () => {
-    const app = await createApp(h, { displayName: 'Switched Off', secret: {} });
+    const app = await h.createApp({ displayName: 'Switched Off', secret: {} });
     await h.control('PATCH', `/tenants/${h.tenantId}/applications/${app.appId}`, { accountEnabled: false });
     const err = await tokenError(clientCredentials(app));
     assertAadsts(err, 7000112, 400, 'unauthorized_client');
@@ -185,7 +177,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
       'consent_required',
     );
     const viaMsal = await expectAadError(
-      publicClient(h, ropcApp.appId).acquireTokenByUsernamePassword({
+      h.publicClient(ropcApp.appId).acquireTokenByUsernamePassword({
         scopes: ['Mail.Read'],
         username: user.userPrincipalName,
         password: user.password,
@@ -224,7 +216,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
       'message_only',
     );
     const viaMsal = await expectAadError(
-      publicClient(h, ropcApp.appId).acquireTokenByUsernamePassword({
+      h.publicClient(ropcApp.appId).acquireTokenByUsernamePassword({
         scopes: ['User.Read'],
         username: user.userPrincipalName,
         password: 'wrong-password',
@@ -235,7 +227,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
 
   test('700082 and 50173: refresh tokens expired by inactivity or revoked with the user’s sessions', async () => {
     const person = await h.control('POST', `/tenants/${h.tenantId}/users`, { displayName: 'Refresh Person' }, 201);
-    const pca = publicClient(h, ropcApp.appId);
+    const pca = h.publicClient(ropcApp.appId);
     const first = await pca.acquireTokenByUsernamePassword({
       scopes: ['User.Read'],
       username: person.userPrincipalName,
@@ -269,7 +261,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
 
   test('a refresh token stops working once the user is blocked or must do MFA', async () => {
     const person = await h.control('POST', `/tenants/${h.tenantId}/users`, { displayName: 'Later Blocked' }, 201);
-    const pca = publicClient(h, ropcApp.appId);
+    const pca = h.publicClient(ropcApp.appId);
     const first = await pca.acquireTokenByUsernamePassword({
       scopes: ['User.Read'],
       username: person.userPrincipalName,
@@ -291,7 +283,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
   });
 
   test('9001023, 900144 and 70003: grant on /common, missing parameters, unknown grant types', async () => {
-    const app = await createApp(h, { displayName: 'Request Shape', secret: {} });
+    const app = await h.createApp({ displayName: 'Request Shape', secret: {} });
     assertAadsts(await tokenError(clientCredentials(app), 'common'), 9001023, 400, 'invalid_request');
     assertAadsts(await tokenError({ client_id: app.appId }), 900144, 400, 'invalid_request');
     assertAadsts(await tokenError({ grant_type: 'magic', client_id: app.appId }), 70003, 400, 'unsupported_grant_type');
@@ -301,7 +293,7 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
   });
 
   test('7000216 and 7000218: confidential clients must prove themselves', async () => {
-    const app = await createApp(h, { displayName: 'No Credential', secret: {} });
+    const app = await h.createApp({ displayName: 'No Credential', secret: {} });
     assertAadsts(
       await tokenError({ grant_type: 'client_credentials', client_id: app.appId, scope: GRAPH_DEFAULT }),
       7000216,
@@ -328,8 +320,8 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
   });
 
   test('client assertions: unknown certificate (700027), wrong subject (50048), stale (700024)', async () => {
-    const app = await createApp(h, { displayName: 'Assertion Checks' });
-    const other = await createApp(h, { displayName: 'Other Cert Holder' });
+    const app = await h.createApp({ displayName: 'Assertion Checks' });
+    const other = await h.createApp({ displayName: 'Other Cert Holder' });
     const foreign = await h.control(
       'POST',
       `/tenants/${h.tenantId}/applications/${other.appId}/certificates`,
@@ -337,9 +329,11 @@ describe('identity platform errors (AADSTS), provoked through control-API scenar
       201,
     );
     const unknownKey = await expectAadError(
-      confidentialClient(h, app.appId, {
-        clientCertificate: { thumbprintSha256: foreign.thumbprintSha256, privateKey: foreign.privateKeyPem },
-      }).acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT] }),
+      h
+        .confidentialClient(app.appId, {
+          clientCertificate: { thumbprintSha256: foreign.thumbprintSha256, privateKey: foreign.privateKeyPem },
+        })
+        .acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT] }),
     );
     assert.equal(unknownKey.errorNo, '700027');
     assert.match(unknownKey.errorMessage, /The key was not found/);

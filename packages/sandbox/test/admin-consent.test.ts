@@ -5,8 +5,6 @@ import {
   asRedirect,
   Browser,
   completeSignIn,
-  confidentialClient,
-  createApp,
   expectAadError,
   type Harness,
   startHarness,
@@ -23,7 +21,7 @@ describe('multi-tenant apps and the admin-consent flow', () => {
 
   before(async () => {
     h = await startHarness();
-    vendorApp = await createApp(h, {
+    vendorApp = await h.createApp({
       displayName: 'Vendor Connector',
       signInAudience: 'AzureADMultipleOrgs',
       redirectUris: { web: [CALLBACK] },
@@ -39,7 +37,7 @@ describe('multi-tenant apps and the admin-consent flow', () => {
   });
   after(() => h.close());
 
-  const cca = () => confidentialClient(h, vendorApp.appId, { clientSecret: vendorApp.secret!.value }, customer.id);
+  const cca = () => h.confidentialClient(vendorApp.appId, { clientSecret: vendorApp.secret!.value }, customer.id);
   const consentUrl = (version: 1 | 2, tenant = 'organizations') =>
     version === 2
       ? `${h.sandbox.authority}/${tenant}/v2.0/adminconsent?client_id=${vendorApp.appId}&scope=${encodeURIComponent(GRAPH_DEFAULT)}&redirect_uri=${encodeURIComponent(CALLBACK)}&state=s-42`
@@ -126,7 +124,7 @@ describe('multi-tenant apps and the admin-consent flow', () => {
       appId: vendorApp.appId,
       application: ['Calendars.Read'],
     });
-    const client = confidentialClient(h, vendorApp.appId, { clientSecret: vendorApp.secret!.value }, second.id);
+    const client = h.confidentialClient(vendorApp.appId, { clientSecret: vendorApp.secret!.value }, second.id);
     const result = await client.acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT] });
     const claims = await h.verify(
       result!.accessToken,
@@ -137,7 +135,7 @@ describe('multi-tenant apps and the admin-consent flow', () => {
   });
 
   test('a single-tenant app cannot be used on /organizations (50194) nor consented into another tenant', async () => {
-    const single = await createApp(h, { displayName: 'Single Tenant', redirectUris: { web: [CALLBACK] }, secret: {} });
+    const single = await h.createApp({ displayName: 'Single Tenant', redirectUris: { web: [CALLBACK] }, secret: {} });
     const page = asPage(
       await new Browser(h).open(
         `${h.sandbox.authority}/organizations/oauth2/v2.0/authorize?client_id=${single.appId}&response_type=code&redirect_uri=${encodeURIComponent(CALLBACK)}&scope=User.Read`,

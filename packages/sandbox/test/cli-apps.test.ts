@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../src/cli/run.js';
-import { confidentialClient, type Harness, type Json, startHarness } from '../src/testing/index.js';
+import { type Harness, type Json, startHarness } from '../src/testing/index.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -58,9 +58,11 @@ describe('tenantlink-sandbox apps create', () => {
     assert.equal(app.authority, `${h.sandbox.authority}/${h.tenantId}`);
     assert.match(app.clientSecret, /^.{3}\dQ~/);
 
-    const result = await confidentialClient(h, app.appId, {
-      clientSecret: app.clientSecret,
-    }).acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
+    const result = await h
+      .confidentialClient(app.appId, {
+        clientSecret: app.clientSecret,
+      })
+      .acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
     const claims = await h.verify(
       result!.accessToken,
       'https://graph.microsoft.com',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
-import { confidentialClient, createApp, type Harness, startHarness } from '../src/testing/index.js';
+import { type Harness, startHarness } from '../src/testing/index.js';
 
 const GRAPH_DEFAULT = ['https://graph.microsoft.com/.default'];
 
@@ -13,13 +13,13 @@ describe('client credentials with msal-node', () => {
   after(() => h.close());
 
   test('a client secret gets a v1.0 Graph token whose roles are the consented application permissions', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Directory Sync',
       requiredPermissions: { application: ['User.Read.All', 'GroupMember.Read.All'] },
       grantAdminConsent: true,
       secret: { expiresInDays: 30 },
     });
-    const cca = confidentialClient(h, app.appId, { clientSecret: app.secret!.value });
+    const cca = h.confidentialClient(app.appId, { clientSecret: app.secret!.value });
     const result = await cca.acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
     assert.ok(result?.accessToken);
     const issuer = `https://sts.windows.net/${h.tenantId}/`;
@@ -43,12 +43,12 @@ describe('client credentials with msal-node', () => {
   });
 
   test('an app without admin consent still gets a token, without a roles claim', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Not Consented',
       requiredPermissions: { application: ['Mail.Send'] },
       secret: {},
     });
-    const cca = confidentialClient(h, app.appId, { clientSecret: app.secret!.value });
+    const cca = h.confidentialClient(app.appId, { clientSecret: app.secret!.value });
     const result = await cca.acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
     const claims = await h.verify(
       result!.accessToken,
@@ -59,7 +59,7 @@ describe('client credentials with msal-node', () => {
   });
 
   test('the tenant can be named by its domain, and HTTP Basic client authentication works', async () => {
-    const app = await createApp(h, { displayName: 'Basic Auth', secret: {} });
+    const app = await h.createApp({ displayName: 'Basic Auth', secret: {} });
     const domain = h.sandbox.tenants[0]!.defaultDomain;
     const res = await h.fetch(`${h.authority(domain)}/oauth2/v2.0/token`, {
       method: 'POST',
@@ -78,7 +78,7 @@ describe('client credentials with msal-node', () => {
 
   for (const variant of ['x5t#S256 (PS256)', 'x5t (RS256)'] as const) {
     test(`a certificate client assertion with ${variant} is verified against the uploaded certificate`, async () => {
-      const app = await createApp(h, {
+      const app = await h.createApp({
         displayName: `Cert ${variant}`,
         requiredPermissions: { application: ['Calendars.Read'] },
         grantAdminConsent: true,
@@ -94,7 +94,7 @@ describe('client credentials with msal-node', () => {
         variant === 'x5t (RS256)'
           ? { clientCertificate: { thumbprint: cert.thumbprint, privateKey: cert.privateKeyPem } }
           : { clientCertificate: { thumbprintSha256: cert.thumbprintSha256, privateKey: cert.privateKeyPem } };
-      const cca = confidentialClient(h, app.appId, credential);
+      const cca = h.confidentialClient(app.appId, credential);
       const result = await cca.acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
       const claims = await h.verify(
         result!.accessToken,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createApp, type Harness, startHarness } from '../src/testing/index.js';
+import { type Harness, startHarness } from '../src/testing/index.js';
 
 describe('the /_sandbox control API', () => {
   let h: Harness;
@@ -23,7 +23,7 @@ describe('the /_sandbox control API', () => {
   });
 
   test('applications: created with a secret shown once, listed afterwards without it', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Listed App',
       redirectUris: { web: ['https://x.example.test/cb'] },
       requiredPermissions: { application: ['Mail.Send'], delegated: ['Mail.Send.Shared'] },
@@ -71,7 +71,7 @@ describe('the /_sandbox control API', () => {
     const missing = await h.control('POST', `/tenants/${h.tenantId}/applications`, {}, 400);
     assert.equal(missing.error.code, 'BadRequest');
     assert.match(missing.error.message, /displayName/);
-    const badCert = await createApp(h, { displayName: 'Cert' });
+    const badCert = await h.createApp({ displayName: 'Cert' });
     const cert = await h.control(
       'POST',
       `/tenants/${h.tenantId}/applications/${badCert.appId}/certificates`,

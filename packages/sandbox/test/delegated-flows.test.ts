@@ -6,11 +6,8 @@ import {
   asRedirect,
   Browser,
   completeSignIn,
-  confidentialClient,
-  createApp,
   expectAadError,
   type Harness,
-  publicClient,
   startHarness,
 } from '../src/testing/index.js';
 
@@ -30,7 +27,7 @@ describe('delegated flows with msal-node', () => {
   after(() => h.close());
 
   async function authCode(appId: string, secret: string, scopes: string[], extra: Record<string, string> = {}) {
-    const cca = confidentialClient(h, appId, { clientSecret: secret });
+    const cca = h.confidentialClient(appId, { clientSecret: secret });
     const pkce = await new CryptoProvider().generatePkceCodes();
     const url = await cca.getAuthCodeUrl({
       scopes,
@@ -44,7 +41,7 @@ describe('delegated flows with msal-node', () => {
   }
 
   test('auth code with PKCE: sign-in page, user consent, code, tokens, then refresh', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Calendar Connector',
       redirectUris: { web: [REDIRECT] },
       requiredPermissions: { delegated: ['User.Read', 'Calendars.Read'] },
@@ -104,7 +101,7 @@ describe('delegated flows with msal-node', () => {
   });
 
   test('a wrong PKCE verifier is refused with AADSTS501481', async () => {
-    const app = await createApp(h, { displayName: 'PKCE', redirectUris: { web: [REDIRECT] }, secret: {} });
+    const app = await h.createApp({ displayName: 'PKCE', redirectUris: { web: [REDIRECT] }, secret: {} });
     const { cca, url } = await authCode(app.appId, app.secret!.value, ['User.Read']);
     const browser = new Browser(h);
     const callback = asRedirect(await completeSignIn(browser, await browser.open(url), { ...user, consent: 'accept' }));
@@ -121,7 +118,7 @@ describe('delegated flows with msal-node', () => {
   });
 
   test('declining consent redirects with access_denied and AADSTS65004', async () => {
-    const app = await createApp(h, { displayName: 'Declined', redirectUris: { web: [REDIRECT] }, secret: {} });
+    const app = await h.createApp({ displayName: 'Declined', redirectUris: { web: [REDIRECT] }, secret: {} });
     const { url } = await authCode(app.appId, app.secret!.value, ['Mail.Read']);
     const browser = new Browser(h);
     const callback = asRedirect(await completeSignIn(browser, await browser.open(url), { ...user, consent: 'cancel' }));
@@ -131,7 +128,7 @@ describe('delegated flows with msal-node', () => {
   });
 
   test('admin-only scopes show "Need admin approval" to users; an admin can consent for the organisation', async () => {
-    const app = await createApp(h, { displayName: 'Needs Admin', redirectUris: { web: [REDIRECT] }, secret: {} });
+    const app = await h.createApp({ displayName: 'Needs Admin', redirectUris: { web: [REDIRECT] }, secret: {} });
     const scopes = ['User.Read.All'];
     const { url } = await authCode(app.appId, app.secret!.value, scopes);
     const userBrowser = new Browser(h);
@@ -162,7 +159,7 @@ describe('delegated flows with msal-node', () => {
   });
 
   test('prompt=none without a session redirects with login_required', async () => {
-    const app = await createApp(h, { displayName: 'Silent', redirectUris: { web: [REDIRECT] }, secret: {} });
+    const app = await h.createApp({ displayName: 'Silent', redirectUris: { web: [REDIRECT] }, secret: {} });
     const { url } = await authCode(app.appId, app.secret!.value, ['User.Read'], { prompt: 'none' });
     const callback = asRedirect(await new Browser(h).open(url));
     assert.equal(callback.searchParams.get('error'), 'login_required');
@@ -170,8 +167,8 @@ describe('delegated flows with msal-node', () => {
   });
 
   test('an unregistered redirect URI shows AADSTS50011 and never redirects', async () => {
-    const app = await createApp(h, { displayName: 'Redirects', redirectUris: { web: [REDIRECT] }, secret: {} });
-    const cca = confidentialClient(h, app.appId, { clientSecret: app.secret!.value });
+    const app = await h.createApp({ displayName: 'Redirects', redirectUris: { web: [REDIRECT] }, secret: {} });
+    const cca = h.confidentialClient(app.appId, { clientSecret: app.secret!.value });
     const url = await cca.getAuthCodeUrl({ scopes: ['User.Read'], redirectUri: `${REDIRECT}/other` });
     const page = asPage(await new Browser(h).open(url), 'error');
     assert.equal(page.errorCode, 50011);
@@ -185,7 +182,7 @@ describe('delegated flows with msal-node', () => {
       { displayName: 'Mfa Person', mfaRequired: true },
       201,
     );
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'MFA App',
       redirectUris: { web: [REDIRECT] },
       requiredPermissions: { delegated: ['User.Read', 'openid', 'profile', 'offline_access'] },
@@ -217,12 +214,12 @@ describe('delegated flows with msal-node', () => {
   });
 
   test('device code with a public client: the user enters the code, signs in and consents', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Headless Setup',
       allowPublicClient: true,
       redirectUris: { publicClient: ['https://login.microsoftonline.com/common/oauth2/nativeclient'] },
     });
-    const pca = publicClient(h, app.appId);
+    const pca = h.publicClient(app.appId);
     let browsing: Promise<unknown> | undefined;
     const result = await pca.acquireTokenByDeviceCode({
       scopes: ['User.Read', 'Presence.Read'],
@@ -259,8 +256,8 @@ describe('delegated flows with msal-node', () => {
   });
 
   test('device code: a declined sign-in ends polling with authorization_declined; an old code with expired_token', async () => {
-    const app = await createApp(h, { displayName: 'Declining Device', allowPublicClient: true });
-    const pca = publicClient(h, app.appId);
+    const app = await h.createApp({ displayName: 'Declining Device', allowPublicClient: true });
+    const pca = h.publicClient(app.appId);
     const declined = await expectAadError(
       pca.acquireTokenByDeviceCode({
         scopes: ['User.Read'],

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CryptoProvider } from '@azure/msal-node';
-import {
-  asPage,
-  asRedirect,
-  Browser,
-  completeSignIn,
-  confidentialClient,
-  createApp,
-  type Harness,
-  publicClient,
-  startHarness,
-} from '../src/testing/index.js';
+import { asPage, asRedirect, Browser, completeSignIn, type Harness, startHarness } from '../src/testing/index.js';
 
 const REDIRECT = 'https://app.example.test/cb';
 const SPA = 'https://spa.example.test/';
@@ -70,7 +60,7 @@ describe('edge cases: redirects, consent integrity, SPA rules, revocation', () =
   }
 
   test('sign-out redirects only to a registered URI', async () => {
-    await createApp(h, { displayName: 'Logout App', redirectUris: { web: [REDIRECT] } });
+    await h.createApp({ displayName: 'Logout App', redirectUris: { web: [REDIRECT] } });
     const evil = await h.fetch(
       `${h.authority()}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent('https://evil.example.test/')}`,
       {
@@ -90,7 +80,7 @@ describe('edge cases: redirects, consent integrity, SPA rules, revocation', () =
   });
 
   test('after an error page, posting "accept" to the consent endpoint grants nothing', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Disabled Then Poked',
       redirectUris: { web: [REDIRECT] },
       secret: {},
@@ -113,7 +103,7 @@ describe('edge cases: redirects, consent integrity, SPA rules, revocation', () =
   });
 
   test('a single-tenant app cannot be admin-consented from /organizations (50194)', async () => {
-    const single = await createApp(h, { displayName: 'Home Only', redirectUris: { web: [REDIRECT] } });
+    const single = await h.createApp({ displayName: 'Home Only', redirectUris: { web: [REDIRECT] } });
     const page = asPage(
       await new Browser(h).open(
         `${h.sandbox.authority}/organizations/v2.0/adminconsent?client_id=${single.appId}&redirect_uri=${encodeURIComponent(REDIRECT)}&scope=${encodeURIComponent('https://graph.microsoft.com/.default')}`,
@@ -124,7 +114,7 @@ describe('edge cases: redirects, consent integrity, SPA rules, revocation', () =
   });
 
   test('admin consent with an unknown scope shows 650053 before sign-in, not a server error', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Scope Typo',
       signInAudience: 'AzureADMultipleOrgs',
       redirectUris: { web: [REDIRECT] },
@@ -139,7 +129,7 @@ describe('edge cases: redirects, consent integrity, SPA rules, revocation', () =
   });
 
   test('admin consent naming only delegated scopes grants no application permissions', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Delegated Only Consent',
       signInAudience: 'AzureADMultipleOrgs',
       redirectUris: { web: [REDIRECT] },
@@ -161,7 +151,7 @@ describe('edge cases: redirects, consent integrity, SPA rules, revocation', () =
   });
 
   test('prompt=none with consent missing redirects with error=consent_required', async () => {
-    const app = await createApp(h, { displayName: 'Silent Consent', redirectUris: { web: [REDIRECT] } });
+    const app = await h.createApp({ displayName: 'Silent Consent', redirectUris: { web: [REDIRECT] } });
     const browser = new Browser(h);
     // Establish a session first (consenting to User.Read only).
     await codeFor(app.appId, REDIRECT, user, 'User.Read');
@@ -183,14 +173,14 @@ describe('edge cases: redirects, consent integrity, SPA rules, revocation', () =
   });
 
   test('a user may consent to the ordinary scopes beside an admin-only one the admin already granted', async () => {
-    const app = await createApp(h, { displayName: 'Mixed Consent', redirectUris: { web: [REDIRECT] }, secret: {} });
+    const app = await h.createApp({ displayName: 'Mixed Consent', redirectUris: { web: [REDIRECT] }, secret: {} });
     await h.control('POST', `/tenants/${h.tenantId}/consent`, { appId: app.appId, delegated: ['User.Read.All'] });
     const { code } = await codeFor(app.appId, REDIRECT, user, 'User.Read.All Calendars.Read');
     assert.ok(code, 'the user consented to Calendars.Read and got a code');
   });
 
   test('SPA codes must be redeemed cross-origin with PKCE; other codes must not come from a browser', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Single Page',
       redirectUris: { spa: [SPA], web: [REDIRECT] },
       secret: {},
@@ -231,12 +221,12 @@ describe('edge cases: redirects, consent integrity, SPA rules, revocation', () =
   });
 
   test('revoking sign-in sessions also voids codes issued before it', async () => {
-    const app = await createApp(h, { displayName: 'Revoked Code', redirectUris: { web: [REDIRECT] }, secret: {} });
+    const app = await h.createApp({ displayName: 'Revoked Code', redirectUris: { web: [REDIRECT] }, secret: {} });
     const person = await h.control('POST', `/tenants/${h.tenantId}/users`, { displayName: 'Code Revoked' }, 201);
     const { code, verifier } = await codeFor(app.appId, REDIRECT, person);
     await new Promise((r) => setTimeout(r, 5));
     await h.control('POST', `/tenants/${h.tenantId}/users/${person.id}/revokeSignInSessions`);
-    const cca = confidentialClient(h, app.appId, { clientSecret: app.secret!.value });
+    const cca = h.confidentialClient(app.appId, { clientSecret: app.secret!.value });
     await assert.rejects(
       cca.acquireTokenByCode({ code, scopes: ['User.Read'], redirectUri: REDIRECT, codeVerifier: verifier }),
       (err: { errorNo: unknown }) => String(err.errorNo) === '50173',
@@ -245,25 +235,25 @@ describe('edge cases: redirects, consent integrity, SPA rules, revocation', () =
 
   test('a password change revokes a public client’s refresh tokens, not a confidential client’s', async () => {
     const person = await h.control('POST', `/tenants/${h.tenantId}/users`, { displayName: 'Password Changer' }, 201);
-    const publicApp = await createApp(h, {
+    const publicApp = await h.createApp({
       displayName: 'Public RT',
       allowPublicClient: true,
       requiredPermissions: { delegated: ['User.Read', 'openid', 'profile', 'offline_access'] },
       grantAdminConsent: true,
     });
-    const confidential = await createApp(h, {
+    const confidential = await h.createApp({
       displayName: 'Confidential RT',
       redirectUris: { web: [REDIRECT] },
       secret: {},
     });
-    const pca = publicClient(h, publicApp.appId);
+    const pca = h.publicClient(publicApp.appId);
     const fromPublic = await pca.acquireTokenByUsernamePassword({
       scopes: ['User.Read'],
       username: person.userPrincipalName,
       password: person.password,
     });
     const { code, verifier } = await codeFor(confidential.appId, REDIRECT, person);
-    const cca = confidentialClient(h, confidential.appId, { clientSecret: confidential.secret!.value });
+    const cca = h.confidentialClient(confidential.appId, { clientSecret: confidential.secret!.value });
     const fromConfidential = await cca.acquireTokenByCode({
       code,
       scopes: ['User.Read'],
@@ -286,7 +276,7 @@ describe('edge cases: redirects, consent integrity, SPA rules, revocation', () =
   });
 
   test('a device code must be polled on the tenant it was requested on', async () => {
-    const app = await createApp(h, { displayName: 'Device Tenant', allowPublicClient: true });
+    const app = await h.createApp({ displayName: 'Device Tenant', allowPublicClient: true });
     const start = await post(`/${h.tenantId}/oauth2/v2.0/devicecode`, { client_id: app.appId, scope: 'User.Read' });
     const deviceCode = (start.body as unknown as { device_code: string }).device_code;
     const other = await h.control('POST', '/tenants', { users: 2 }, 201);
@@ -311,7 +301,7 @@ describe('edge cases: redirects, consent integrity, SPA rules, revocation', () =
   });
 
   test('an admin still sees the consent page for prompt=consent and can consent for everyone', async () => {
-    const app = await createApp(h, { displayName: 'Org Consent', redirectUris: { web: [REDIRECT] } });
+    const app = await h.createApp({ displayName: 'Org Consent', redirectUris: { web: [REDIRECT] } });
     const url = `${h.authority()}/oauth2/v2.0/authorize?client_id=${app.appId}&response_type=code&redirect_uri=${encodeURIComponent(REDIRECT)}&scope=Files.Read.All&prompt=consent`;
     const browser = new Browser(h);
     const consent = asPage(await completeSignIn(browser, await browser.open(url), { ...admin }), 'consent');

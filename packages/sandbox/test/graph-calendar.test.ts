@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import {
-  appToken,
-  createApp,
-  graph,
-  type Harness,
-  type Json,
-  publicClient,
-  startHarness,
-} from '../src/testing/index.js';
+import { type Harness, type Json, startHarness } from '../src/testing/index.js';
 import { graphSdkClient } from './helpers/graph-sdk.js';
 
 type Page = { value: Record<string, Json>[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
@@ -46,7 +38,7 @@ describe('Graph calendar workload', () => {
 
   /** Entra puts every consented scope in `scp`, so each permission set needs its own app. */
   const delegatedToken = async (user: SandboxUser, appId: string, scopes: string[]) =>
-    (await publicClient(h, appId).acquireTokenByUsernamePassword({
+    (await h.publicClient(appId).acquireTokenByUsernamePassword({
       scopes,
       username: user.userPrincipalName,
       password: user.password,
@@ -61,13 +53,13 @@ describe('Graph calendar workload', () => {
       (u) => u.accountEnabled && u.mailboxEnabled && !u.mfaRequired && !u.conditionalAccessBlocked && !u.isAdmin,
     );
     [organizer, alice, bob] = usable as [SandboxUser, SandboxUser, SandboxUser];
-    const writer = await appToken(h, ['Calendars.ReadWrite']);
+    const writer = await h.appToken(['Calendars.ReadWrite']);
     writerToken = writer.token;
     writerAppId = writer.app.appId;
     sdk = clientFor(writerToken);
     const publicApp = async (displayName: string, scopes: string[]) =>
       (
-        await createApp(h, {
+        await h.createApp({
           displayName,
           allowPublicClient: true,
           requiredPermissions: { delegated: [...scopes, 'openid', 'profile', 'offline_access'] },
@@ -153,16 +145,16 @@ describe('Graph calendar workload', () => {
       return true;
     });
 
-    const backwards = await graph(h, writerToken, path, {
+    const backwards = await h.graph(writerToken, path, {
       method: 'POST',
       body: { subject: 'x', start: at('2030-03-04T15:00:00'), end: at('2030-03-04T14:00:00') },
     });
     assert.equal(backwards.status, 400);
     assert.equal(backwards.body.error.code, 'ErrorPropertyValidationFailure');
     assert.equal(backwards.body.error.message, 'At least one property failed validation.');
-    const noEnd = await graph(h, writerToken, path, { method: 'POST', body: { start: at('2030-03-04T15:00:00') } });
+    const noEnd = await h.graph(writerToken, path, { method: 'POST', body: { start: at('2030-03-04T15:00:00') } });
     assert.equal(noEnd.body.error.code, 'ErrorPropertyValidationFailure');
-    const badZone = await graph(h, writerToken, path, {
+    const badZone = await h.graph(writerToken, path, {
       method: 'POST',
       body: { start: at('2030-03-04T14:00:00', 'Greenwich Mean Time'), end: at('2030-03-04T15:00:00') },
     });
@@ -172,12 +164,12 @@ describe('Graph calendar workload', () => {
       badZone.body.error.message,
       "A valid TimeZone value must be specified. The following TimeZone value is not supported: 'Greenwich Mean Time'.",
     );
-    const unknown = await graph(h, writerToken, path, { method: 'POST', body: { colour: 'red' } });
+    const unknown = await h.graph(writerToken, path, { method: 'POST', body: { colour: 'red' } });
     assert.equal(unknown.body.error.code, 'RequestBodyRead');
-    const malformed = await graph(h, writerToken, `${path}/not-an-id`);
+    const malformed = await h.graph(writerToken, `${path}/not-an-id`);
     assert.equal(malformed.status, 400);
     assert.equal(malformed.body.error.code, 'ErrorInvalidIdMalformed');
-    const badSelect = await graph(h, writerToken, `${path}?$select=colour`);
+    const badSelect = await h.graph(writerToken, `${path}?$select=colour`);
     assert.equal(badSelect.status, 400);
     assert.match(badSelect.body.error.message, /Could not find a property named 'colour'/);
   });
@@ -231,7 +223,7 @@ describe('Graph calendar workload', () => {
     const aliceCopy = await copyOf(alice);
     assert.equal(aliceCopy.showAs, 'tentative', 'an unanswered invitation shows as tentative');
 
-    const accepted = await graph(h, writerToken, `/users/${alice.id}/events/${aliceCopy.id}/accept`, {
+    const accepted = await h.graph(writerToken, `/users/${alice.id}/events/${aliceCopy.id}/accept`, {
       method: 'POST',
       body: { comment: 'See you there', sendResponse: true },
     });
@@ -250,28 +242,28 @@ describe('Graph calendar workload', () => {
       ],
     );
 
-    const ownAnswer = await graph(h, writerToken, `/users/${organizer.id}/events/${meeting.id}/accept`, {
+    const ownAnswer = await h.graph(writerToken, `/users/${organizer.id}/events/${meeting.id}/accept`, {
       method: 'POST',
       body: {},
     });
     assert.equal(ownAnswer.status, 400);
     assert.equal(ownAnswer.body.error.code, 'ErrorInvalidRequest');
-    const attendeeCancel = await graph(h, writerToken, `/users/${alice.id}/events/${aliceCopy.id}/cancel`, {
+    const attendeeCancel = await h.graph(writerToken, `/users/${alice.id}/events/${aliceCopy.id}/cancel`, {
       method: 'POST',
       body: {},
     });
     assert.equal(attendeeCancel.status, 400);
-    const cancelled = await graph(h, writerToken, `/users/${organizer.id}/events/${meeting.id}/cancel`, {
+    const cancelled = await h.graph(writerToken, `/users/${organizer.id}/events/${meeting.id}/cancel`, {
       method: 'POST',
       body: { comment: 'Postponed' },
     });
     assert.equal(cancelled.status, 202);
     assert.equal(await copyOf(alice), undefined);
-    assert.equal((await graph(h, writerToken, `/users/${organizer.id}/events/${meeting.id}`)).status, 404);
+    assert.equal((await h.graph(writerToken, `/users/${organizer.id}/events/${meeting.id}`)).status, 404);
   });
 
   test('calendarView requires its window, expands series into occurrences and pages with $skip', async () => {
-    const missing = await graph(h, writerToken, `/users/${bob.id}/calendarView`);
+    const missing = await h.graph(writerToken, `/users/${bob.id}/calendarView`);
     assert.equal(missing.status, 400);
     assert.equal(missing.body.error.code, 'ErrorInvalidParameter');
     assert.equal(
@@ -325,8 +317,7 @@ describe('Graph calendar workload', () => {
     const calendarId = (await sdk.api(`/users/${bob.id}/calendar`).get()).id;
     const viaCalendar = await sdk.api(`/users/${bob.id}/calendars/${calendarId}/events/${series.id}`).get();
     assert.equal(viaCalendar.subject, 'Book club');
-    const instances = await graph(
-      h,
+    const instances = await h.graph(
       writerToken,
       `/users/${bob.id}/events/${series.id}/instances?startDateTime=2031-05-01T00:00:00Z&endDateTime=2031-05-20T00:00:00Z`,
       { headers: { prefer: 'odata.maxpagesize=1' } },
@@ -334,13 +325,13 @@ describe('Graph calendar workload', () => {
     assert.equal(instances.headers.get('preference-applied'), 'odata.maxpagesize=1');
     assert.equal(instances.body.value.length, 1);
     assert.equal(instances.body.value[0].start.dateTime, '2031-05-05T17:00:00.0000000');
-    const rest = await graph(h, writerToken, instances.body['@odata.nextLink']);
+    const rest = await h.graph(writerToken, instances.body['@odata.nextLink']);
     assert.deepEqual(
       rest.body.value.map((e: Json) => e.type),
       ['occurrence'],
       'the 12th was deleted; the 19th remains',
     );
-    const wrongCalendar = await graph(h, writerToken, `/users/${bob.id}/calendars/${series.id}/events`);
+    const wrongCalendar = await h.graph(writerToken, `/users/${bob.id}/calendars/${series.id}/events`);
     assert.equal(wrongCalendar.status, 404);
     assert.equal(wrongCalendar.body.error.code, 'ErrorItemNotFound');
   });
@@ -351,7 +342,7 @@ describe('Graph calendar workload', () => {
       start: at('2030-07-15T17:00:00'),
       end: at('2030-07-15T18:00:00'),
     });
-    const pacific = await graph(h, writerToken, `/users/${bob.id}/events/${event.id}`, { headers: { prefer: PST } });
+    const pacific = await h.graph(writerToken, `/users/${bob.id}/events/${event.id}`, { headers: { prefer: PST } });
     assert.deepEqual(pacific.body.start, {
       dateTime: '2030-07-15T10:00:00.0000000',
       timeZone: 'Pacific Standard Time',
@@ -365,11 +356,11 @@ describe('Graph calendar workload', () => {
     const mine = view.value.find((e: Json) => e.id === event.id);
     assert.deepEqual(mine.end, { dateTime: '2030-07-15T20:00:00.0000000', timeZone: 'W. Europe Standard Time' });
 
-    const iana = await graph(h, writerToken, `/users/${bob.id}/events/${event.id}`, {
+    const iana = await h.graph(writerToken, `/users/${bob.id}/events/${event.id}`, {
       headers: { prefer: 'outlook.timezone="Asia/Kolkata"' },
     });
     assert.equal(iana.body.start.dateTime, '2030-07-15T22:30:00.0000000');
-    const utc = await graph(h, writerToken, `/users/${bob.id}/events/${event.id}`);
+    const utc = await h.graph(writerToken, `/users/${bob.id}/events/${event.id}`);
     assert.deepEqual(utc.body.start, { dateTime: '2030-07-15T17:00:00.0000000', timeZone: 'UTC' });
     assert.equal(utc.headers.get('preference-applied'), null);
   });
@@ -395,7 +386,7 @@ describe('Graph calendar workload', () => {
       let next: string | undefined = url;
       let pages = 0;
       for (;;) {
-        const res = await graph(h, writerToken, next!, { headers: { prefer: 'odata.maxpagesize=2' } });
+        const res = await h.graph(writerToken, next!, { headers: { prefer: 'odata.maxpagesize=2' } });
         assert.equal(res.status, 200, JSON.stringify(res.body));
         assert.equal(res.headers.get('preference-applied'), 'odata.maxpagesize=2');
         const body = res.body as Page;
@@ -442,14 +433,14 @@ describe('Graph calendar workload', () => {
       [[outside.id, 'deleted']],
     );
 
-    const withSelect = await graph(h, writerToken, `${base}?${window}&$select=subject`);
+    const withSelect = await h.graph(writerToken, `${base}?${window}&$select=subject`);
     assert.equal(withSelect.status, 400);
     assert.equal(withSelect.body.error.code, 'ErrorInvalidUrlQuery');
-    const withTop = await graph(h, writerToken, `${base}?${window}&$top=5`);
+    const withTop = await h.graph(writerToken, `${base}?${window}&$top=5`);
     assert.match(withTop.body.error.message, /Prefer: odata\.maxpagesize/);
-    const noWindow = await graph(h, writerToken, base);
+    const noWindow = await h.graph(writerToken, base);
     assert.equal(noWindow.body.error.code, 'ErrorInvalidParameter');
-    const foreign = await graph(h, writerToken, later.deltaLink.replace(alice.id, bob.id));
+    const foreign = await h.graph(writerToken, later.deltaLink.replace(alice.id, bob.id));
     assert.equal(foreign.status, 400, 'a delta token is bound to its mailbox');
     assert.equal(foreign.body.error.code, 'InvalidDeltaToken');
   });
@@ -459,7 +450,7 @@ describe('Graph calendar workload', () => {
       h.control('POST', `/tenants/${h.tenantId}/users/${user.id}/events`, { subject, start, end, showAs }, 201);
     await busy(alice, 'Customer visit', '2030-02-04T14:00:00Z', '2030-02-04T15:00:00Z', 'busy');
     await busy(alice, 'Maybe', '2030-02-04T15:00:00Z', '2030-02-04T15:30:00Z', 'tentative');
-    await graph(h, writerToken, `/users/${bob.id}/events`, {
+    await h.graph(writerToken, `/users/${bob.id}/events`, {
       method: 'POST',
       body: {
         subject: 'Dentist',
@@ -496,7 +487,7 @@ describe('Graph calendar workload', () => {
     const hourly = await sdk.api(`/users/${organizer.id}/calendar/getSchedule`).post(request(60, [alice.mail!]));
     assert.equal(hourly.value[0].availabilityView, '021');
 
-    const tooMany = await graph(h, writerToken, `/users/${organizer.id}/calendar/getSchedule`, {
+    const tooMany = await h.graph(writerToken, `/users/${organizer.id}/calendar/getSchedule`, {
       method: 'POST',
       body: request(
         30,
@@ -509,7 +500,7 @@ describe('Graph calendar workload', () => {
       tooMany.body.error.message,
       'There are too many target users in the EmailAddress array. The allowed size = 100; the actual size = 101.',
     );
-    const hundred = await graph(h, writerToken, `/users/${organizer.id}/calendar/getSchedule`, {
+    const hundred = await h.graph(writerToken, `/users/${organizer.id}/calendar/getSchedule`, {
       method: 'POST',
       body: request(
         30,
@@ -517,13 +508,13 @@ describe('Graph calendar workload', () => {
       ),
     });
     assert.equal(hundred.status, 200);
-    const long = await graph(h, writerToken, `/users/${organizer.id}/calendar/getSchedule`, {
+    const long = await h.graph(writerToken, `/users/${organizer.id}/calendar/getSchedule`, {
       method: 'POST',
       body: { ...request(30, [alice.mail!]), endTime: at('2030-04-08T13:00:00') },
     });
     assert.equal(long.body.error.code, 'ErrorTimeIntervalTooBig');
     assert.match(long.body.error.message, /allowed limit = 62 days; the actual limit = 63 days/);
-    const tiny = await graph(h, writerToken, `/users/${organizer.id}/calendar/getSchedule`, {
+    const tiny = await h.graph(writerToken, `/users/${organizer.id}/calendar/getSchedule`, {
       method: 'POST',
       body: request(4, [alice.mail!]),
     });
@@ -571,73 +562,72 @@ describe('Graph calendar workload', () => {
     assert.deepEqual(stranger.meetingTimeSuggestions, []);
     assert.equal(stranger.emptySuggestionsReason, 'attendeesUnavailableOrUnknown');
 
-    const appOnly = await graph(h, writerToken, `/users/${organizer.id}/findMeetingTimes`, {
+    const appOnly = await h.graph(writerToken, `/users/${organizer.id}/findMeetingTimes`, {
       method: 'POST',
       body: body(alice.userPrincipalName),
     });
     assert.equal(appOnly.status, 403);
     assert.equal(appOnly.body.error.code, 'ErrorAccessDenied');
-    const appMe = await graph(h, writerToken, '/me/findMeetingTimes', { method: 'POST', body: {} });
+    const appMe = await h.graph(writerToken, '/me/findMeetingTimes', { method: 'POST', body: {} });
     assert.equal(appMe.status, 400);
     assert.equal(appMe.body.error.message, '/me request is only valid with delegated authentication flow.');
   });
 
   test('permissions: denial, ReadBasic hides bodies, higher permissions accepted, .Shared for other users', async () => {
     const path = `/users/${bob.id}/events?$top=1`;
-    const mailOnly = await appToken(h, ['Mail.Read']);
-    const denied = await graph(h, mailOnly.token, path);
+    const mailOnly = await h.appToken(['Mail.Read']);
+    const denied = await h.graph(mailOnly.token, path);
     assert.equal(denied.status, 403);
     assert.equal(denied.body.error.code, 'ErrorAccessDenied');
     assert.equal(denied.body.error.message, 'Access is denied. Check credentials and try again.');
 
-    const basic = await appToken(h, ['Calendars.ReadBasic.All']);
-    const basicEvent = (await graph(h, basic.token, path)).body.value[0];
+    const basic = await h.appToken(['Calendars.ReadBasic.All']);
+    const basicEvent = (await h.graph(basic.token, path)).body.value[0];
     assert.ok(basicEvent.subject !== undefined && basicEvent.body === undefined, 'ReadBasic: no body');
-    const read = await appToken(h, ['Calendars.Read']);
-    const fullEvent = (await graph(h, read.token, path)).body.value[0];
+    const read = await h.appToken(['Calendars.Read']);
+    const fullEvent = (await h.graph(read.token, path)).body.value[0];
     assert.equal(typeof fullEvent.body.content, 'string', 'Calendars.Read returns bodies');
-    assert.equal((await graph(h, writerToken, path)).status, 200, 'Calendars.ReadWrite (higher) reads too');
-    const readCannotWrite = await graph(h, read.token, `/users/${bob.id}/events`, {
+    assert.equal((await h.graph(writerToken, path)).status, 200, 'Calendars.ReadWrite (higher) reads too');
+    const readCannotWrite = await h.graph(read.token, `/users/${bob.id}/events`, {
       method: 'POST',
       body: { start: at('2030-01-01T10:00:00'), end: at('2030-01-01T11:00:00') },
     });
     assert.equal(readCannotWrite.status, 403);
-    const readCanSchedule = await graph(h, basic.token, `/users/${bob.id}/calendar/getSchedule`, {
+    const readCanSchedule = await h.graph(basic.token, `/users/${bob.id}/calendar/getSchedule`, {
       method: 'POST',
       body: { schedules: [bob.mail], startTime: at('2030-01-01T10:00:00'), endTime: at('2030-01-01T11:00:00') },
     });
     assert.equal(readCanSchedule.status, 200);
 
     const own = await delegatedToken(organizer, ownCalendarApp, ['Calendars.ReadWrite']);
-    assert.equal((await graph(h, own, '/me/events?$top=1')).status, 200);
-    const someoneElse = await graph(h, own, `/users/${bob.id}/events`);
+    assert.equal((await h.graph(own, '/me/events?$top=1')).status, 200);
+    const someoneElse = await h.graph(own, `/users/${bob.id}/events`);
     assert.equal(someoneElse.status, 403, 'another user’s calendar needs a .Shared permission');
     assert.equal(someoneElse.body.error.code, 'ErrorAccessDenied');
     const shared = await delegatedToken(organizer, sharedCalendarApp, ['Calendars.Read.Shared']);
-    const scopeOnly = await graph(h, shared, `/users/${bob.id}/events?$top=1`);
+    const scopeOnly = await h.graph(shared, `/users/${bob.id}/events?$top=1`);
     assert.equal(scopeOnly.status, 403, 'the scope alone is not enough: the mailbox owner must have granted a right');
     await h.control('POST', `/tenants/${h.tenantId}/mailboxPermissions`, {
       mailbox: bob.id,
       user: organizer.id,
       rights: ['FullAccess'],
     });
-    assert.equal((await graph(h, shared, `/users/${bob.id}/events?$top=1`)).status, 200);
+    assert.equal((await h.graph(shared, `/users/${bob.id}/events?$top=1`)).status, 200);
     assert.equal(
-      (await graph(h, shared, `/users/${bob.id}/calendarView/delta?startDateTime=2030-01-01&endDateTime=2030-01-02`))
+      (await h.graph(shared, `/users/${bob.id}/calendarView/delta?startDateTime=2030-01-01&endDateTime=2030-01-02`))
         .status,
       200,
     );
   });
 
   test('Exchange’s mailbox errors: unknown user, no mailbox, application access policy', async () => {
-    const unknown = await graph(h, writerToken, '/users/nobody@nowhere.example/events');
+    const unknown = await h.graph(writerToken, '/users/nobody@nowhere.example/events');
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.code, 'ErrorInvalidUser');
 
     const noMailbox = users.find((u) => !u.mailboxEnabled && u !== organizer) ?? users.at(-1)!;
     await h.control('PATCH', `/tenants/${h.tenantId}/users/${noMailbox.id}`, { mailboxEnabled: false });
-    const disabled = await graph(
-      h,
+    const disabled = await h.graph(
       writerToken,
       `/users/${noMailbox.id}/calendarView?startDateTime=2030-01-01&endDateTime=2030-01-02`,
     );
@@ -657,12 +647,12 @@ describe('Graph calendar workload', () => {
       201,
     );
     try {
-      const blocked = await graph(h, writerToken, `/users/${bob.id}/calendar`);
+      const blocked = await h.graph(writerToken, `/users/${bob.id}/calendar`);
       assert.equal(blocked.status, 403);
       assert.equal(blocked.body.error.code, 'ErrorAccessDenied');
       assert.equal(blocked.body.error.message, 'Access to OData is disabled.');
       assert.equal(
-        (await graph(h, writerToken, `/users/${alice.id}/calendar`)).status,
+        (await h.graph(writerToken, `/users/${alice.id}/calendar`)).status,
         200,
         'other mailboxes stay open',
       );

@@ -13,16 +13,7 @@ import {
   RedirectHandler,
   RetryHandler,
 } from '@microsoft/microsoft-graph-client';
-import {
-  appToken,
-  createApp,
-  graph,
-  type Harness,
-  type Json,
-  publicClient,
-  startHarness,
-  TEST_DATA_DIR,
-} from '../src/testing/index.js';
+import { type Harness, type Json, startHarness, TEST_DATA_DIR } from '../src/testing/index.js';
 import { graphSdkClient } from './helpers/graph-sdk.js';
 
 const KiB = 1024;
@@ -83,7 +74,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     let pages = 0;
     let deltaLink = '';
     while (next) {
-      const res = await graph(h, token, next, { headers });
+      const res = await h.graph(token, next, { headers });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       items.push(...res.body.value);
       pages++;
@@ -103,10 +94,10 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     bob = await user({ displayName: 'Bob NoDrive', oneDriveProvisioned: false });
     carol = await user({ displayName: 'Carol Colleague' });
     [writer, reader, sitesWriter, unrelated] = await Promise.all([
-      appToken(h, ['Files.ReadWrite.All']).then((t) => t.token),
-      appToken(h, ['Files.Read.All']).then((t) => t.token),
-      appToken(h, ['Sites.ReadWrite.All']).then((t) => t.token),
-      appToken(h, ['User.Read.All']).then((t) => t.token),
+      h.appToken(['Files.ReadWrite.All']).then((t) => t.token),
+      h.appToken(['Files.Read.All']).then((t) => t.token),
+      h.appToken(['Sites.ReadWrite.All']).then((t) => t.token),
+      h.appToken(['User.Read.All']).then((t) => t.token),
     ]);
     client = sdkClient(writer);
     const drive = await client.api(`/users/${alice.userPrincipalName}/drive`).get();
@@ -142,13 +133,13 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     assert.equal(typeof docx.file.hashes.quickXorHash, 'string');
     assert.equal(docx.createdBy.user.id, alice.id);
 
-    const missing = await graph(h, writer, `/users/${bob.id}/drive`);
+    const missing = await h.graph(writer, `/users/${bob.id}/drive`);
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'ResourceNotFound');
     assert.equal(missing.body.error.message, "User's mysite not found.");
-    const unknown = await graph(h, writer, '/users/nobody@example.com/drive');
+    const unknown = await h.graph(writer, '/users/nobody@example.com/drive');
     assert.equal(unknown.status, 404);
-    const badDrive = await graph(h, writer, `/drives/b!${'A'.repeat(64)}`);
+    const badDrive = await h.graph(writer, `/drives/b!${'A'.repeat(64)}`);
     assert.equal(badDrive.status, 404);
     assert.equal(badDrive.body.error.code, 'itemNotFound');
   });
@@ -170,11 +161,10 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     }).iterate();
     assert.equal(new Set(ids).size, 450);
 
-    const big = await graph(h, writer, `/drives/${driveId}/items/${seeded.folderId}/children?$top=1000`);
+    const big = await h.graph(writer, `/drives/${driveId}/items/${seeded.folderId}/children?$top=1000`);
     assert.equal(big.body.value.length, 450);
     assert.equal(big.body['@odata.nextLink'], undefined);
-    const sorted = await graph(
-      h,
+    const sorted = await h.graph(
       writer,
       `/drives/${driveId}/items/${seeded.folderId}/children?$top=2&$orderby=name desc&$select=id,name`,
     );
@@ -183,7 +173,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
       ['File 000450.txt', 'File 000449.txt'],
     );
     assert.deepEqual(Object.keys(sorted.body.value[0]).sort(), ['id', 'name']);
-    const badSelect = await graph(h, writer, `/drives/${driveId}/root/children?$select=nope`);
+    const badSelect = await h.graph(writer, `/drives/${driveId}/root/children?$select=nope`);
     assert.equal(badSelect.status, 400);
   });
 
@@ -200,7 +190,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     assert.equal(folder.statusCode, 400, 'an app token cannot use /me');
     const docs = await client.api(`/drives/${driveId}/root:/Documents:/children`).get();
     assert.equal(docs.value.length, 3);
-    const missing = await graph(h, writer, `/drives/${driveId}/root:/Documents/none.docx`);
+    const missing = await h.graph(writer, `/drives/${driveId}/root:/Documents/none.docx`);
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'itemNotFound');
     const content = await h.fetch(`${h.sandbox.graph}/drives/${driveId}/root:/Notes.txt:/content`, {
@@ -218,19 +208,19 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     });
     assert.equal(created.name, 'Projects');
     assert.deepEqual(created.folder, { childCount: 0 });
-    const again = await graph(h, writer, `/drives/${driveId}/root/children`, {
+    const again = await h.graph(writer, `/drives/${driveId}/root/children`, {
       method: 'POST',
       body: { name: 'projects', folder: {} },
     });
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'nameAlreadyExists');
-    const renamed = await graph(h, writer, `/drives/${driveId}/items/${rootId}/children`, {
+    const renamed = await h.graph(writer, `/drives/${driveId}/items/${rootId}/children`, {
       method: 'POST',
       body: { name: 'Projects', folder: {}, '@microsoft.graph.conflictBehavior': 'rename' },
     });
     assert.equal(renamed.status, 201);
     assert.equal(renamed.body.name, 'Projects 1');
-    const invalid = await graph(h, writer, `/drives/${driveId}/root/children`, {
+    const invalid = await h.graph(writer, `/drives/${driveId}/root/children`, {
       method: 'POST',
       body: { name: 'a:b', folder: {} },
     });
@@ -294,7 +284,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     assert.equal(badJson.status, 400);
     assert.equal(((await badJson.json()) as Json).error.code, 'BadRequest');
 
-    const stale = await graph(h, writer, `/drives/${driveId}/items/${up.body.id}`, {
+    const stale = await h.graph(writer, `/drives/${driveId}/items/${up.body.id}`, {
       method: 'PATCH',
       body: { name: 'nope.txt' },
       headers: { 'if-match': up.body.eTag },
@@ -306,7 +296,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
       .patch({ name: 'greeting.txt', parentReference: { id: projects.id } });
     assert.equal(moved.name, 'greeting.txt');
     assert.equal(moved.parentReference.path, `/drives/${driveId}/root:/Projects`);
-    const intoItself = await graph(h, writer, `/drives/${driveId}/items/${projects.id}`, {
+    const intoItself = await h.graph(writer, `/drives/${driveId}/items/${projects.id}`, {
       method: 'PATCH',
       body: { parentReference: { id: projects.id } },
     });
@@ -346,7 +336,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     );
     assert.ok(downloaded.equals(bytes));
 
-    const second = await graph(h, writer, `/drives/${driveId}/root:/Uploads/other.bin:/createUploadSession`, {
+    const second = await h.graph(writer, `/drives/${driveId}/root:/Uploads/other.bin:/createUploadSession`, {
       method: 'POST',
       body: { item: { '@microsoft.graph.conflictBehavior': 'fail' } },
     });
@@ -377,7 +367,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     assert.equal(cancelled.status, 204);
     const gone = await h.fetch(uploadUrl);
     assert.equal(gone.status, 404);
-    const exists = await graph(h, writer, `/drives/${driveId}/root:/Uploads/big.bin:/createUploadSession`, {
+    const exists = await h.graph(writer, `/drives/${driveId}/root:/Uploads/big.bin:/createUploadSession`, {
       method: 'POST',
       body: { item: { '@microsoft.graph.conflictBehavior': 'fail' } },
     });
@@ -387,7 +377,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
   test('copy answers 202 with a monitor URL that reaches completed, and the copy is there', async () => {
     const projects = await client.api(`/drives/${driveId}/root:/Projects`).get();
     const notes = await client.api(`/drives/${driveId}/root:/Notes.txt`).get();
-    const res = await graph(h, writer, `/drives/${driveId}/items/${notes.id}/copy`, {
+    const res = await h.graph(writer, `/drives/${driveId}/items/${notes.id}/copy`, {
       method: 'POST',
       body: { parentReference: { driveId, id: projects.id }, name: 'Notes copy.txt' },
     });
@@ -406,7 +396,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     assert.equal(copy.name, 'Notes copy.txt');
     assert.equal(copy.size, notes.size);
     assert.equal(copy.parentReference.id, projects.id);
-    const conflict = await graph(h, writer, `/drives/${driveId}/items/${notes.id}/copy`, {
+    const conflict = await h.graph(writer, `/drives/${driveId}/items/${notes.id}/copy`, {
       method: 'POST',
       body: { parentReference: { driveId, id: projects.id }, name: 'Notes copy.txt' },
     });
@@ -417,34 +407,34 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     const notes = await client.api(`/drives/${driveId}/root:/Notes.txt`).get();
     await h.control('PATCH', `/tenants/${h.tenantId}/settings`, { sharingCapability: 'externalUserAndGuestSharing' });
     const url = `/drives/${driveId}/items/${notes.id}/createLink`;
-    const view = await graph(h, writer, url, { method: 'POST', body: { type: 'view', scope: 'organization' } });
+    const view = await h.graph(writer, url, { method: 'POST', body: { type: 'view', scope: 'organization' } });
     assert.equal(view.status, 201);
     assert.deepEqual(view.body.roles, ['read']);
     assert.equal(view.body.link.scope, 'organization');
     assert.equal(view.body.link.type, 'view');
     assert.match(view.body.link.webUrl, /^https:\/\/[a-z0-9]+-my\.sharepoint\.com\/:t:\//);
-    const same = await graph(h, writer, url, { method: 'POST', body: { type: 'view', scope: 'organization' } });
+    const same = await h.graph(writer, url, { method: 'POST', body: { type: 'view', scope: 'organization' } });
     assert.equal(same.status, 200);
     assert.equal(same.body.id, view.body.id);
     const edit = await client.api(url).post({ type: 'edit', scope: 'anonymous' });
     assert.deepEqual(edit.roles, ['write']);
     assert.equal(edit.link.scope, 'anonymous');
-    const embed = await graph(h, writer, url, { method: 'POST', body: { type: 'embed' } });
+    const embed = await h.graph(writer, url, { method: 'POST', body: { type: 'embed' } });
     assert.equal(embed.status, 400);
 
     await h.control('PATCH', `/tenants/${h.tenantId}/settings`, { sharingCapability: 'disabled' });
-    const refused = await graph(h, writer, url, { method: 'POST', body: { type: 'view', scope: 'anonymous' } });
+    const refused = await h.graph(writer, url, { method: 'POST', body: { type: 'view', scope: 'anonymous' } });
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'accessDenied');
     assert.match(refused.body.error.message, /disabled/);
-    const internal = await graph(h, writer, url, { method: 'POST', body: { type: 'edit', scope: 'organization' } });
+    const internal = await h.graph(writer, url, { method: 'POST', body: { type: 'edit', scope: 'organization' } });
     assert.equal(internal.status, 201);
-    const settingsReader = (await appToken(h, ['SharePointTenantSettings.Read.All'])).token;
-    const settings = await graph(h, settingsReader, '/admin/sharepoint/settings');
+    const settingsReader = (await h.appToken(['SharePointTenantSettings.Read.All'])).token;
+    const settings = await h.graph(settingsReader, '/admin/sharepoint/settings');
     assert.equal(settings.status, 200);
     assert.equal(settings.body.sharingCapability, 'disabled');
     for (const token of [writer, sitesWriter]) {
-      const denied = await graph(h, token, '/admin/sharepoint/settings');
+      const denied = await h.graph(token, '/admin/sharepoint/settings');
       assert.equal(denied.status, 403, 'Files and Sites permissions do not reach tenant settings');
     }
   });
@@ -456,12 +446,12 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     assert.deepEqual(list.value[0].roles, ['owner']);
     const link = list.value.find((p: Json) => p.link?.scope === 'anonymous');
     assert.ok(link);
-    const one = await graph(h, reader, `${base}/permissions/${link.id}`);
+    const one = await h.graph(reader, `${base}/permissions/${link.id}`);
     assert.equal(one.status, 200);
     assert.equal(one.body.link.type, 'edit');
-    const removed = await graph(h, writer, `${base}/permissions/${link.id}`, { method: 'DELETE' });
+    const removed = await h.graph(writer, `${base}/permissions/${link.id}`, { method: 'DELETE' });
     assert.equal(removed.status, 204);
-    assert.equal((await graph(h, writer, `${base}/permissions/${link.id}`)).status, 404);
+    assert.equal((await h.graph(writer, `${base}/permissions/${link.id}`)).status, 404);
     const after = await client.api(`${base}/permissions`).get();
     assert.equal(after.value.length, list.value.length - 1);
 
@@ -476,14 +466,14 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     assert.equal(invited.value[0].grantedToV2.user.id, carol.id);
     assert.deepEqual(invited.value[0].roles, ['write']);
     const outside = { recipients: [{ email: 'partner@fabrikam.example' }], roles: ['read'], requireSignIn: true };
-    const refused = await graph(h, writer, `${base}/invite`, { method: 'POST', body: outside });
+    const refused = await h.graph(writer, `${base}/invite`, { method: 'POST', body: outside });
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'accessDenied');
     await h.control('PATCH', `/tenants/${h.tenantId}/settings`, { sharingCapability: 'externalUserSharingOnly' });
-    const guest = await graph(h, writer, `${base}/invite`, { method: 'POST', body: outside });
+    const guest = await h.graph(writer, `${base}/invite`, { method: 'POST', body: outside });
     assert.equal(guest.status, 200);
     assert.deepEqual(guest.body.value[0].invitation, { email: 'partner@fabrikam.example', signInRequired: true });
-    const badRoles = await graph(h, writer, `${base}/invite`, {
+    const badRoles = await h.graph(writer, `${base}/invite`, {
       method: 'POST',
       body: { ...outside, roles: ['owner'] },
     });
@@ -491,14 +481,14 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
   });
 
   test('delta: the initial enumeration, then exactly the uploaded, deleted and renamed items; token=latest; 410', async () => {
-    const drive = (await graph(h, writer, `/users/${carol.id}/drive`)).body;
+    const drive = (await h.graph(writer, `/users/${carol.id}/drive`)).body;
     const initial = await deltaAll(writer, `/drives/${drive.id}/root/delta?$top=3`);
     assert.ok(initial.pages >= 3, `paged: ${initial.pages}`);
     assert.equal(initial.items[0].root !== undefined, true, 'the root comes first');
     const live = initial.items.filter((i: Json) => !i.deleted);
     assert.equal(new Set(live.map((i: Json) => i.id)).size, 8, 'root, 2 folders, 5 files');
     assert.match(initial.deltaLink, /\/root\/delta\?.*token=/);
-    const quiet = await graph(h, writer, initial.deltaLink);
+    const quiet = await h.graph(writer, initial.deltaLink);
     assert.deepEqual(quiet.body.value, []);
 
     const carolClient = client;
@@ -520,7 +510,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
       'ancestors come along by default',
     );
 
-    const latest = await graph(h, writer, `/drives/${drive.id}/root/delta?token=latest`);
+    const latest = await h.graph(writer, `/drives/${drive.id}/root/delta?token=latest`);
     assert.deepEqual(latest.body.value, []);
     const later = await put(writer, `/drives/${drive.id}/root:/later.txt:/content`, 'later');
     const sinceLatest = await deltaAll(writer, latest.body['@odata.deltaLink'], { deltaExcludeParent: 'true' });
@@ -528,18 +518,17 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
       sinceLatest.items.map((i: Json) => i.id),
       [later.body.id],
     );
-    const meStyle = await graph(h, writer, `/users/${carol.id}/drive/root/delta?token=latest`);
+    const meStyle = await h.graph(writer, `/users/${carol.id}/drive/root/delta?token=latest`);
     assert.match(meStyle.body['@odata.deltaLink'], new RegExp(`/users/${carol.id}/drive/root/delta\\?token=`));
 
     await h.control('POST', `/tenants/${h.tenantId}/drives/${drive.id}/resync`, undefined, 204);
-    const gone = await graph(h, writer, sinceLatest.deltaLink);
+    const gone = await h.graph(writer, sinceLatest.deltaLink);
     assert.equal(gone.status, 410);
     assert.equal(gone.body.error.code, 'resyncChangesApplyDifferences');
     assert.equal(gone.headers.get('location'), `${h.sandbox.graph}/drives/${drive.id}/root/delta`);
-    const forged = await graph(h, writer, `/drives/${drive.id}/root/delta?token=forged.token`);
+    const forged = await h.graph(writer, `/drives/${drive.id}/root/delta?token=forged.token`);
     assert.equal(forged.status, 400);
-    const otherDrive = await graph(
-      h,
+    const otherDrive = await h.graph(
       writer,
       `/drives/${driveId}/root/delta?token=${new URL(sinceLatest.deltaLink).searchParams.get('token')}`,
     );
@@ -547,15 +536,15 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
   });
 
   test('permissions: a denial in the files words, the least and the higher permissions accepted', async () => {
-    const denied = await graph(h, unrelated, `/users/${alice.id}/drive`);
+    const denied = await h.graph(unrelated, `/users/${alice.id}/drive`);
     assert.equal(denied.status, 403);
     assert.equal(denied.body.error.code, 'accessDenied');
     assert.equal(denied.body.error.message, 'Access denied');
-    assert.equal((await graph(h, reader, `/drives/${driveId}/root/children`)).status, 200);
+    assert.equal((await h.graph(reader, `/drives/${driveId}/root/children`)).status, 200);
     const readOnly = await put(reader, `/drives/${driveId}/root:/ro.txt:/content`, 'x');
     assert.equal(readOnly.status, 403);
     assert.equal(readOnly.body.error.code, 'accessDenied');
-    const readOnlyFolder = await graph(h, reader, `/drives/${driveId}/root/children`, {
+    const readOnlyFolder = await h.graph(reader, `/drives/${driveId}/root/children`, {
       method: 'POST',
       body: { name: 'X', folder: {} },
     });
@@ -578,7 +567,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     const policies = await sites.api(`/sites/${site.id}/drive/root:/Policies:/children`).get();
     assert.equal(policies.value[0].name, 'Employee Handbook.pdf');
     assert.equal(policies.value[0].parentReference.siteId, site.id);
-    const filesOnly = await graph(h, writer, '/sites/root');
+    const filesOnly = await h.graph(writer, '/sites/root');
     assert.equal(filesOnly.status, 403, 'sites need Sites.Read.All');
   });
 
@@ -596,33 +585,33 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     } as never);
     assert.equal(res.status, 413);
     assert.equal(((await res.json()) as Json).error.code, 'requestTooLarge');
-    assert.equal((await graph(h, writer, `/drives/${driveId}/root:/huge.bin`)).status, 404);
+    assert.equal((await h.graph(writer, `/drives/${driveId}/root:/huge.bin`)).status, 404);
   });
 
   test('delegated: Files.Read reaches the signed-in user own drive only', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Files Desktop',
       allowPublicClient: true,
       requiredPermissions: { delegated: ['Files.Read', 'openid', 'profile', 'offline_access'] },
       grantAdminConsent: true,
     });
-    const result = await publicClient(h, app.appId).acquireTokenByUsernamePassword({
+    const result = await h.publicClient(app.appId).acquireTokenByUsernamePassword({
       scopes: ['Files.Read'],
       username: alice.userPrincipalName,
       password: alice.password,
     });
     const token = result!.accessToken;
-    const me = await graph(h, token, '/me/drive');
+    const me = await h.graph(token, '/me/drive');
     assert.equal(me.status, 200);
     assert.equal(me.body.id, driveId);
-    const mine = await graph(h, token, '/me/drive/root:/Documents:/children');
+    const mine = await h.graph(token, '/me/drive/root:/Documents:/children');
     assert.equal(mine.body.value.length, 3);
-    const other = await graph(h, token, `/users/${carol.id}/drive`);
+    const other = await h.graph(token, `/users/${carol.id}/drive`);
     assert.equal(other.status, 403);
     assert.equal(other.body.error.code, 'accessDenied');
     const write = await put(token, '/me/drive/root:/nope.txt:/content', 'x');
     assert.equal(write.status, 403);
-    const appOnMe = await graph(h, writer, '/me/drive');
+    const appOnMe = await h.graph(writer, '/me/drive');
     assert.equal(appOnMe.status, 400);
   });
 
@@ -630,9 +619,9 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     await h.control('PUT', '/throttling', { scale: 0.005 });
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) statuses.push((await graph(h, reader, `/drives/${driveId}/root/children`)).status);
+      for (let i = 0; i < 4; i++) statuses.push((await h.graph(reader, `/drives/${driveId}/root/children`)).status);
       assert.deepEqual(statuses, [200, 200, 200, 429], '6 units per minute: three listings of 2');
-      const throttled = await graph(h, reader, `/drives/${driveId}/root/children`);
+      const throttled = await h.graph(reader, `/drives/${driveId}/root/children`);
       assert.equal(throttled.body.error.code, 'TooManyRequests');
       assert.ok(Number(throttled.headers.get('retry-after')) >= 1);
     } finally {
@@ -661,7 +650,7 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
     try {
       const url = `https://localhost:${(server.address() as { port: number }).port}/notify`;
       const subscribe = (resource: string, clientState: string) =>
-        graph(h, writer, '/subscriptions', {
+        h.graph(writer, '/subscriptions', {
           method: 'POST',
           body: {
             changeType: 'updated',
@@ -687,22 +676,22 @@ describe('files: OneDrive and SharePoint drives, uploads, sharing and delta', ()
 
   test('expiry on the sandbox clock: download URLs after an hour, upload sessions, delta tokens after 30 days', async () => {
     const notes = await client.api(`/drives/${driveId}/root:/Notes.txt`).get();
-    const session = await graph(h, writer, `/drives/${driveId}/root:/late.bin:/createUploadSession`, {
+    const session = await h.graph(writer, `/drives/${driveId}/root:/late.bin:/createUploadSession`, {
       method: 'POST',
       body: {},
     });
-    const latest = await graph(h, writer, `/drives/${driveId}/root/delta?token=latest`);
+    const latest = await h.graph(writer, `/drives/${driveId}/root/delta?token=latest`);
     await h.control('POST', '/clock', { advanceSeconds: 2 * 3600 });
     try {
       const expired = await h.fetch(notes['@microsoft.graph.downloadUrl']);
       assert.equal(expired.status, 401);
       assert.equal((await h.fetch(session.body.uploadUrl)).status, 404);
       await h.control('POST', '/clock', { advanceSeconds: 31 * 86_400 });
-      const fresh = (await appToken(h, ['Files.Read.All'])).token;
-      const gone = await graph(h, fresh, latest.body['@odata.deltaLink']);
+      const fresh = (await h.appToken(['Files.Read.All'])).token;
+      const gone = await h.graph(fresh, latest.body['@odata.deltaLink']);
       assert.equal(gone.status, 410);
       assert.equal(gone.body.error.code, 'resyncChangesApplyDifferences');
-      const restart = await graph(h, fresh, gone.headers.get('location')!);
+      const restart = await h.graph(fresh, gone.headers.get('location')!);
       assert.equal(restart.status, 200);
       assert.ok(restart.body.value.length > 0);
     } finally {

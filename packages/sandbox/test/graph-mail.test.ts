@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PageIterator } from '@microsoft/microsoft-graph-client';
-import {
-  appToken,
-  createApp,
-  graph,
-  type Harness,
-  type Json,
-  publicClient,
-  startHarness,
-} from '../src/testing/index.js';
+import { type Harness, type Json, startHarness } from '../src/testing/index.js';
 import { graphSdkClient } from './helpers/graph-sdk.js';
 
 interface TestUser {
@@ -37,13 +29,13 @@ describe('Outlook mail', () => {
 
   /** A delegated token for a user, from a public client with these delegated permissions admin-consented. */
   async function delegatedToken(user: TestUser, scopes: string[]): Promise<string> {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: `Mail delegated ${scopes.join(' ')}`,
       allowPublicClient: true,
       requiredPermissions: { delegated: [...scopes, 'openid', 'profile', 'offline_access'] },
       grantAdminConsent: true,
     });
-    const result = await publicClient(h, app.appId).acquireTokenByUsernamePassword({
+    const result = await h.publicClient(app.appId).acquireTokenByUsernamePassword({
       scopes,
       username: user.userPrincipalName,
       password: user.password,
@@ -52,7 +44,7 @@ describe('Outlook mail', () => {
   }
 
   async function inboxIds(token: string, user: TestUser): Promise<string[]> {
-    const res = await graph(h, token, `/users/${user.id}/mailFolders/inbox/messages?$top=1000&$select=id`);
+    const res = await h.graph(token, `/users/${user.id}/mailFolders/inbox/messages?$top=1000&$select=id`);
     assert.equal(res.status, 200);
     return res.body.value.map((m: Json) => m.id);
   }
@@ -74,10 +66,10 @@ describe('Outlook mail', () => {
     );
     [alice, bob, carol] = people;
     assert.ok(carol, 'the tenant has three ordinary users with mailboxes');
-    reader = (await appToken(h, ['Mail.Read'])).token;
-    writer = (await appToken(h, ['Mail.ReadWrite'])).token;
-    basic = (await appToken(h, ['Mail.ReadBasic.All'])).token;
-    sender = (await appToken(h, ['Mail.Send', 'Mail.Read'])).token;
+    reader = (await h.appToken(['Mail.Read'])).token;
+    writer = (await h.appToken(['Mail.ReadWrite'])).token;
+    basic = (await h.appToken(['Mail.ReadBasic.All'])).token;
+    sender = (await h.appToken(['Mail.Send', 'Mail.Read'])).token;
   });
   after(() => h.close());
 
@@ -112,7 +104,7 @@ describe('Outlook mail', () => {
     const oldest = Date.parse((await client.api(`/users/${alice.id}/messages/${ids.at(-1)}`).get()).receivedDateTime);
     assert.ok(Date.now() - oldest <= 60 * 86_400_000, 'within the last 60 days');
 
-    const again = await graph(h, reader, `/users/${alice.id}/messages?$top=1000&$select=id`);
+    const again = await h.graph(reader, `/users/${alice.id}/messages?$top=1000&$select=id`);
     assert.deepEqual(
       again.body.value.map((m: Json) => m.id).sort(),
       [...ids].sort(),
@@ -122,18 +114,18 @@ describe('Outlook mail', () => {
 
   test('list messages: $select, $top, $filter, $orderby and their errors', async () => {
     const base = `/users/${alice.id}/messages`;
-    const selected = await graph(h, reader, `${base}?$top=3&$select=subject,isRead`);
+    const selected = await h.graph(reader, `${base}?$top=3&$select=subject,isRead`);
     assert.equal(selected.body.value.length, 3);
     assert.deepEqual(Object.keys(selected.body.value[0]), ['@odata.etag', 'id', 'subject', 'isRead']);
     assert.match(selected.body['@odata.context'], /messages\(subject,isRead\)$/);
 
-    const all = (await graph(h, reader, `${base}?$top=100`)).body.value as Json[];
-    const unread = await graph(h, reader, `${base}?$filter=isRead eq false&$top=100`);
+    const all = (await h.graph(reader, `${base}?$top=100`)).body.value as Json[];
+    const unread = await h.graph(reader, `${base}?$filter=isRead eq false&$top=100`);
     assert.equal(unread.body.value.length, all.filter((m) => !m.isRead).length);
     assert.ok(unread.body.value.every((m: Json) => m.isRead === false));
 
     const pivot = all[5].receivedDateTime;
-    const since = await graph(h, reader, `${base}?$filter=receivedDateTime ge ${pivot}&$orderby=receivedDateTime asc`);
+    const since = await h.graph(reader, `${base}?$filter=receivedDateTime ge ${pivot}&$orderby=receivedDateTime asc`);
     assert.equal(since.body.value.length, 6);
     assert.equal(since.body.value.at(-1).receivedDateTime, all[0].receivedDateTime, 'ascending order');
 
@@ -142,30 +134,30 @@ describe('Outlook mail', () => {
     const outsider = all.find((m) => m.from && !m.from.emailAddress.address.endsWith(domain))?.from.emailAddress
       .address;
     for (const address of [colleague, outsider].filter(Boolean)) {
-      const from = await graph(h, reader, `${base}?$filter=from/emailAddress/address eq '${address}'`);
+      const from = await h.graph(reader, `${base}?$filter=from/emailAddress/address eq '${address}'`);
       assert.ok(from.body.value.length >= 1);
       assert.ok(from.body.value.every((m: Json) => m.from.emailAddress.address === address));
     }
-    const withFiles = await graph(h, reader, `${base}?$filter=hasAttachments eq true&$top=100`);
+    const withFiles = await h.graph(reader, `${base}?$filter=hasAttachments eq true&$top=100`);
     assert.equal(withFiles.body.value.length, all.filter((m) => m.hasAttachments).length);
-    const high = await graph(h, reader, `${base}?$filter=importance eq 'high'&$top=100`);
+    const high = await h.graph(reader, `${base}?$filter=importance eq 'high'&$top=100`);
     assert.equal(high.body.value.length, all.filter((m) => m.importance === 'high').length);
 
-    const inefficient = await graph(h, reader, `${base}?$filter=isRead eq false&$orderby=receivedDateTime desc`);
+    const inefficient = await h.graph(reader, `${base}?$filter=isRead eq false&$orderby=receivedDateTime desc`);
     assert.equal(inefficient.status, 400);
     assert.equal(inefficient.body.error.code, 'InefficientFilter');
     assert.equal(inefficient.body.error.message, 'The restriction or sort order is too complex for this operation.');
-    const badSelect = await graph(h, reader, `${base}?$select=size`);
+    const badSelect = await h.graph(reader, `${base}?$select=size`);
     assert.equal(badSelect.status, 400);
     assert.equal(badSelect.body.error.code, 'RequestBroker--ParseUri');
     assert.equal(
       badSelect.body.error.message,
       "Could not find a property named 'size' on type 'Microsoft.OutlookServices.Message'.",
     );
-    const badFilter = await graph(h, reader, `${base}?$filter=body/content eq 'x'`);
+    const badFilter = await h.graph(reader, `${base}?$filter=body/content eq 'x'`);
     assert.equal(badFilter.status, 400);
     assert.equal(badFilter.body.error.code, 'ErrorInvalidUrlQueryFilter');
-    const big = await graph(h, reader, `${base}?$top=5000`);
+    const big = await h.graph(reader, `${base}?$top=5000`);
     assert.equal(big.status, 200, '$top above 1,000 is cut to 1,000');
   });
 
@@ -196,19 +188,19 @@ describe('Outlook mail', () => {
     assert.notEqual(updated.changeKey, draft.changeKey);
 
     const inboxMessage = (await client.api(`/users/${bob.id}/mailFolders/inbox/messages`).top(1).get()).value[0];
-    const sentEdit = await graph(h, writer, `/users/${bob.id}/messages/${inboxMessage.id}`, {
+    const sentEdit = await h.graph(writer, `/users/${bob.id}/messages/${inboxMessage.id}`, {
       method: 'PATCH',
       body: { subject: 'rewritten' },
     });
     assert.equal(sentEdit.status, 400);
     assert.equal(sentEdit.body.error.code, 'ErrorInvalidPropertyUpdateSentMessage');
-    const flagged = await graph(h, writer, `/users/${bob.id}/messages/${inboxMessage.id}`, {
+    const flagged = await h.graph(writer, `/users/${bob.id}/messages/${inboxMessage.id}`, {
       method: 'PATCH',
       body: { isRead: true, categories: ['Blue category'], flag: { flagStatus: 'flagged' } },
     });
     assert.equal(flagged.status, 200);
     assert.deepEqual(flagged.body.categories, ['Blue category']);
-    const unknown = await graph(h, writer, `/users/${bob.id}/messages/${inboxMessage.id}`, {
+    const unknown = await h.graph(writer, `/users/${bob.id}/messages/${inboxMessage.id}`, {
       method: 'PATCH',
       body: { colour: 'red' },
     });
@@ -219,14 +211,14 @@ describe('Outlook mail', () => {
     );
 
     const archive = await client.api(`/users/${bob.id}/mailFolders/archive`).get();
-    const moved = await graph(h, writer, `/users/${bob.id}/messages/${inboxMessage.id}/move`, {
+    const moved = await h.graph(writer, `/users/${bob.id}/messages/${inboxMessage.id}/move`, {
       method: 'POST',
       body: { destinationId: 'archive' },
     });
     assert.equal(moved.status, 201);
     assert.equal(moved.body.parentFolderId, archive.id);
     assert.notEqual(moved.body.id, inboxMessage.id, 'a moved message gets a new ID');
-    const gone = await graph(h, writer, `/users/${bob.id}/messages/${inboxMessage.id}`);
+    const gone = await h.graph(writer, `/users/${bob.id}/messages/${inboxMessage.id}`);
     assert.equal(gone.status, 404);
     assert.equal(gone.body.error.code, 'ErrorItemNotFound');
     assert.equal(gone.body.error.message, 'The specified object was not found in the store.');
@@ -235,20 +227,20 @@ describe('Outlook mail', () => {
     assert.equal(copy.parentFolderId, drafts.id);
     assert.equal(copy.subject, moved.body.subject);
 
-    const deleted = await graph(h, writer, `/users/${bob.id}/messages/${copy.id}`, { method: 'DELETE' });
+    const deleted = await h.graph(writer, `/users/${bob.id}/messages/${copy.id}`, { method: 'DELETE' });
     assert.equal(deleted.status, 204);
-    assert.equal((await graph(h, writer, `/users/${bob.id}/messages/${copy.id}`)).status, 404);
-    const all = await graph(h, writer, `/users/${bob.id}/messages?$top=1000&$filter=subject eq '${copy.subject}'`);
+    assert.equal((await h.graph(writer, `/users/${bob.id}/messages/${copy.id}`)).status, 404);
+    const all = await h.graph(writer, `/users/${bob.id}/messages?$top=1000&$filter=subject eq '${copy.subject}'`);
     assert.deepEqual(
       all.body.value.map((m: Json) => m.id),
       [moved.body.id],
       'DELETE is a soft delete out of sight, not a move to Deleted Items',
     );
 
-    const malformed = await graph(h, writer, `/users/${bob.id}/messages/not-an-id`);
+    const malformed = await h.graph(writer, `/users/${bob.id}/messages/not-an-id`);
     assert.equal(malformed.status, 400);
     assert.equal(malformed.body.error.code, 'ErrorInvalidIdMalformed');
-    const noDestination = await graph(h, writer, `/users/${bob.id}/messages/${moved.body.id}/move`, {
+    const noDestination = await h.graph(writer, `/users/${bob.id}/messages/${moved.body.id}/move`, {
       method: 'POST',
       body: {},
     });
@@ -272,12 +264,12 @@ describe('Outlook mail', () => {
     assert.equal(list.value[0].contentBytes, content);
     const one = await client.api(`/users/${carol.id}/messages/${draft.id}/attachments/${added.id}`).get();
     assert.equal(one.name, 'hello.txt');
-    const raw = await graph(h, writer, `/users/${carol.id}/messages/${draft.id}/attachments/${added.id}/$value`);
+    const raw = await h.graph(writer, `/users/${carol.id}/messages/${draft.id}/attachments/${added.id}/$value`);
     assert.equal(raw.status, 200);
     assert.equal(raw.body, 'hello attachment');
     assert.equal((await client.api(`/users/${carol.id}/messages/${draft.id}`).get()).hasAttachments, true);
 
-    const tooBig = await graph(h, writer, `/users/${carol.id}/messages/${draft.id}/attachments`, {
+    const tooBig = await h.graph(writer, `/users/${carol.id}/messages/${draft.id}/attachments`, {
       method: 'POST',
       body: {
         '@odata.type': '#microsoft.graph.fileAttachment',
@@ -288,7 +280,7 @@ describe('Outlook mail', () => {
     assert.equal(tooBig.status, 400);
     assert.equal(tooBig.body.error.code, 'ErrorMessageSizeExceeded');
 
-    const basicRead = await graph(h, basic, `/users/${carol.id}/messages/${draft.id}/attachments`);
+    const basicRead = await h.graph(basic, `/users/${carol.id}/messages/${draft.id}/attachments`);
     assert.equal(basicRead.status, 403, 'Mail.ReadBasic.All does not reach attachments');
     assert.equal(basicRead.body.error.code, 'ErrorAccessDenied');
     assert.equal(basicRead.body.error.message, ACCESS_DENIED);
@@ -316,10 +308,10 @@ describe('Outlook mail', () => {
     const sent = await client.api(`/users/${alice.id}/mailFolders/sentitems/messages`).get();
     assert.ok(sent.value.every((m: Json) => m.from.emailAddress.address === alice.mail));
 
-    const bogus = await graph(h, reader, `/users/${alice.id}/mailFolders/notafolder`);
+    const bogus = await h.graph(reader, `/users/${alice.id}/mailFolders/notafolder`);
     assert.equal(bogus.status, 400);
     assert.equal(bogus.body.error.code, 'ErrorInvalidIdMalformed');
-    const missing = await graph(h, reader, `/users/${alice.id}/mailFolders/AAMkAGVmMDEzMTM4AAA=`);
+    const missing = await h.graph(reader, `/users/${alice.id}/mailFolders/AAMkAGVmMDEzMTM4AAA=`);
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'ErrorItemNotFound');
   });
@@ -332,7 +324,7 @@ describe('Outlook mail', () => {
     let deltaLink: string | undefined;
     let pages = 0;
     while (!deltaLink) {
-      const res = await graph(h, reader, url, { headers: prefer });
+      const res = await h.graph(reader, url, { headers: prefer });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.ok(res.body.value.length <= 4);
       assert.equal(res.headers.get('preference-applied'), 'odata.maxpagesize=4');
@@ -353,19 +345,19 @@ describe('Outlook mail', () => {
       'subject',
     ]);
 
-    const quiet = await graph(h, reader, deltaLink);
+    const quiet = await h.graph(reader, deltaLink);
     assert.deepEqual(quiet.body.value, [], 'no changes, no entries');
 
     const arrived = await deliver(bob, 'Delta arrival');
     const [toMove, toDelete, toRead] = inbox.filter((id) => id !== arrived.id);
-    await graph(h, writer, `/users/${bob.id}/messages/${toMove}/move`, {
+    await h.graph(writer, `/users/${bob.id}/messages/${toMove}/move`, {
       method: 'POST',
       body: { destinationId: 'junkemail' },
     });
-    await graph(h, writer, `/users/${bob.id}/messages/${toDelete}`, { method: 'DELETE' });
-    await graph(h, writer, `/users/${bob.id}/messages/${toRead}`, { method: 'PATCH', body: { isRead: true } });
+    await h.graph(writer, `/users/${bob.id}/messages/${toDelete}`, { method: 'DELETE' });
+    await h.graph(writer, `/users/${bob.id}/messages/${toRead}`, { method: 'PATCH', body: { isRead: true } });
 
-    const round = await graph(h, reader, quiet.body['@odata.deltaLink']);
+    const round = await h.graph(reader, quiet.body['@odata.deltaLink']);
     assert.equal(round.status, 200);
     const byId = new Map(round.body.value.map((m: Json) => [m.id, m]));
     assert.equal(byId.size, 4, JSON.stringify(round.body.value));
@@ -374,36 +366,34 @@ describe('Outlook mail', () => {
     assert.deepEqual((byId.get(toMove!) as Json)['@removed'], { reason: 'deleted' });
     assert.deepEqual((byId.get(toDelete!) as Json)['@removed'], { reason: 'deleted' });
 
-    const createdOnly = await graph(
-      h,
+    const createdOnly = await h.graph(
       reader,
       `/users/${bob.id}/mailFolders/junkemail/messages/delta?changeType=created`,
     );
     assert.ok(createdOnly.body.value.some((m: Json) => m.subject !== undefined));
 
     const token = new URL(round.body['@odata.deltaLink']).searchParams.get('$deltatoken')!;
-    const tampered = await graph(h, reader, `/users/${bob.id}/mailFolders/inbox/messages/delta?$deltatoken=${token}x`);
+    const tampered = await h.graph(reader, `/users/${bob.id}/mailFolders/inbox/messages/delta?$deltatoken=${token}x`);
     assert.equal(tampered.status, 400);
-    const otherFolder = await graph(
-      h,
+    const otherFolder = await h.graph(
       reader,
       `/users/${bob.id}/mailFolders/archive/messages/delta?$deltatoken=${token}`,
     );
     assert.equal(otherFolder.status, 400, 'a token is bound to its folder');
 
     await h.control('POST', `/tenants/${h.tenantId}/users/${bob.id}/mailbox/expireSyncStates`);
-    const stale = await graph(h, reader, round.body['@odata.deltaLink']);
+    const stale = await h.graph(reader, round.body['@odata.deltaLink']);
     assert.equal(stale.status, 410);
     assert.equal(stale.body.error.code, 'SyncStateNotFound');
     assert.match(stale.body.error.message, /^The sync state generation is not found; generation=\d+;/);
-    const restart = await graph(h, reader, `/users/${bob.id}/mailFolders/inbox/messages/delta?$top=100`);
+    const restart = await h.graph(reader, `/users/${bob.id}/mailFolders/inbox/messages/delta?$top=100`);
     assert.equal(restart.status, 200, 'a new first round works');
     assert.ok(restart.body['@odata.deltaLink']);
   });
 
   test('sendMail: 202, a copy in Sent Items, delivery to a colleague’s Inbox', async () => {
     const subject = `Lunch ${Date.now()}`;
-    const res = await graph(h, sender, `/users/${alice.id}/sendMail`, {
+    const res = await h.graph(sender, `/users/${alice.id}/sendMail`, {
       method: 'POST',
       body: {
         message: {
@@ -417,10 +407,10 @@ describe('Outlook mail', () => {
     assert.equal(res.status, 202);
     assert.equal(res.body, '');
     const filter = `$filter=subject eq '${subject}'`;
-    const sentCopy = await graph(h, sender, `/users/${alice.id}/mailFolders/sentitems/messages?${filter}`);
+    const sentCopy = await h.graph(sender, `/users/${alice.id}/mailFolders/sentitems/messages?${filter}`);
     assert.equal(sentCopy.body.value.length, 1);
     assert.equal(sentCopy.body.value[0].from.emailAddress.address, alice.mail);
-    const received = await graph(h, sender, `/users/${bob.id}/mailFolders/inbox/messages?${filter}`);
+    const received = await h.graph(sender, `/users/${bob.id}/mailFolders/inbox/messages?${filter}`);
     assert.equal(received.body.value.length, 1);
     assert.equal(received.body.value[0].isRead, false);
     assert.equal(received.body.value[0].internetMessageId, sentCopy.body.value[0].internetMessageId);
@@ -431,12 +421,12 @@ describe('Outlook mail', () => {
         message: { subject: `${subject} quiet`, toRecipients: [{ emailAddress: { address: carol.mail } }] },
         saveToSentItems: false,
       });
-    const quiet = await graph(h, sender, `/users/${alice.id}/messages?$filter=subject eq '${subject} quiet'`);
+    const quiet = await h.graph(sender, `/users/${alice.id}/messages?$filter=subject eq '${subject} quiet'`);
     assert.equal(quiet.body.value.length, 0, 'saveToSentItems: false keeps no copy');
-    const delivered = await graph(h, sender, `/users/${carol.id}/messages?$filter=subject eq '${subject} quiet'`);
+    const delivered = await h.graph(sender, `/users/${carol.id}/messages?$filter=subject eq '${subject} quiet'`);
     assert.equal(delivered.body.value.length, 1);
 
-    const empty = await graph(h, sender, `/users/${alice.id}/sendMail`, {
+    const empty = await h.graph(sender, `/users/${alice.id}/sendMail`, {
       method: 'POST',
       body: { message: { subject: 'x' } },
     });
@@ -485,16 +475,16 @@ describe('Outlook mail', () => {
     const message = (subject: string) => ({
       message: { subject, toRecipients: [{ emailAddress: { address: carol.mail } }] },
     });
-    const appSend = await graph(h, sender, `/users/${shared.id}/sendMail`, {
+    const appSend = await h.graph(sender, `/users/${shared.id}/sendMail`, {
       method: 'POST',
       body: message('From support'),
     });
     assert.equal(appSend.status, 202);
-    const sharedSent = await graph(h, sender, `/users/${shared.id}/mailFolders/sentitems/messages`);
+    const sharedSent = await h.graph(sender, `/users/${shared.id}/mailFolders/sentitems/messages`);
     assert.equal(sharedSent.body.value[0].from.emailAddress.address, shared.mail);
 
     const aliceShared = await delegatedToken(alice, ['Mail.Send', 'Mail.Send.Shared', 'Mail.Read', 'Mail.Read.Shared']);
-    const denied = await graph(h, aliceShared, `/users/${shared.id}/sendMail`, {
+    const denied = await h.graph(aliceShared, `/users/${shared.id}/sendMail`, {
       method: 'POST',
       body: message('Denied'),
     });
@@ -504,10 +494,10 @@ describe('Outlook mail', () => {
     const fromShared = {
       message: { ...message('As support').message, from: { emailAddress: { address: shared.mail } } },
     };
-    const meDenied = await graph(h, aliceShared, '/me/sendMail', { method: 'POST', body: fromShared });
+    const meDenied = await h.graph(aliceShared, '/me/sendMail', { method: 'POST', body: fromShared });
     assert.equal(meDenied.status, 403);
     assert.equal(meDenied.body.error.code, 'ErrorSendAsDenied');
-    const readDenied = await graph(h, aliceShared, `/users/${shared.id}/messages`);
+    const readDenied = await h.graph(aliceShared, `/users/${shared.id}/messages`);
     assert.equal(readDenied.status, 403, 'no Full Access, no reading');
 
     await h.control(
@@ -516,20 +506,20 @@ describe('Outlook mail', () => {
       { mailbox: shared.id, user: alice.userPrincipalName, rights: ['FullAccess', 'SendAs'] },
       201,
     );
-    const allowed = await graph(h, aliceShared, `/users/${shared.id}/sendMail`, {
+    const allowed = await h.graph(aliceShared, `/users/${shared.id}/sendMail`, {
       method: 'POST',
       body: message('Allowed'),
     });
     assert.equal(allowed.status, 202);
-    const asShared = await graph(h, aliceShared, '/me/sendMail', { method: 'POST', body: fromShared });
+    const asShared = await h.graph(aliceShared, '/me/sendMail', { method: 'POST', body: fromShared });
     assert.equal(asShared.status, 202);
-    const delivered = await graph(h, sender, `/users/${carol.id}/messages?$filter=subject eq 'As support'`);
+    const delivered = await h.graph(sender, `/users/${carol.id}/messages?$filter=subject eq 'As support'`);
     assert.equal(delivered.body.value[0].from.emailAddress.address, shared.mail);
     assert.equal(delivered.body.value[0].sender.emailAddress.address, shared.mail, 'Send As: sender is the mailbox');
-    assert.equal((await graph(h, aliceShared, `/users/${shared.id}/messages`)).status, 200);
+    assert.equal((await h.graph(aliceShared, `/users/${shared.id}/messages`)).status, 200);
 
     const noSharedScope = await delegatedToken(alice, ['Mail.Send']);
-    const scopeDenied = await graph(h, noSharedScope, `/users/${shared.id}/sendMail`, {
+    const scopeDenied = await h.graph(noSharedScope, `/users/${shared.id}/sendMail`, {
       method: 'POST',
       body: message('x'),
     });
@@ -541,7 +531,7 @@ describe('Outlook mail', () => {
       user: alice.id,
       rights: ['SendAs'],
     });
-    const revoked = await graph(h, aliceShared, '/me/sendMail', { method: 'POST', body: fromShared });
+    const revoked = await h.graph(aliceShared, '/me/sendMail', { method: 'POST', body: fromShared });
     assert.equal(revoked.status, 403);
     assert.equal(revoked.body.error.code, 'ErrorSendAsDenied');
   });
@@ -553,19 +543,19 @@ describe('Outlook mail', () => {
       { displayName: 'No Licence', mailboxEnabled: false },
       201,
     );
-    const res = await graph(h, reader, `/users/${noMailbox.id}/messages`);
+    const res = await h.graph(reader, `/users/${noMailbox.id}/messages`);
     assert.equal(res.status, 404);
     assert.equal(res.body.error.code, 'MailboxNotEnabledForRESTAPI');
-    const unknown = await graph(h, reader, '/users/nobody@example.com/messages');
+    const unknown = await h.graph(reader, '/users/nobody@example.com/messages');
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.code, 'ErrorInvalidUser');
-    const me = await graph(h, reader, '/me/messages');
+    const me = await h.graph(reader, '/me/messages');
     assert.equal(me.status, 400);
     assert.equal(me.body.error.message, '/me request is only valid with delegated authentication flow.');
   });
 
   test('application access policies: RestrictAccess and DenyAccess answer "Access to OData is disabled."', async () => {
-    const { token, app } = await appToken(h, ['Mail.Read']);
+    const { token, app } = await h.appToken(['Mail.Read']);
     const scope = await h.control(
       'POST',
       `/tenants/${h.tenantId}/mailEnabledSecurityGroups`,
@@ -574,13 +564,13 @@ describe('Outlook mail', () => {
     );
     const policies = `/tenants/${h.tenantId}/applicationAccessPolicies`;
     await h.control('POST', policies, { appId: app.appId, scopeGroupId: scope.id, accessRight: 'RestrictAccess' }, 201);
-    assert.equal((await graph(h, token, `/users/${alice.id}/messages?$top=1`)).status, 200);
-    const outside = await graph(h, token, `/users/${bob.id}/messages?$top=1`);
+    assert.equal((await h.graph(token, `/users/${alice.id}/messages?$top=1`)).status, 200);
+    const outside = await h.graph(token, `/users/${bob.id}/messages?$top=1`);
     assert.equal(outside.status, 403);
     assert.equal(outside.body.error.code, 'ErrorAccessDenied');
     assert.equal(outside.body.error.message, 'Access to OData is disabled.');
     assert.equal(
-      (await graph(h, reader, `/users/${bob.id}/messages?$top=1`)).status,
+      (await h.graph(reader, `/users/${bob.id}/messages?$top=1`)).status,
       200,
       'other apps are not affected',
     );
@@ -588,10 +578,10 @@ describe('Outlook mail', () => {
 
     await h.control('DELETE', policies, undefined, 204);
     await h.control('POST', policies, { appId: app.appId, scopeGroupId: scope.id, accessRight: 'DenyAccess' }, 201);
-    const inside = await graph(h, token, `/users/${alice.id}/messages?$top=1`);
+    const inside = await h.graph(token, `/users/${alice.id}/messages?$top=1`);
     assert.equal(inside.status, 403);
     assert.equal(inside.body.error.message, 'Access to OData is disabled.');
-    assert.equal((await graph(h, token, `/users/${bob.id}/messages?$top=1`)).status, 200);
+    assert.equal((await h.graph(token, `/users/${bob.id}/messages?$top=1`)).status, 200);
     await h.control('DELETE', policies, undefined, 204);
 
     const groups = (await h.control('GET', `/tenants/${h.tenantId}`)).groups as Json[];
@@ -606,40 +596,40 @@ describe('Outlook mail', () => {
   });
 
   test('permissions: a denial, Mail.ReadBasic.All without bodies, Mail.Read and Mail.ReadWrite with them', async () => {
-    const unrelated = (await appToken(h, ['User.Read.All'])).token;
-    const denied = await graph(h, unrelated, `/users/${alice.id}/messages`);
+    const unrelated = (await h.appToken(['User.Read.All'])).token;
+    const denied = await h.graph(unrelated, `/users/${alice.id}/messages`);
     assert.equal(denied.status, 403);
     assert.equal(denied.body.error.code, 'ErrorAccessDenied');
     assert.equal(denied.body.error.message, ACCESS_DENIED);
-    const sendOnly = await graph(h, sender, `/users/${alice.id}/messages`, {
+    const sendOnly = await h.graph(sender, `/users/${alice.id}/messages`, {
       method: 'POST',
       body: { subject: 'x' },
     });
     assert.equal(sendOnly.status, 403, 'Mail.Send and Mail.Read cannot create messages');
 
-    const basicList = await graph(h, basic, `/users/${alice.id}/messages?$top=1`);
+    const basicList = await h.graph(basic, `/users/${alice.id}/messages?$top=1`);
     assert.equal(basicList.status, 200);
     assert.equal('body' in basicList.body.value[0], false);
     assert.equal('bodyPreview' in basicList.body.value[0], false);
     assert.ok('subject' in basicList.body.value[0]);
     for (const token of [reader, writer]) {
-      const full = await graph(h, token, `/users/${alice.id}/messages?$top=1`);
+      const full = await h.graph(token, `/users/${alice.id}/messages?$top=1`);
       assert.equal(full.status, 200);
       assert.ok(full.body.value[0].body.content.length > 0);
     }
 
     const mine = await delegatedToken(bob, ['Mail.Read']);
-    const own = await graph(h, mine, '/me/messages?$top=2');
+    const own = await h.graph(mine, '/me/messages?$top=2');
     assert.equal(own.status, 200);
     assert.match(own.body['@odata.context'], new RegExp(`users\\('${bob.id}'\\)`));
-    const someoneElse = await graph(h, mine, `/users/${alice.id}/messages`);
+    const someoneElse = await h.graph(mine, `/users/${alice.id}/messages`);
     assert.equal(someoneElse.status, 403, 'another mailbox needs Mail.Read.Shared');
     assert.equal(someoneElse.body.error.code, 'ErrorAccessDenied');
   });
 
   test('mailboxSettings: get, patch automatic replies, validation, /me', async () => {
-    const settingsReader = (await appToken(h, ['MailboxSettings.Read'])).token;
-    const settingsWriter = (await appToken(h, ['MailboxSettings.ReadWrite'])).token;
+    const settingsReader = (await h.appToken(['MailboxSettings.Read'])).token;
+    const settingsWriter = (await h.appToken(['MailboxSettings.ReadWrite'])).token;
     const settings = await sdk(settingsReader).api(`/users/${carol.id}/mailboxSettings`).get();
     for (const key of ['timeZone', 'language', 'workingHours', 'automaticRepliesSetting', 'dateFormat', 'timeFormat']) {
       assert.ok(key in settings, key);
@@ -647,7 +637,7 @@ describe('Outlook mail', () => {
     assert.equal(settings.automaticRepliesSetting.status, 'disabled');
     assert.equal(settings.userPurpose, 'user');
 
-    const readOnly = await graph(h, settingsReader, `/users/${carol.id}/mailboxSettings`, {
+    const readOnly = await h.graph(settingsReader, `/users/${carol.id}/mailboxSettings`, {
       method: 'PATCH',
       body: { timeZone: 'UTC' },
     });
@@ -658,22 +648,22 @@ describe('Outlook mail', () => {
     assert.deepEqual(Object.keys(patched), ['@odata.context', 'automaticRepliesSetting']);
     assert.equal(patched.automaticRepliesSetting.status, 'alwaysEnabled');
     assert.equal(patched.automaticRepliesSetting.externalAudience, 'all', 'other fields are kept');
-    const timeZone = await graph(h, settingsReader, `/users/${carol.id}/mailboxSettings/timeZone`);
+    const timeZone = await h.graph(settingsReader, `/users/${carol.id}/mailboxSettings/timeZone`);
     assert.equal(timeZone.body.value, settings.timeZone);
 
-    const badStatus = await graph(h, settingsWriter, `/users/${carol.id}/mailboxSettings`, {
+    const badStatus = await h.graph(settingsWriter, `/users/${carol.id}/mailboxSettings`, {
       method: 'PATCH',
       body: { automaticRepliesSetting: { status: 'sometimes' } },
     });
     assert.equal(badStatus.status, 400);
-    const badKey = await graph(h, settingsWriter, `/users/${carol.id}/mailboxSettings`, {
+    const badKey = await h.graph(settingsWriter, `/users/${carol.id}/mailboxSettings`, {
       method: 'PATCH',
       body: { userPurpose: 'shared' },
     });
     assert.equal(badKey.status, 400);
 
     const mine = await delegatedToken(carol, ['MailboxSettings.Read']);
-    const me = await graph(h, mine, '/me/mailboxSettings');
+    const me = await h.graph(mine, '/me/mailboxSettings');
     assert.equal(me.status, 200);
     assert.equal(me.body.automaticRepliesSetting.internalReplyMessage, 'Out until Monday');
   });
@@ -682,12 +672,12 @@ describe('Outlook mail', () => {
     const before = await h.control('GET', '/throttling');
     await h.control('POST', '/stats/reset');
     const burst = () =>
-      Promise.all(Array.from({ length: 5 }, () => graph(h, reader, `/users/${alice.id}/messages?$top=1&$select=id`)));
+      Promise.all(Array.from({ length: 5 }, () => h.graph(reader, `/users/${alice.id}/messages?$top=1&$select=id`)));
     await burst(); // opens five keep-alive connections, so the measured burst arrives together
     await h.control('PUT', '/throttling', { scale: 0.25 });
     try {
       const results = await Promise.all(
-        Array.from({ length: 5 }, () => graph(h, reader, `/users/${alice.id}/messages?$top=1&$select=id`)),
+        Array.from({ length: 5 }, () => h.graph(reader, `/users/${alice.id}/messages?$top=1&$select=id`)),
       );
       const throttled = results.filter((r) => r.status === 429);
       assert.ok(throttled.length >= 1, `statuses: ${results.map((r) => r.status).join(',')}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DIRECTORY_PERMISSIONS } from '../src/graph/directory/permissions.js';
-import { appToken, graph, type Harness, startHarness } from '../src/testing/index.js';
+import { type Harness, startHarness } from '../src/testing/index.js';
 
 const BOGUS = '00000000-0000-0000-0000-0000000000a1';
 
@@ -22,8 +22,8 @@ describe('directory permission table, enforced', () => {
 
   before(async () => {
     h = await startHarness({ users: 10 });
-    for (const permission of permissions) tokens.set(permission, (await appToken(h, [permission])).token);
-    unrelated = (await appToken(h, ['Presence.Read.All'])).token;
+    for (const permission of permissions) tokens.set(permission, (await h.appToken([permission])).token);
+    unrelated = (await h.appToken(['Presence.Read.All'])).token;
   });
   after(() => h.close());
 
@@ -31,7 +31,7 @@ describe('directory permission table, enforced', () => {
     test(`${endpoint.method} ${endpoint.path}: each listed application permission passes, others get 403`, async () => {
       const { method, url, body } = requestFor(endpoint.method, endpoint.path);
       for (const permission of endpoint.application!) {
-        const res = await graph(h, tokens.get(permission)!, url, { method, ...(body !== undefined ? { body } : {}) });
+        const res = await h.graph(tokens.get(permission)!, url, { method, ...(body !== undefined ? { body } : {}) });
         assert.notEqual(
           res.status,
           403,
@@ -39,7 +39,7 @@ describe('directory permission table, enforced', () => {
         );
         assert.notEqual(res.status, 401);
       }
-      const denied = await graph(h, unrelated, url, { method, ...(body !== undefined ? { body } : {}) });
+      const denied = await h.graph(unrelated, url, { method, ...(body !== undefined ? { body } : {}) });
       assert.equal(denied.status, 403);
       assert.equal(denied.body.error.code, 'Authorization_RequestDenied');
     });

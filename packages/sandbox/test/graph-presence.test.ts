@@ -3,17 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { ChangeBus, type ResourceChange } from '../src/graph/notifications/bus.js';
-import {
-  appToken,
-  confidentialClient,
-  createApp,
-  graph,
-  type Harness,
-  type Json,
-  publicClient,
-  startHarness,
-  type TestApp,
-} from '../src/testing/index.js';
+import { type Harness, type Json, startHarness, type TestApp } from '../src/testing/index.js';
 import { clientCredentialTokens, graphSdkClient } from './helpers/graph-sdk.js';
 
 const AVAILABILITY = [
@@ -44,11 +34,11 @@ describe('Graph presence workload', () => {
       originalPublish.call(this, change);
     };
     h = await startHarness({ users: 40 });
-    reader = (await appToken(h, ['Presence.Read.All'])).token;
-    writer = await appToken(h, ['Presence.ReadWrite.All']);
-    unrelated = (await appToken(h, ['User.Read.All'])).token;
-    users = (await graph(h, unrelated, '/users?$top=40&$select=id,userPrincipalName')).body.value;
-    const cca = confidentialClient(h, writer.app.appId, { clientSecret: writer.app.secret!.value });
+    reader = (await h.appToken(['Presence.Read.All'])).token;
+    writer = await h.appToken(['Presence.ReadWrite.All']);
+    unrelated = (await h.appToken(['User.Read.All'])).token;
+    users = (await h.graph(unrelated, '/users?$top=40&$select=id,userPrincipalName')).body.value;
+    const cca = h.confidentialClient(writer.app.appId, { clientSecret: writer.app.secret!.value });
     client = graphSdkClient(h, clientCredentialTokens(cca));
   });
   after(async () => {
@@ -67,9 +57,9 @@ describe('Graph presence workload', () => {
     assert.deepEqual(Object.keys(first.outOfOfficeSettings).sort(), ['isOutOfOffice', 'message']);
     const again = await client.api(`/users/${users[0].id}/presence`).get();
     assert.deepEqual(again, first, 'the same presence twice');
-    const byUpn = await graph(h, reader, `/users/${users[0].userPrincipalName}/presence`);
+    const byUpn = await h.graph(reader, `/users/${users[0].userPrincipalName}/presence`);
     assert.equal(byUpn.body.availability, first.availability);
-    const viaCommunications = await graph(h, reader, `/communications/presences/${users[0].id}`);
+    const viaCommunications = await h.graph(reader, `/communications/presences/${users[0].id}`);
     assert.equal(viaCommunications.status, 200);
     assert.equal(viaCommunications.body.activity, first.activity);
 
@@ -80,7 +70,7 @@ describe('Graph presence workload', () => {
 
   test('getPresencesByUserId: order kept, duplicates dropped, unknown IDs PresenceUnknown, over 650 IDs is a 400', async () => {
     const unknown = randomUUID();
-    const res = await graph(h, reader, '/communications/getPresencesByUserId', {
+    const res = await h.graph(reader, '/communications/getPresencesByUserId', {
       method: 'POST',
       body: { ids: [users[2].id, unknown, users[1].id, users[2].id] },
     });
@@ -93,38 +83,38 @@ describe('Graph presence workload', () => {
     assert.equal(res.body.value[1].activity, 'PresenceUnknown');
 
     const tooMany = Array.from({ length: 651 }, () => randomUUID());
-    const rejected = await graph(h, reader, '/communications/getPresencesByUserId', {
+    const rejected = await h.graph(reader, '/communications/getPresencesByUserId', {
       method: 'POST',
       body: { ids: tooMany },
     });
     assert.equal(rejected.status, 400);
     assert.equal(rejected.body.error.code, 'BadRequest');
     assert.match(rejected.body.error.message, /650/);
-    const atLimit = await graph(h, reader, '/communications/getPresencesByUserId', {
+    const atLimit = await h.graph(reader, '/communications/getPresencesByUserId', {
       method: 'POST',
       body: { ids: tooMany.slice(0, 650) },
     });
     assert.equal(atLimit.status, 200);
     assert.equal(atLimit.body.value.length, 650);
 
-    const empty = await graph(h, reader, '/communications/getPresencesByUserId', { method: 'POST', body: { ids: [] } });
+    const empty = await h.graph(reader, '/communications/getPresencesByUserId', { method: 'POST', body: { ids: [] } });
     assert.equal(empty.status, 400);
   });
 
   test("GET /communications/presences?$filter=id in (...) lists those users' presence", async () => {
     const filter = encodeURIComponent(`id in ('${users[3].id}','${users[4].id}')`);
-    const res = await graph(h, reader, `/communications/presences?$filter=${filter}`);
+    const res = await h.graph(reader, `/communications/presences?$filter=${filter}`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(
       res.body.value.map((p: Json) => p.id),
       [users[3].id, users[4].id],
     );
-    const unfiltered = await graph(h, reader, '/communications/presences');
+    const unfiltered = await h.graph(reader, '/communications/presences');
     assert.equal(unfiltered.status, 400);
   });
 
   test('an unknown user is a 404', async () => {
-    const res = await graph(h, reader, `/users/${randomUUID()}/presence`);
+    const res = await h.graph(reader, `/users/${randomUUID()}/presence`);
     assert.equal(res.status, 404);
     assert.equal(res.body.error.code, 'Request_ResourceNotFound');
   });
@@ -134,7 +124,7 @@ describe('Graph presence workload', () => {
     published.length = 0;
     const shown = await setClientState(id, 'DoNotDisturb', 'Presenting');
     assert.equal(shown.availability, 'DoNotDisturb');
-    const res = await graph(h, reader, `/users/${id}/presence`);
+    const res = await h.graph(reader, `/users/${id}/presence`);
     assert.equal(res.body.availability, 'DoNotDisturb');
     assert.equal(res.body.activity, 'Presenting');
     const change = published.find((c) => c.resource === `communications/presences/${id}`);
@@ -160,35 +150,35 @@ describe('Graph presence workload', () => {
       activity: 'InACall',
       expirationDuration: 'PT10M',
     });
-    assert.equal((await graph(h, reader, path)).body.activity, 'InACall');
+    assert.equal((await h.graph(reader, path)).body.activity, 'InACall');
     assert.equal(published.filter((c) => c.id === id).length, 1);
     try {
       await h.control('POST', '/clock', { advanceSeconds: 9 * 60 });
-      assert.equal((await graph(h, reader, path)).body.activity, 'InACall', 'still within PT10M');
+      assert.equal((await h.graph(reader, path)).body.activity, 'InACall', 'still within PT10M');
       await h.control('POST', '/clock', { advanceSeconds: 2 * 60 });
-      const expired = (await graph(h, reader, path)).body;
+      const expired = (await h.graph(reader, path)).body;
       assert.equal(expired.availability, 'Away', 'back to the Teams state once the session expired');
     } finally {
       await h.control('DELETE', '/clock');
     }
 
-    const set = await graph(h, writer.token, `${path}/setPresence`, {
+    const set = await h.graph(writer.token, `${path}/setPresence`, {
       method: 'POST',
       body: { sessionId: writer.app.appId, availability: 'DoNotDisturb', activity: 'Presenting' },
     });
     assert.equal(set.status, 200);
-    assert.equal((await graph(h, reader, path)).body.availability, 'DoNotDisturb');
-    const cleared = await graph(h, writer.token, `${path}/clearPresence`, {
+    assert.equal((await h.graph(reader, path)).body.availability, 'DoNotDisturb');
+    const cleared = await h.graph(writer.token, `${path}/clearPresence`, {
       method: 'POST',
       body: { sessionId: writer.app.appId },
     });
     assert.equal(cleared.status, 200);
-    assert.equal((await graph(h, reader, path)).body.availability, 'Away');
+    assert.equal((await h.graph(reader, path)).body.availability, 'Away');
   });
 
   test('setPresence validation: unsupported pairs, duration range, sessionId of another app', async () => {
     const url = `/users/${users[7].id}/presence/setPresence`;
-    const post = (body: Json) => graph(h, writer.token, url, { method: 'POST', body });
+    const post = (body: Json) => h.graph(writer.token, url, { method: 'POST', body });
     const base = { sessionId: writer.app.appId, availability: 'Available', activity: 'Available' };
     const pair = await post({ ...base, availability: 'Busy', activity: 'Away' });
     assert.equal(pair.status, 400);
@@ -204,26 +194,26 @@ describe('Graph presence workload', () => {
     const id = users[8].id;
     const path = `/users/${id}/presence`;
     await setClientState(id, 'Available', 'Available');
-    const post = (action: string, body: Json) => graph(h, writer.token, `${path}/${action}`, { method: 'POST', body });
+    const post = (action: string, body: Json) => h.graph(writer.token, `${path}/${action}`, { method: 'POST', body });
     assert.equal((await post('setUserPreferredPresence', { availability: 'Busy', activity: 'InACall' })).status, 400);
     assert.equal(
       (await post('setUserPreferredPresence', { availability: 'BeRightBack', activity: 'BeRightBack' })).status,
       200,
     );
-    assert.equal((await graph(h, reader, path)).body.availability, 'BeRightBack');
+    assert.equal((await h.graph(reader, path)).body.availability, 'BeRightBack');
     await setClientState(id, 'Offline', 'Offline');
-    assert.equal((await graph(h, reader, path)).body.availability, 'Offline', 'no session: preferred presence waits');
+    assert.equal((await h.graph(reader, path)).body.availability, 'Offline', 'no session: preferred presence waits');
     await setClientState(id, 'Available', 'Available');
     assert.equal((await post('clearUserPreferredPresence', {})).status, 200);
-    assert.equal((await graph(h, reader, path)).body.availability, 'Available');
+    assert.equal((await h.graph(reader, path)).body.availability, 'Available');
 
     const note = { statusMessage: { message: { content: 'In the lab today', contentType: 'text' } } };
     assert.equal((await post('setStatusMessage', note)).status, 200);
-    assert.equal((await graph(h, reader, path)).body.statusMessage.message.content, 'In the lab today');
+    assert.equal((await h.graph(reader, path)).body.statusMessage.message.content, 'In the lab today');
   });
 
   test('delegated: /me/presence with Presence.Read, other users need Presence.Read.All; /me with an app token is a 400', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Presence Me',
       allowPublicClient: true,
       requiredPermissions: { delegated: ['Presence.Read', 'openid', 'profile', 'offline_access'] },
@@ -231,42 +221,42 @@ describe('Graph presence workload', () => {
     });
     const person = await h.control('POST', `/tenants/${h.tenantId}/users`, { displayName: 'Presence Person' }, 201);
     await setClientState(person.id, 'Busy', 'InAMeeting');
-    const result = await publicClient(h, app.appId).acquireTokenByUsernamePassword({
+    const result = await h.publicClient(app.appId).acquireTokenByUsernamePassword({
       scopes: ['Presence.Read'],
       username: person.userPrincipalName,
       password: person.password,
     });
     const token = result!.accessToken;
-    const me = await graph(h, token, '/me/presence');
+    const me = await h.graph(token, '/me/presence');
     assert.equal(me.status, 200);
     assert.equal(me.body.id, person.id);
     assert.equal(me.body.activity, 'InAMeeting');
     assert.match(me.body['@odata.context'], /\/v1\.0\/\$metadata#users\/presence\/\$entity$/);
-    assert.equal((await graph(h, token, `/users/${person.id}/presence`)).status, 200);
-    const other = await graph(h, token, `/users/${users[0].id}/presence`);
+    assert.equal((await h.graph(token, `/users/${person.id}/presence`)).status, 200);
+    const other = await h.graph(token, `/users/${users[0].id}/presence`);
     assert.equal(other.status, 403);
-    const bulk = await graph(h, token, '/communications/getPresencesByUserId', {
+    const bulk = await h.graph(token, '/communications/getPresencesByUserId', {
       method: 'POST',
       body: { ids: [person.id] },
     });
     assert.equal(bulk.status, 403, 'bulk needs Presence.Read.All');
 
-    const appOnly = await graph(h, reader, '/me/presence');
+    const appOnly = await h.graph(reader, '/me/presence');
     assert.equal(appOnly.status, 400);
     assert.equal(appOnly.body.error.message, '/me request is only valid with delegated authentication flow.');
   });
 
   test('permissions: other permissions are refused, Presence.ReadWrite.All reads too, Presence.Read.All cannot write', async () => {
-    const denied = await graph(h, unrelated, `/users/${users[0].id}/presence`);
+    const denied = await h.graph(unrelated, `/users/${users[0].id}/presence`);
     assert.equal(denied.status, 403);
     assert.equal(denied.body.error.code, 'Forbidden');
-    const bulkDenied = await graph(h, unrelated, '/communications/getPresencesByUserId', {
+    const bulkDenied = await h.graph(unrelated, '/communications/getPresencesByUserId', {
       method: 'POST',
       body: { ids: [users[0].id] },
     });
     assert.equal(bulkDenied.status, 403);
-    assert.equal((await graph(h, writer.token, `/users/${users[0].id}/presence`)).status, 200);
-    const readOnly = await graph(h, reader, `/users/${users[0].id}/presence/setPresence`, {
+    assert.equal((await h.graph(writer.token, `/users/${users[0].id}/presence`)).status, 200);
+    const readOnly = await h.graph(reader, `/users/${users[0].id}/presence/setPresence`, {
       method: 'POST',
       body: { sessionId: randomUUID(), availability: 'Available', activity: 'Available' },
     });
@@ -276,19 +266,19 @@ describe('Graph presence workload', () => {
   test('presence quota: 1,500 requests per 30 s per app and tenant (scaled down), then 429 with Retry-After', async () => {
     await h.control('PUT', '/throttling', { scale: 0.01 });
     try {
-      const token = (await appToken(h, ['Presence.Read.All'])).token;
+      const token = (await h.appToken(['Presence.Read.All'])).token;
       const statuses: number[] = [];
-      for (let i = 0; i < 16; i++) statuses.push((await graph(h, token, `/users/${users[0].id}/presence`)).status);
+      for (let i = 0; i < 16; i++) statuses.push((await h.graph(token, `/users/${users[0].id}/presence`)).status);
       assert.deepEqual(statuses.slice(0, 15), Array(15).fill(200));
       assert.equal(statuses[15], 429);
-      const throttled = await graph(h, token, '/communications/getPresencesByUserId', {
+      const throttled = await h.graph(token, '/communications/getPresencesByUserId', {
         method: 'POST',
         body: { ids: [users[0].id] },
       });
       assert.equal(throttled.status, 429, 'the bulk call shares the quota');
       assert.equal(throttled.body.error.code, 'TooManyRequests');
       assert.ok(Number(throttled.headers.get('retry-after')) >= 1);
-      assert.equal((await graph(h, reader, `/users/${users[0].id}/presence`)).status, 200, 'another app has its own');
+      assert.equal((await h.graph(reader, `/users/${users[0].id}/presence`)).status, 200, 'another app has its own');
     } finally {
       await h.control('PUT', '/throttling', { scale: 1 });
     }

@@ -3,16 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Client, PageIterator } from '@microsoft/microsoft-graph-client';
 import { signInActivityOf } from '../src/graph/reports/index.js';
 import type { Tenant, User } from '../src/tenant/model.js';
-import {
-  appToken,
-  confidentialClient,
-  createApp,
-  graph,
-  type Harness,
-  type Json,
-  publicClient,
-  startHarness,
-} from '../src/testing/index.js';
+import { type Harness, type Json, startHarness } from '../src/testing/index.js';
 import { clientCredentialTokens, graphSdkClient } from './helpers/graph-sdk.js';
 
 const ACTIVE_USER_HEADER =
@@ -40,17 +31,17 @@ describe('Graph usage reports and audit logs', () => {
 
   before(async () => {
     h = await startHarness({ users: 30 });
-    reports = (await appToken(h, ['Reports.Read.All'])).token;
-    audit = (await appToken(h, ['AuditLog.Read.All'])).token;
-    directoryOnly = (await appToken(h, ['Directory.Read.All'])).token;
-    users = (await graph(h, directoryOnly, '/users?$top=999&$select=id,userPrincipalName')).body.value;
-    const app = await createApp(h, {
+    reports = (await h.appToken(['Reports.Read.All'])).token;
+    audit = (await h.appToken(['AuditLog.Read.All'])).token;
+    directoryOnly = (await h.appToken(['Directory.Read.All'])).token;
+    users = (await h.graph(directoryOnly, '/users?$top=999&$select=id,userPrincipalName')).body.value;
+    const app = await h.createApp({
       displayName: 'Reports SDK',
       requiredPermissions: { application: ['Reports.Read.All', 'AuditLog.Read.All'] },
       grantAdminConsent: true,
       secret: {},
     });
-    const cca = confidentialClient(h, app.appId, { clientSecret: app.secret!.value });
+    const cca = h.confidentialClient(app.appId, { clientSecret: app.secret!.value });
     client = graphSdkClient(h, clientCredentialTokens(cca));
   });
   after(() => h.close());
@@ -127,26 +118,26 @@ describe('Graph usage reports and audit logs', () => {
     );
 
     const tooOld = isoDate(Date.now() - 28 * DAY);
-    const old = await graph(h, reports, `/reports/getOffice365ActiveUserDetail(date=${tooOld})`);
+    const old = await h.graph(reports, `/reports/getOffice365ActiveUserDetail(date=${tooOld})`);
     assert.equal(old.status, 400);
     assert.equal(old.body.error.code, 'InvalidArgument');
     assert.equal(
       old.body.error.message,
       `Invalid date value specified: ${tooOld}. Only support data for the past 28 days.`,
     );
-    const today = await graph(h, reports, `/reports/getOffice365ActiveUserDetail(date=${isoDate(Date.now())})`);
+    const today = await h.graph(reports, `/reports/getOffice365ActiveUserDetail(date=${isoDate(Date.now())})`);
     assert.equal(today.status, 400);
   });
 
   test('errors: invalid period, unknown report, unsupported parameter', async () => {
-    const period = await graph(h, reports, "/reports/getOffice365ActiveUserDetail(period='D8')");
+    const period = await h.graph(reports, "/reports/getOffice365ActiveUserDetail(period='D8')");
     assert.equal(period.status, 400);
     assert.equal(period.body.error.code, 'InvalidArgument');
     assert.match(period.body.error.message, /D8/);
-    const unknown = await graph(h, reports, "/reports/getNothingDetail(period='D7')");
+    const unknown = await h.graph(reports, "/reports/getNothingDetail(period='D7')");
     assert.equal(unknown.status, 400);
     assert.equal(unknown.body.error.message, "Resource not found for the segment 'getNothingDetail'.");
-    const dated = await graph(h, reports, `/reports/getMailboxUsageDetail(date=${isoDate(Date.now() - DAY)})`);
+    const dated = await h.graph(reports, `/reports/getMailboxUsageDetail(date=${isoDate(Date.now() - DAY)})`);
     assert.equal(dated.status, 400);
     assert.equal(dated.body.error.code, 'BadRequest');
   });
@@ -165,9 +156,9 @@ describe('Graph usage reports and audit logs', () => {
   test('usage reports quota: 14 per 10 minutes per app, tenant and report (scaled down to 1)', async () => {
     await h.control('PUT', '/throttling', { scale: 0.01 });
     try {
-      const token = (await appToken(h, ['Reports.Read.All'])).token;
+      const token = (await h.appToken(['Reports.Read.All'])).token;
       assert.equal((await reportRedirect("getOffice365ActiveUserDetail(period='D7')", token)).status, 302);
-      const throttled = await graph(h, token, "/reports/getOffice365ActiveUserDetail(period='D30')");
+      const throttled = await h.graph(token, "/reports/getOffice365ActiveUserDetail(period='D30')");
       assert.equal(throttled.status, 429);
       assert.equal(throttled.body.error.code, 'TooManyRequests');
       assert.ok(Number(throttled.headers.get('retry-after')) > 1);
@@ -178,7 +169,7 @@ describe('Graph usage reports and audit logs', () => {
   });
 
   test('signIns: newest first, $top paging with nextLink, filters on user, app and time', async () => {
-    const all = await graph(h, audit, '/auditLogs/signIns');
+    const all = await h.graph(audit, '/auditLogs/signIns');
     assert.equal(all.status, 200, JSON.stringify(all.body));
     const entries: Json[] = all.body.value;
     assert.ok(entries.length > 10 && entries.length <= 1000);
@@ -202,7 +193,7 @@ describe('Graph usage reports and audit logs', () => {
     const paged: string[] = [];
     let next: string | undefined = '/auditLogs/signIns?$top=7';
     while (next) {
-      const page = await graph(h, audit, next);
+      const page = await h.graph(audit, next);
       assert.equal(page.status, 200);
       assert.ok(page.body.value.length <= 7);
       paged.push(...page.body.value.map((e: Json) => e.id));
@@ -215,25 +206,24 @@ describe('Graph usage reports and audit logs', () => {
     );
 
     const upn = first.userPrincipalName;
-    const byUser = await graph(h, audit, `/auditLogs/signIns?$filter=userPrincipalName eq '${upn}'`);
+    const byUser = await h.graph(audit, `/auditLogs/signIns?$filter=userPrincipalName eq '${upn}'`);
     assert.ok(byUser.body.value.length >= 1);
     assert.ok(byUser.body.value.every((e: Json) => e.userPrincipalName === upn));
     assert.equal(byUser.body.value.length, entries.filter((e) => e.userPrincipalName === upn).length);
-    const byApp = await graph(h, audit, `/auditLogs/signIns?$filter=appId eq '${first.appId}'`);
+    const byApp = await h.graph(audit, `/auditLogs/signIns?$filter=appId eq '${first.appId}'`);
     assert.ok(byApp.body.value.every((e: Json) => e.appId === first.appId));
     const since = new Date(Date.now() - 7 * DAY).toISOString();
-    const recent = await graph(h, audit, `/auditLogs/signIns?$filter=createdDateTime ge ${since}`);
+    const recent = await h.graph(audit, `/auditLogs/signIns?$filter=createdDateTime ge ${since}`);
     assert.equal(recent.status, 200);
     assert.equal(recent.body.value.length, entries.filter((e) => e.createdDateTime >= since).length);
-    const window = await graph(
-      h,
+    const window = await h.graph(
       audit,
       `/auditLogs/signIns?$filter=createdDateTime ge ${since} and createdDateTime le ${new Date().toISOString()}`,
     );
     assert.equal(window.body.value.length, recent.body.value.length);
 
-    assert.equal((await graph(h, audit, '/auditLogs/signIns?$top=1001')).status, 400);
-    assert.equal((await graph(h, audit, "/auditLogs/signIns?$filter=riskState eq 'none'")).status, 400);
+    assert.equal((await h.graph(audit, '/auditLogs/signIns?$top=1001')).status, 400);
+    assert.equal((await h.graph(audit, "/auditLogs/signIns?$filter=riskState eq 'none'")).status, 400);
   });
 
   test('signIns through the Graph SDK PageIterator', async () => {
@@ -243,12 +233,12 @@ describe('Graph usage reports and audit logs', () => {
       ids.push(entry.id);
       return true;
     }).iterate();
-    const all = (await graph(h, audit, '/auditLogs/signIns')).body.value;
+    const all = (await h.graph(audit, '/auditLogs/signIns')).body.value;
     assert.equal(ids.length, all.length);
   });
 
   test('directoryAudits: audit entries, filters and paging', async () => {
-    const res = await graph(h, audit, '/auditLogs/directoryAudits');
+    const res = await h.graph(audit, '/auditLogs/directoryAudits');
     assert.equal(res.status, 200);
     const entries: Json[] = res.body.value;
     assert.ok(entries.length > 0);
@@ -261,41 +251,40 @@ describe('Graph usage reports and audit logs', () => {
     const times = entries.map((e) => e.activityDateTime);
     assert.deepEqual(times, [...times].sort().reverse());
 
-    const category = await graph(h, audit, "/auditLogs/directoryAudits?$filter=category eq 'GroupManagement'");
+    const category = await h.graph(audit, "/auditLogs/directoryAudits?$filter=category eq 'GroupManagement'");
     assert.ok(category.body.value.every((e: Json) => e.category === 'GroupManagement'));
     const target = entry.targetResources[0].id;
-    const byTarget = await graph(
-      h,
+    const byTarget = await h.graph(
       audit,
       `/auditLogs/directoryAudits?$filter=targetResources/any(t: t/id eq '${target}')`,
     );
     assert.equal(byTarget.status, 200, JSON.stringify(byTarget.body));
     assert.ok(byTarget.body.value.some((e: Json) => e.id === entry.id));
-    const page = await graph(h, audit, '/auditLogs/directoryAudits?$top=2');
+    const page = await h.graph(audit, '/auditLogs/directoryAudits?$top=2');
     assert.equal(page.body.value.length, Math.min(2, entries.length));
   });
 
   test('a tenant without Entra ID P1/P2: signIns is 403, directory audits keep 7 days', async () => {
     const week = Date.now() - 7 * DAY;
-    const allAudits: Json[] = (await graph(h, audit, '/auditLogs/directoryAudits')).body.value;
+    const allAudits: Json[] = (await h.graph(audit, '/auditLogs/directoryAudits')).body.value;
     await h.control('PATCH', `/tenants/${h.tenantId}/settings`, { premiumLicense: false });
     try {
-      const res = await graph(h, audit, '/auditLogs/signIns');
+      const res = await h.graph(audit, '/auditLogs/signIns');
       assert.equal(res.status, 403);
       assert.equal(res.body.error.code, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant');
       assert.equal(res.body.error.message, "Neither tenant is B2C or tenant doesn't have premium license");
-      const audits = await graph(h, audit, '/auditLogs/directoryAudits');
+      const audits = await h.graph(audit, '/auditLogs/directoryAudits');
       assert.equal(audits.status, 200);
       assert.equal(audits.body.value.length, allAudits.filter((e) => Date.parse(e.activityDateTime) >= week).length);
     } finally {
       await h.control('PATCH', `/tenants/${h.tenantId}/settings`, { premiumLicense: true });
     }
-    assert.equal((await graph(h, audit, '/auditLogs/signIns')).status, 200);
+    assert.equal((await h.graph(audit, '/auditLogs/signIns')).status, 200);
   });
 
   test('permissions: AuditLog.Read.All is required (Directory.Read.All alone is refused), Reports.Read.All for reports', async () => {
     for (const path of ['/auditLogs/signIns', '/auditLogs/directoryAudits']) {
-      const res = await graph(h, directoryOnly, path);
+      const res = await h.graph(directoryOnly, path);
       assert.equal(res.status, 403, path);
       assert.equal(res.body.error.code, 'Authentication_MSGraphPermissionMissing');
       assert.equal(
@@ -303,13 +292,13 @@ describe('Graph usage reports and audit logs', () => {
         'Calling principal does not have required MSGraph permissions AuditLog.Read.All',
       );
     }
-    assert.equal((await graph(h, reports, '/auditLogs/signIns')).status, 403);
-    const report = await graph(h, audit, "/reports/getOffice365ActiveUserDetail(period='D7')");
+    assert.equal((await h.graph(reports, '/auditLogs/signIns')).status, 403);
+    const report = await h.graph(audit, "/reports/getOffice365ActiveUserDetail(period='D7')");
     assert.equal(report.status, 403);
   });
 
   test('delegated: administrators read logs and reports; other users are refused', async () => {
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'Reports Delegated',
       allowPublicClient: true,
       requiredPermissions: {
@@ -324,7 +313,7 @@ describe('Graph usage reports and audit logs', () => {
         { displayName: `Reports ${isAdmin ? 'Admin' : 'Reader'}`, isAdmin },
         201,
       );
-      const result = await publicClient(h, app.appId).acquireTokenByUsernamePassword({
+      const result = await h.publicClient(app.appId).acquireTokenByUsernamePassword({
         scopes: ['Reports.Read.All', 'AuditLog.Read.All'],
         username: person.userPrincipalName,
         password: person.password,
@@ -333,12 +322,12 @@ describe('Graph usage reports and audit logs', () => {
     };
     const admin = await tokenFor(true);
     const plain = await tokenFor(false);
-    assert.equal((await graph(h, admin, '/auditLogs/signIns?$top=1')).status, 200);
+    assert.equal((await h.graph(admin, '/auditLogs/signIns?$top=1')).status, 200);
     assert.equal((await reportRedirect("getMailboxUsageDetail(period='D90')", admin)).status, 302);
-    const logs = await graph(h, plain, '/auditLogs/signIns?$top=1');
+    const logs = await h.graph(plain, '/auditLogs/signIns?$top=1');
     assert.equal(logs.status, 403);
     assert.equal(logs.body.error.code, 'Authentication_RequestFromUnsupportedUserRole');
-    const usage = await graph(h, plain, "/reports/getMailboxUsageDetail(period='D90')");
+    const usage = await h.graph(plain, "/reports/getMailboxUsageDetail(period='D90')");
     assert.equal(usage.status, 403);
     assert.equal(usage.body.error.code, 'S2SUnauthorized');
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { appToken, graph, type Harness, type Json, startHarness } from '../src/testing/index.js';
+import { type Harness, type Json, startHarness } from '../src/testing/index.js';
 
 describe('a 100,000-user tenant', () => {
   let h: Harness;
@@ -11,7 +11,7 @@ describe('a 100,000-user tenant', () => {
     const started = Date.now();
     h = await startHarness({ users: 100_000, groups: 10_000 });
     startMs = Date.now() - started;
-    token = (await appToken(h, ['User.Read.All', 'GroupMember.Read.All'])).token;
+    token = (await h.appToken(['User.Read.All', 'GroupMember.Read.All'])).token;
   });
   after(() => h.close());
 
@@ -24,7 +24,7 @@ describe('a 100,000-user tenant', () => {
     const ids = new Set<string>();
     let pages = 0;
     while (url) {
-      const res = await graph(h, token, url);
+      const res = await h.graph(token, url);
       assert.equal(res.status, 200);
       const value = res.body.value as { id: string }[];
       if (res.body['@odata.nextLink']) assert.equal(value.length, 999, 'every full page holds 999 users');
@@ -37,8 +37,8 @@ describe('a 100,000-user tenant', () => {
   });
 
   test('delta after 1% churn returns exactly the changes', async () => {
-    const users = await graph(h, token, '/users/delta?$deltatoken=latest&$select=displayName,jobTitle');
-    const groups = await graph(h, token, '/groups/delta?$deltatoken=latest');
+    const users = await h.graph(token, '/users/delta?$deltatoken=latest&$select=displayName,jobTitle');
+    const groups = await h.graph(token, '/groups/delta?$deltatoken=latest');
     const churn = await h.control('POST', `/tenants/${h.tenantId}/churn`, {
       usersAdded: 300,
       usersUpdated: 500,
@@ -51,7 +51,7 @@ describe('a 100,000-user tenant', () => {
       const items: Json[] = [];
       let next: string | undefined = start;
       for (;;) {
-        const res = await graph(h, token, next!);
+        const res = await h.graph(token, next!);
         items.push(...res.body.value);
         if (res.body['@odata.deltaLink']) return items;
         next = res.body['@odata.nextLink'];

@@ -6,7 +6,7 @@ import {
   type Client,
   PageIterator,
 } from '@microsoft/microsoft-graph-client';
-import { confidentialClient, createApp, type Harness, startHarness } from '../src/testing/index.js';
+import { type Harness, startHarness } from '../src/testing/index.js';
 import { clientCredentialTokens, graphSdkClient } from './helpers/graph-sdk.js';
 
 describe('unmodified @microsoft/microsoft-graph-client against the sandbox', () => {
@@ -15,13 +15,13 @@ describe('unmodified @microsoft/microsoft-graph-client against the sandbox', () 
 
   before(async () => {
     h = await startHarness({ users: 250 });
-    const app = await createApp(h, {
+    const app = await h.createApp({
       displayName: 'SDK Client',
       requiredPermissions: { application: ['User.Read.All', 'GroupMember.Read.All'] },
       grantAdminConsent: true,
       secret: {},
     });
-    const cca = confidentialClient(h, app.appId, { clientSecret: app.secret!.value });
+    const cca = h.confidentialClient(app.appId, { clientSecret: app.secret!.value });
     client = graphSdkClient(h, clientCredentialTokens(cca));
   });
   after(() => h.close());

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { appToken, graph, type Harness, type Json, startHarness, TEST_DATA_DIR } from '../src/testing/index.js';
+import { type Harness, type Json, startHarness, TEST_DATA_DIR } from '../src/testing/index.js';
 
 /** A webhook receiver on loopback: echoes validation tokens (or misbehaves on purpose) and records notifications. */
 class Receiver {
@@ -72,7 +72,7 @@ describe('change notifications', () => {
   before(async () => {
     h = await startHarness({ users: 20 });
     await receiver.start();
-    token = (await appToken(h, ['User.ReadWrite.All', 'Group.ReadWrite.All'])).token;
+    token = (await h.appToken(['User.ReadWrite.All', 'Group.ReadWrite.All'])).token;
   });
   after(async () => {
     await receiver.close();
@@ -80,7 +80,7 @@ describe('change notifications', () => {
   });
 
   const subscribe = (body: Record<string, unknown>, bearer = token) =>
-    graph(h, bearer, '/subscriptions', {
+    h.graph(bearer, '/subscriptions', {
       method: 'POST',
       body: {
         changeType: 'updated,deleted',
@@ -101,8 +101,8 @@ describe('change notifications', () => {
     assert.equal(created.body.clientState, 'secret-state');
     assert.equal(created.body.changeType, 'updated,deleted');
 
-    const someone = (await graph(h, token, '/users?$top=2&$select=id')).body.value[1].id;
-    await graph(h, token, `/users/${someone}`, { method: 'PATCH', body: { jobTitle: 'Notified' } });
+    const someone = (await h.graph(token, '/users?$top=2&$select=id')).body.value[1].id;
+    await h.graph(token, `/users/${someone}`, { method: 'PATCH', body: { jobTitle: 'Notified' } });
     const viaGraph = await receiver.waitFor((n) => n.resourceData?.id === someone && n.changeType === 'updated');
     assert.equal(viaGraph.subscriptionId, created.body.id);
     assert.equal(viaGraph.clientState, 'secret-state');
@@ -118,16 +118,18 @@ describe('change notifications', () => {
   });
 
   test('a subscription to one group hears its membership changes only', async () => {
-    const groups = (await graph(h, token, '/groups?$top=2&$select=id')).body.value;
+    const groups = (await h.graph(token, '/groups?$top=2&$select=id')).body.value;
     const sub = await subscribe({ resource: `groups/${groups[0].id}`, changeType: 'updated', clientState: 'g' });
     assert.equal(sub.status, 201);
-    const user = (await graph(h, token, '/users?$top=1&$select=id')).body.value[0].id;
-    await graph(h, token, `/groups/${groups[1].id}`, { method: 'PATCH', body: { description: 'not watched' } });
-    await graph(h, token, `/groups/${groups[0].id}/members/$ref`, {
-      method: 'POST',
-      body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${user}` },
-    }).then((r) => r.status === 204 || r.status === 400);
-    await graph(h, token, `/groups/${groups[0].id}`, { method: 'PATCH', body: { description: 'watched' } });
+    const user = (await h.graph(token, '/users?$top=1&$select=id')).body.value[0].id;
+    await h.graph(token, `/groups/${groups[1].id}`, { method: 'PATCH', body: { description: 'not watched' } });
+    await h
+      .graph(token, `/groups/${groups[0].id}/members/$ref`, {
+        method: 'POST',
+        body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${user}` },
+      })
+      .then((r) => r.status === 204 || r.status === 400);
+    await h.graph(token, `/groups/${groups[0].id}`, { method: 'PATCH', body: { description: 'watched' } });
     const hit = await receiver.waitFor((n) => n.subscriptionId === sub.body.id);
     assert.equal(hit.resourceData.id, groups[0].id);
     await new Promise((r) => setTimeout(r, 200));
@@ -168,7 +170,7 @@ describe('change notifications', () => {
   });
 
   test('a subscription needs the watched resource’s read permission', async () => {
-    const { token: mailOnly } = await appToken(h, ['Mail.Read']);
+    const { token: mailOnly } = await h.appToken(['Mail.Read']);
     const denied = await subscribe({}, mailOnly);
     assert.equal(denied.status, 403);
   });
@@ -177,33 +179,33 @@ describe('change notifications', () => {
     const sub = await subscribe({ lifecycleNotificationUrl: receiver.url('/lifecycle'), clientState: 'life' });
     assert.equal(sub.status, 201);
     const id = sub.body.id;
-    assert.equal((await graph(h, token, `/subscriptions/${id}`)).body.id, id);
-    assert.ok((await graph(h, token, '/subscriptions')).body.value.some((s: Json) => s.id === id));
+    assert.equal((await h.graph(token, `/subscriptions/${id}`)).body.id, id);
+    assert.ok((await h.graph(token, '/subscriptions')).body.value.some((s: Json) => s.id === id));
     const later = new Date(Date.now() + 2 * 3_600_000).toISOString();
-    const renewed = await graph(h, token, `/subscriptions/${id}`, {
+    const renewed = await h.graph(token, `/subscriptions/${id}`, {
       method: 'PATCH',
       body: { expirationDateTime: later },
     });
     assert.equal(renewed.status, 200);
     assert.equal(renewed.body.expirationDateTime, later);
-    assert.equal((await graph(h, token, `/subscriptions/${id}/reauthorize`, { method: 'POST' })).status, 204);
+    assert.equal((await h.graph(token, `/subscriptions/${id}/reauthorize`, { method: 'POST' })).status, 204);
     await h.control('POST', `/subscriptions/${id}/lifecycle`, { event: 'reauthorizationRequired' }, 202);
     const life = await receiver.waitFor((n) => n.path === '/lifecycle' && n.subscriptionId === id);
     assert.equal(life.lifecycleEvent, 'reauthorizationRequired');
     assert.equal(life.clientState, 'life');
-    assert.equal((await graph(h, token, `/subscriptions/${id}`, { method: 'DELETE' })).status, 204);
-    assert.equal((await graph(h, token, `/subscriptions/${id}`)).status, 404);
-    const { token: otherApp } = await appToken(h, ['User.Read.All']);
+    assert.equal((await h.graph(token, `/subscriptions/${id}`, { method: 'DELETE' })).status, 204);
+    assert.equal((await h.graph(token, `/subscriptions/${id}`)).status, 404);
+    const { token: otherApp } = await h.appToken(['User.Read.All']);
     const mine = await subscribe({});
     assert.equal(
-      (await graph(h, otherApp, `/subscriptions/${mine.body.id}`)).status,
+      (await h.graph(otherApp, `/subscriptions/${mine.body.id}`)).status,
       404,
       'apps see only their own subscriptions',
     );
   });
 
   test('messages and presence: notifications after inbound mail, a sent message and a presence change', async () => {
-    const { token: mailReader } = await appToken(h, ['Mail.ReadWrite', 'Mail.Send', 'Presence.Read.All']);
+    const { token: mailReader } = await h.appToken(['Mail.ReadWrite', 'Mail.Send', 'Presence.Read.All']);
     const people = (await h.control('GET', `/tenants/${h.tenantId}`)).users.filter(
       (u: Json) => u.mailboxEnabled && u.accountEnabled,
     );
@@ -233,7 +235,7 @@ describe('change notifications', () => {
     assert.equal(created.resource, `Users/${alice.id}/Messages/${inbound.id}`);
     assert.equal(created.resourceData['@odata.type'], '#microsoft.graph.message');
 
-    const sent = await graph(h, mailReader, `/users/${bob.id}/sendMail`, {
+    const sent = await h.graph(mailReader, `/users/${bob.id}/sendMail`, {
       method: 'POST',
       body: {
         message: {
@@ -275,9 +277,9 @@ describe('change notifications', () => {
     const sub = await subscribe({ expirationDateTime: new Date(Date.now() + 10 * 60_000).toISOString() });
     await h.control('POST', '/clock', { advanceSeconds: 11 * 60 });
     try {
-      const { token: fresh } = await appToken(h, ['User.Read.All']);
+      const { token: fresh } = await h.appToken(['User.Read.All']);
       assert.ok(!(await h.control('GET', '/subscriptions')).some((s: Json) => s.id === sub.body.id));
-      assert.equal((await graph(h, fresh, `/subscriptions/${sub.body.id}`)).status, 404);
+      assert.equal((await h.graph(fresh, `/subscriptions/${sub.body.id}`)).status, 404);
     } finally {
       await h.control('DELETE', '/clock');
     }

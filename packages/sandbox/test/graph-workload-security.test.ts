@@ -3,16 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  appToken,
-  createApp,
-  graph,
-  type Harness,
-  type Json,
-  publicClient,
-  startHarness,
-  TEST_DATA_DIR,
-} from '../src/testing/index.js';
+import { type Harness, type Json, startHarness, TEST_DATA_DIR } from '../src/testing/index.js';
 
 describe('workload boundaries: delegated reach, subscriptions, webhook redirects, bad input', () => {
   let h: Harness;
@@ -22,13 +13,13 @@ describe('workload boundaries: delegated reach, subscriptions, webhook redirects
 
   /** A delegated token for a user with exactly these delegated permissions (admin-consented, ROPC). */
   async function delegated(user: Json, scopes: string[]): Promise<string> {
-    const client = await createApp(h, {
+    const client = await h.createApp({
       displayName: `Delegated ${scopes.join(' ')}`,
       allowPublicClient: true,
       requiredPermissions: { delegated: [...scopes, 'openid', 'profile', 'offline_access'] },
       grantAdminConsent: true,
     });
-    const result = await publicClient(h, client.appId).acquireTokenByUsernamePassword({
+    const result = await h.publicClient(client.appId).acquireTokenByUsernamePassword({
       scopes: scopes.map((s) => `https://graph.microsoft.com/${s}`),
       username: user.userPrincipalName,
       password: user.password,
@@ -42,16 +33,16 @@ describe('workload boundaries: delegated reach, subscriptions, webhook redirects
     [alice, bob] = tenant.users.filter(
       (u: Json) => !u.isAdmin && u.accountEnabled && u.mailboxEnabled && u.oneDriveProvisioned,
     );
-    app = await appToken(h, ['Files.ReadWrite.All', 'Mail.ReadWrite']);
+    app = await h.appToken(['Files.ReadWrite.All', 'Mail.ReadWrite']);
   });
   after(() => h.close());
 
   test('a delegated Files.ReadWrite user cannot copy into another user’s OneDrive', async () => {
     const token = await delegated(alice, ['Files.ReadWrite']);
-    const bobDrive = (await graph(h, app.token, `/users/${bob.id}/drive`)).body.id;
-    const mine = await graph(h, token, '/me/drive/root:/note.txt:/content', { method: 'PUT', body: 'hello' as never });
+    const bobDrive = (await h.graph(app.token, `/users/${bob.id}/drive`)).body.id;
+    const mine = await h.graph(token, '/me/drive/root:/note.txt:/content', { method: 'PUT', body: 'hello' as never });
     assert.ok([200, 201].includes(mine.status), JSON.stringify(mine.body));
-    const copy = await graph(h, token, `/me/drive/items/${mine.body.id}/copy`, {
+    const copy = await h.graph(token, `/me/drive/items/${mine.body.id}/copy`, {
       method: 'POST',
       body: { parentReference: { driveId: bobDrive } },
     });
@@ -62,7 +53,7 @@ describe('workload boundaries: delegated reach, subscriptions, webhook redirects
   test('subscriptions follow the same mailbox and drive checks as reading', async () => {
     const receiverUrl = 'https://localhost:9/never-called';
     const mailOnly = await delegated(alice, ['Mail.Read']);
-    const other = await graph(h, mailOnly, '/subscriptions', {
+    const other = await h.graph(mailOnly, '/subscriptions', {
       method: 'POST',
       body: {
         changeType: 'created',
@@ -74,7 +65,7 @@ describe('workload boundaries: delegated reach, subscriptions, webhook redirects
     assert.equal(other.status, 403);
     assert.equal(other.body.error.code, 'ExtensionError');
     const filesOnly = await delegated(alice, ['Files.Read']);
-    const drive = await graph(h, filesOnly, '/subscriptions', {
+    const drive = await h.graph(filesOnly, '/subscriptions', {
       method: 'POST',
       body: {
         changeType: 'updated',
@@ -90,14 +81,14 @@ describe('workload boundaries: delegated reach, subscriptions, webhook redirects
       { displayName: 'Only Alice', mailNickname: 'onlyalice', members: [alice.id] },
       201,
     );
-    const restricted = await appToken(h, ['Mail.Read']);
+    const restricted = await h.appToken(['Mail.Read']);
     await h.control(
       'POST',
       `/tenants/${h.tenantId}/applicationAccessPolicies`,
       { appId: restricted.app.appId, scopeGroupId: group.id, accessRight: 'RestrictAccess' },
       201,
     );
-    const policy = await graph(h, restricted.token, '/subscriptions', {
+    const policy = await h.graph(restricted.token, '/subscriptions', {
       method: 'POST',
       body: {
         changeType: 'created',
@@ -118,8 +109,8 @@ describe('workload boundaries: delegated reach, subscriptions, webhook redirects
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const port = (server.address() as { port: number }).port;
-      const users = await appToken(h, ['User.Read.All']);
-      const res = await graph(h, users.token, '/subscriptions', {
+      const users = await h.appToken(['User.Read.All']);
+      const res = await h.graph(users.token, '/subscriptions', {
         method: 'POST',
         body: {
           changeType: 'updated',
@@ -148,16 +139,16 @@ describe('workload boundaries: delegated reach, subscriptions, webhook redirects
       from: { emailAddress: { address: bob.mail } },
       toRecipients: [{ emailAddress: { address: alice.mail } }],
     };
-    const denied = await graph(h, sendOnly, '/me/sendMail', { method: 'POST', body: { message } });
+    const denied = await h.graph(sendOnly, '/me/sendMail', { method: 'POST', body: { message } });
     assert.equal(denied.status, 403);
     assert.equal(denied.body.error.code, 'ErrorSendAsDenied');
     const shared = await delegated(alice, ['Mail.Send', 'Mail.Send.Shared']);
-    assert.equal((await graph(h, shared, '/me/sendMail', { method: 'POST', body: { message } })).status, 202);
+    assert.equal((await h.graph(shared, '/me/sendMail', { method: 'POST', body: { message } })).status, 202);
   });
 
   test('bad input is a 400, never a 500', async () => {
     const t = app.token;
-    const root = await graph(h, t, `/users/${alice.id}/drive/root/children`);
+    const root = await h.graph(t, `/users/${alice.id}/drive/root/children`);
     const item = root.body.value[0];
     const cases: [string, string, unknown][] = [
       ['PATCH', `/users/${alice.id}/drive/items/${item.id}`, { parentReference: { path: 5 } }],
@@ -167,11 +158,11 @@ describe('workload boundaries: delegated reach, subscriptions, webhook redirects
       ['GET', `/users/${alice.id}/drive/root/delta(token='%25E0')`, undefined],
     ];
     for (const [method, path, body] of cases) {
-      const res = await graph(h, t, path, { method, ...(body === undefined ? {} : { body }) });
+      const res = await h.graph(t, path, { method, ...(body === undefined ? {} : { body }) });
       assert.ok(res.status >= 400 && res.status < 500, `${method} ${path} answered ${res.status}`);
     }
-    const users = await appToken(h, ['User.Read.All']);
-    const sub = await graph(h, users.token, '/subscriptions', {
+    const users = await h.appToken(['User.Read.All']);
+    const sub = await h.graph(users.token, '/subscriptions', {
       method: 'POST',
       body: {
         changeType: 'created',
@@ -187,7 +178,7 @@ describe('workload boundaries: delegated reach, subscriptions, webhook redirects
     assert.equal(badUrl.status, 400);
     assert.equal(((await badUrl.json()) as Json).error.code, 'BadRequest');
     const calendar = await delegated(alice, ['Calendars.Read']);
-    const meeting = await graph(h, calendar, '/me/findMeetingTimes', {
+    const meeting = await h.graph(calendar, '/me/findMeetingTimes', {
       method: 'POST',
       body: { locationConstraint: { locations: 'x' }, timeConstraint: { timeSlots: [] } },
     });

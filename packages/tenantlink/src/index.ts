@@ -19,6 +19,7 @@ export type { AuthorityExchange } from './auth/network-client.js';
 export { memoryTokenCacheStore, type TokenCacheStore, tokenCachePlugin } from './auth/token-cache-plugin.js';
 export { toTokenError } from './auth/token-errors.js';
 export type { AccessToken, TokenProvider } from './auth/token-provider.js';
+export { BACKOFF_LIMITS, backoffDelay } from './backoff.js';
 // Permission catalogue.
 export {
   type ConnectionMode,
@@ -73,7 +74,6 @@ export {
   type ProbeContext,
 } from './features/feature.js';
 export { allDatasets, FEATURE_REGISTRY, featureDefinition, permissionForRoute } from './features/index.js';
-// Microsoft Graph.
 export type { BatchRequestItem, BatchResult } from './graph/batch.js';
 export {
   type DeltaOptions,
@@ -91,6 +91,8 @@ export type { PipelinePolicy } from './graph/pipeline.js';
 export type { GetToken } from './graph/policies/bearer-token-policy.js';
 export type { GraphLogger } from './graph/policies/log-policy.js';
 export type { GraphMetrics } from './graph/policies/metrics-policy.js';
+// Microsoft Graph.
+export { GraphRequestMetrics } from './graph/request-metrics.js';
 export { exponentialBackoffStrategy } from './graph/retry-strategies/exponential-backoff-strategy.js';
 export { retryAfterStrategy } from './graph/retry-strategies/retry-after-strategy.js';
 export type { RetryStrategy } from './graph/retry-strategies/retry-strategy.js';

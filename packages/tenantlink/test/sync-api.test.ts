@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../src/cli/run.js';
-import { allDatasets } from '../src/features/datasets.js';
+import { allDatasets } from '../src/features/index.js';
 import { InProcessJobRunner } from '../src/jobs/in-process-runner.js';
 import { createApiKey } from '../src/server/auth/api-keys.js';
 import { buildServer } from '../src/server/server.js';

@@ -31,7 +31,27 @@ export interface Harness {
   authority(tenant?: string): string;
   msalAuth(tenant?: string): Pick<Configuration['auth'], 'authority' | 'knownAuthorities'>;
   verify(token: string, audience: string, issuer: string): Promise<JWTPayload>;
+  /** The usual steps, bound to this sandbox: see the functions of the same name below. */
+  createApp(body: Record<string, unknown>, tenantId?: string): Promise<TestApp>;
+  appToken(permissions: string[], tenantId?: string): Promise<{ token: string; app: TestApp }>;
+  graph(token: string | null, path: string, init?: GraphInit): Promise<GraphAnswer>;
+  publicClient(clientId: string, tenant?: string): PublicClientApplication;
+  confidentialClient(clientId: string, credential: object, tenant?: string): ConfidentialClientApplication;
   close(): Promise<void>;
+}
+
+/** What `graph` may send besides the path. */
+export interface GraphInit {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Graph's answer as tests read it. */
+export interface GraphAnswer {
+  status: number;
+  headers: Headers;
+  body: Json;
 }
 
 export async function startHarness(options: SandboxOptions = {}): Promise<Harness> {
@@ -92,6 +112,11 @@ export async function startHarness(options: SandboxOptions = {}): Promise<Harnes
       const { payload } = await jwtVerify(token, jwks, { audience, issuer, algorithms: ['RS256'] });
       return payload;
     },
+    createApp: (body, tenantId) => createApp(harness, body, tenantId),
+    appToken: (permissions, tenantId) => appToken(harness, permissions, tenantId),
+    graph: (token, path, init) => graph(harness, token, path, init),
+    publicClient: (clientId, tenant) => publicClient(harness, clientId, tenant),
+    confidentialClient: (clientId, credential, tenant) => confidentialClient(harness, clientId, credential, tenant),
     async close() {
       await sandbox.close();
       await dispatcher.close();
@@ -184,8 +209,8 @@ export async function graph(
   h: Harness,
   token: string | null,
   path: string,
-  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Headers; body: Json }> {
+  init: GraphInit = {},
+): Promise<GraphAnswer> {
   const url = path.startsWith('https://') ? path : `${h.sandbox.graph}${path}`;
   const res = await h.fetch(url, {
     method: init.method ?? 'GET',

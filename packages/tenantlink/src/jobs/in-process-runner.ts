@@ -13,6 +13,7 @@ import type {
   JobRef,
   JobRunner,
   ScheduledJob,
+  ScheduleRequest,
 } from './runner.js';
 
 export interface InProcessJobRunnerOptions {
@@ -117,13 +118,7 @@ export class InProcessJobRunner implements JobRunner {
     return { jobId: job.id, coalesced: false, done: job.done };
   }
 
-  schedule(request: {
-    kind: string;
-    connectionId: string;
-    everyMs: number;
-    payload?: unknown;
-    immediately?: boolean;
-  }): ScheduledJob {
+  schedule(request: ScheduleRequest): ScheduledJob {
     if (!(request.everyMs > 0)) throw new TenantlinkError('INVALID_ARGUMENT', 'everyMs must be a positive number.');
     const key = slotKey(request.connectionId, request.kind);
     this.#schedules.get(key)?.stop();

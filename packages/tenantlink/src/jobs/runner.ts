@@ -62,6 +62,15 @@ export type JobEvent =
   | { type: 'failed'; job: JobRef; attempt: number; error: string }
   | { type: 'record-failed'; job: JobRef; error: string };
 
+/** A job to enqueue again and again, every `everyMs`. */
+export interface ScheduleRequest {
+  kind: string;
+  connectionId: string;
+  everyMs: number;
+  payload?: unknown;
+  immediately?: boolean;
+}
+
 export interface JobRunner {
   /** One handler per kind; register before `start()`. */
   register<Payload>(kind: string, handler: JobHandler<Payload>): void;
@@ -71,13 +80,7 @@ export interface JobRunner {
    */
   enqueue(request: { kind: string; connectionId: string; payload?: unknown; delayMs?: number }): Promise<EnqueuedJob>;
   /** Enqueues every `everyMs` (coalesced, so a slow run never piles up), first at start unless `immediately` is false. */
-  schedule(request: {
-    kind: string;
-    connectionId: string;
-    everyMs: number;
-    payload?: unknown;
-    immediately?: boolean;
-  }): ScheduledJob;
+  schedule(request: ScheduleRequest): ScheduledJob;
   start(): Promise<void>;
   /** Stops starting jobs and schedules, and waits for the running ones to finish. Waiting jobs stay recorded. */
   stop(options?: { abortRunning?: boolean }): Promise<void>;

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { allDatasets } from '../../features/datasets.js';
+import { allDatasets } from '../../features/index.js';
 import type { FeedEntry } from '../../store/records-repository.js';
 import { ALL_MODELS, type SyncRunView, SyncService } from '../../sync/service.js';
 import type { Cli } from '../context.js';

@@ -1,4 +1,4 @@
-import { allDatasets } from '../../features/datasets.js';
+import { allDatasets } from '../../features/index.js';
 import { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { MAX_KEEP_PREVIOUS_HOURS, WebhookEndpoints, type WebhookEndpointView } from '../../webhooks/endpoints.js';
 import type { Cli, CliContext } from '../context.js';

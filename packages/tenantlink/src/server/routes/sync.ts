@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ConnectionService } from '../../connections/service.js';
 import { TenantlinkError } from '../../errors.js';
-import { allDatasets } from '../../features/datasets.js';
+import { allDatasets } from '../../features/index.js';
 import { InProcessJobRunner } from '../../jobs/in-process-runner.js';
 import type { Logger } from '../../logging/index.js';
 import type { Store } from '../../store/database.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ConnectionService } from '../../connections/service.js';
-import { allDatasets } from '../../features/datasets.js';
+import { allDatasets } from '../../features/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { OutboundPolicy } from '../../outbound/outbound-policy.js';
 import type { Store } from '../../store/database.js';

@@ -1,1 +1,0 @@
-export { allDatasets } from './index.js';

@@ -262,8 +262,16 @@ describe('integrationFieldErrors', () => {
       { path: 'features', message: 'Too few.' },
       { path: 'features.0', message: 'Unknown feature.' },
       { path: 'cloud', message: 'Unknown cloud.' },
+      { path: 'displayName', message: 'At most 80 characters.' },
+      { path: 'logoUrl', message: 'Must be https://.' },
     ]);
-    assert.deepEqual(byField, { name: 'Too long.', returnUrl: 'Required.', features: 'Too few. Unknown feature.' });
+    assert.deepEqual(byField, {
+      name: 'Too long.',
+      returnUrl: 'Required.',
+      features: 'Too few. Unknown feature.',
+      displayName: 'At most 80 characters.',
+      logoUrl: 'Must be https://.',
+    });
     assert.deepEqual(other, [{ path: 'cloud', message: 'Unknown cloud.' }]);
   });
 });

@@ -57,27 +57,78 @@ describe('multi-tenant apps and the admin-consent flow', () => {
     await h.control('POST', '/tenants', { domain: 'customerltd' }, 409);
   });
 
-  test('a non-admin sees "Need admin approval"; an admin who cancels is sent back with access_denied', async () => {
-    const view = await h.control('GET', `/tenants/${customer.id}`);
-    const member = view.users.find(
-      (u: { isAdmin: boolean; accountEnabled: boolean }) => !u.isAdmin && u.accountEnabled,
+  const memberOf = async (tenantId: string) => {
+    const view = await h.control('GET', `/tenants/${tenantId}`);
+    return view.users.find((u: { isAdmin: boolean; accountEnabled: boolean }) => !u.isAdmin && u.accountEnabled);
+  };
+  const servicePrincipalIn = async (tenantId: string) =>
+    (await h.control('GET', `/tenants/${tenantId}`)).servicePrincipals.find(
+      (s: { appId: string }) => s.appId === vendorApp.appId,
     );
-    const browser = new Browser(h);
-    const approval = asPage(await completeSignIn(browser, await browser.open(consentUrl(2)), member), 'admin-approval');
-    assert.equal(approval.errorCode, 90094);
 
-    const adminBrowser = new Browser(h);
+  test('the admin consent page: app, "unverified", application and delegated permissions, Accept, no checkbox', async () => {
+    const browser = new Browser(h);
+    const consent = asPage(await completeSignIn(browser, await browser.open(consentUrl(2)), customer.admin), 'consent');
+    assert.match(consent.html, /<h1>Permissions requested<br><small>Accept for your organization<\/small><\/h1>/);
+    assert.match(consent.html, /<strong>Vendor Connector<\/strong>/);
+    assert.match(consent.html, /data-publisher-verified="false">unverified</);
+    assert.match(consent.html, /data-permission="Calendars.Read" data-type="Application"/);
+    assert.match(consent.html, /data-permission="User.Read" data-type="Delegated"/);
+    assert.match(consent.html, /value="accept"[^>]*>Accept</);
+    assert.match(consent.html, /value="cancel"[^>]*>Cancel</);
+    assert.doesNotMatch(consent.html, /consentForOrganization|Consent on behalf of your organization/);
+  });
+
+  test('an admin who cancels is sent back with access_denied, AADSTS65004 and admin_consent=True; nothing is granted', async () => {
+    const browser = new Browser(h);
     const cancelled = asRedirect(
-      await completeSignIn(adminBrowser, await adminBrowser.open(consentUrl(2)), {
-        ...customer.admin,
-        consent: 'cancel',
-      }),
+      await completeSignIn(browser, await browser.open(consentUrl(2)), { ...customer.admin, consent: 'cancel' }),
     );
     assert.equal(cancelled.searchParams.get('error'), 'access_denied');
-    assert.match(cancelled.searchParams.get('error_description')!, /^AADSTS65004:/);
+    assert.match(cancelled.searchParams.get('error_description')!, /^AADSTS65004: User declined to consent/);
+    assert.match(cancelled.searchParams.get('error_uri')!, /\/error\?code=65004$/);
     assert.equal(cancelled.searchParams.get('admin_consent'), 'True');
     assert.equal(cancelled.searchParams.get('state'), 's-42');
     assert.equal(cancelled.searchParams.get('tenant'), null);
+    assert.equal(cancelled.searchParams.get('error_subcode'), null);
+    assert.equal(await servicePrincipalIn(customer.id), undefined, 'no service principal, so no grant either');
+  });
+
+  test('a non-admin sees "Need admin approval"; returning sends access_denied with error_subcode=cancel', async () => {
+    const browser = new Browser(h);
+    const approval = asPage(
+      await completeSignIn(browser, await browser.open(consentUrl(2)), await memberOf(customer.id)),
+      'admin-approval',
+    );
+    assert.equal(approval.errorCode, 90094);
+    assert.match(approval.html, /Have an admin account\?/);
+    const back = asRedirect(await browser.submit(approval));
+    assert.equal(back.origin + back.pathname, CALLBACK);
+    assert.deepEqual(
+      [...back.searchParams.keys()].sort(),
+      ['error', 'error_subcode', 'state'],
+      'no admin_consent, tenant or description',
+    );
+    assert.equal(back.searchParams.get('error'), 'access_denied');
+    assert.equal(back.searchParams.get('error_subcode'), 'cancel');
+    assert.equal(await servicePrincipalIn(customer.id), undefined);
+  });
+
+  test('"Have an admin account? Sign in with that account" lets an admin consent in the same request', async () => {
+    const other = await h.control('POST', '/tenants', { displayName: 'Switching Ltd', users: 3 }, 201);
+    const browser = new Browser(h);
+    const approval = asPage(
+      await completeSignIn(browser, await browser.open(consentUrl(2)), await memberOf(other.id)),
+      'admin-approval',
+    );
+    const signIn = asPage(
+      await browser.post(approval.form!.action, { txn: approval.form!.fields.txn!, decision: 'switch-account' }),
+      'signin',
+    );
+    const done = asRedirect(await completeSignIn(browser, signIn, { ...other.admin, consent: 'accept' }));
+    assert.equal(done.searchParams.get('admin_consent'), 'True');
+    assert.equal(done.searchParams.get('tenant'), other.id);
+    assert.equal(done.searchParams.get('state'), 's-42');
   });
 
   test('the customer admin consents on /organizations/v2.0/adminconsent; app-only tokens then carry the roles', async () => {

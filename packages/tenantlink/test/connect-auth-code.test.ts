@@ -57,9 +57,11 @@ for (const target of storeTargets()) {
       const session = await server.api('POST', '/api/v1/connect-sessions', { integration: 'acme-signin', state });
       assert.equal(session.status, 201, session.text);
       const browser = new TenantlinkBrowser();
-      const start = await browser.get(session.json.url);
-      assert.equal(start.status, 302, start.text);
-      return { browser, authorizeUrl: new URL(start.location!) };
+      const { start, next } = await browser.continueFrom(session.json.url);
+      assert.equal(start.status, 200, start.text);
+      assert.match(start.text, /Who can sign in/);
+      assert.equal(next.status, 303, next.text);
+      return { browser, authorizeUrl: new URL(next.location!), sessionId: session.json.id as string };
     }
 
     test('a user signs in and consents: a delegated connection whose refresh token works and is stored encrypted', async () => {
@@ -143,16 +145,19 @@ for (const target of storeTargets()) {
       assert.ok(!server.logLines.join('').includes(refreshToken), 'no log line holds the refresh token');
       assert.ok(!server.logLines.join('').includes(back.searchParams.get('code')!), 'nor the code');
 
-      // The code and state cannot be used twice.
+      // The code and state cannot be used twice: Back (or a reload) shows that it is connected, with the way back.
       const replay = await browser.get(back.toString());
-      assert.equal(replay.status, 400);
-      assert.match(replay.text, /CONNECT_STATE_INVALID/);
+      assert.equal(replay.status, 200);
+      assert.match(replay.text, /data-error-code="connected"/);
+      assert.match(replay.text, /Return to acme-signin/);
+      assert.ok(replay.text.includes(`connection=${id}`), 'the way back carries the result again');
+      assert.equal((await server.service.list()).filter((c) => c.id === id).length, 1);
     });
 
     test('a user who cancels on the consent page comes back with result=failed', async () => {
       const person = await s.control('POST', `/tenants/${customer.id}/users`, { displayName: 'Hesitant Person' });
       const before = (await server.service.list()).length;
-      const { browser, authorizeUrl } = await startSignIn('vendor-cancelled');
+      const { browser, authorizeUrl, sessionId } = await startSignIn('vendor-cancelled');
       const sandboxBrowser = server.sandboxBrowser();
       const back = asRedirect(
         await completeSignIn(sandboxBrowser, await sandboxBrowser.open(authorizeUrl.toString()), {
@@ -163,9 +168,11 @@ for (const target of storeTargets()) {
       const done = await browser.get(back.toString());
       const result = new URL(done.location!);
       assert.equal(result.searchParams.get('result'), 'failed');
-      assert.equal(result.searchParams.get('error'), 'access_denied');
+      assert.equal(result.searchParams.get('error'), 'consent_declined');
       assert.equal(result.searchParams.get('state'), 'vendor-cancelled');
       assert.equal((await server.service.list()).length, before);
+      const session = (await server.api('GET', `/api/v1/connect-sessions/${sessionId}`)).json.session;
+      assert.deepEqual([session.status, session.error.code, session.state], ['failed', 'consent_declined', 'vendor-cancelled']);
     });
   });
 }

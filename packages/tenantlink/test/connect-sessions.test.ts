@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { fetch } from 'undici';
 import { runCli } from '../src/cli/run.js';
 import { IntegrationService } from '../src/connect/integrations.js';
 import { loadKeyring } from '../src/connections/keyring.js';
@@ -44,7 +45,7 @@ for (const target of storeTargets()) {
     const link = async (body: Record<string, unknown>) => {
       const res = await server.api('POST', '/api/v1/connect-sessions', body);
       assert.equal(res.status, 201, res.text);
-      return res.json as { url: string; expiresAt: string };
+      return res.json as { id: string; url: string; expiresAt: string };
     };
 
     before(async () => {
@@ -53,7 +54,7 @@ for (const target of storeTargets()) {
         displayName: `Links Vendor App ${target.name}`,
         signInAudience: 'AzureADMultipleOrgs',
         redirectUris: { web: [server.callbackUrl] },
-        requiredPermissions: { application: ['User.Read.All'] },
+        requiredPermissions: { application: ['User.Read.All'], delegated: ['openid', 'profile'] },
         secret: {},
       });
       webApp = await s.createApp({
@@ -126,37 +127,109 @@ for (const target of storeTargets()) {
       assert.match(forged.text, /CONNECT_LINK_INVALID/);
     });
 
-    test('a connect link opens once', async () => {
-      const { url, expiresAt } = await link({ integration: 'acme', state: 'vendor-once' });
+    test('a connect link shows its start page to any GET, and opens once, for one browser, on Continue', async () => {
+      const { id, url, expiresAt } = await link({ integration: 'acme', state: 'vendor-once' });
       const parsed = new URL(url);
       assert.equal(parsed.origin + parsed.pathname, `${server.url}/connect/microsoft`);
       assert.equal(parsed.searchParams.get('integration'), 'acme');
-      assert.equal(parsed.searchParams.get('state'), 'vendor-once');
+      assert.equal(parsed.searchParams.get('state'), null, 'the vendor’s state stays on the server');
       const minutes = (Date.parse(expiresAt) - Date.now()) / 60_000;
       assert.ok(minutes > 14 && minutes <= 15, `expires in 15 minutes, not ${minutes}`);
       const token = parsed.searchParams.get('token')!;
-      const rows = JSON.stringify(await server.store.db.selectFrom('connect_flows').selectAll().execute());
+      const rows = JSON.stringify(await server.store.db.selectFrom('connect_sessions').selectAll().execute());
       assert.ok(!rows.includes(token), 'only the token’s hash is stored');
+      assert.ok(rows.includes('vendor-once'), 'the vendor’s state is stored with the session');
 
-      const first = await new TenantlinkBrowser().get(url);
-      assert.equal(first.status, 302);
-      assert.match(first.location!, /\/organizations\/oauth2\/v2\.0\/authorize\?/);
-      const second = await new TenantlinkBrowser().get(url);
-      assert.equal(second.status, 401);
-      assert.match(second.text, /already used, has expired/);
+      // A mail scanner, a link preview: GETs show the page and use nothing up.
+      for (let i = 0; i < 3; i++) {
+        const scanned = await new TenantlinkBrowser().get(url);
+        assert.equal(scanned.status, 200, scanned.text);
+        assert.match(scanned.text, /data-page="start"/);
+        assert.match(scanned.text, /Continue with Microsoft/);
+        assert.equal(scanned.headers.get('cache-control'), 'no-store');
+        assert.equal(scanned.headers.get('set-cookie'), null, 'showing the page sets nothing');
+      }
+      assert.equal((await server.api('GET', `/api/v1/connect-sessions/${id}`)).json.session.status, 'pending');
+
+      const admin = new TenantlinkBrowser();
+      const { next } = await admin.continueFrom(url);
+      assert.equal(next.status, 303, next.text);
+      assert.match(next.location!, /\/organizations\/v2\.0\/adminconsent\?/);
+      assert.equal((await server.api('GET', `/api/v1/connect-sessions/${id}`)).json.session.status, 'opened');
+      // The admin abandons at Microsoft and opens the link again in the same browser: it resumes.
+      const again = await admin.continueFrom(url);
+      assert.match(again.start.text, /continue where you left off/);
+      assert.equal(again.next.status, 303, again.next.text);
+      assert.match(again.next.location!, /\/organizations\/v2\.0\/adminconsent\?/);
+      // Another browser cannot: the page says so and offers the way back, with the result for the vendor.
+      const other = await new TenantlinkBrowser().continueFrom(url);
+      assert.equal(other.start.status, 410);
+      assert.match(other.start.text, /data-error-code="link_used"/);
+      assert.match(other.start.text, /Return to acme/);
+      assert.match(other.start.text, /state=vendor-once&amp;result=failed&amp;error=link_used/);
+      const forced = await new TenantlinkBrowser().post(`${server.url}/connect/microsoft`, {
+        integration: 'acme',
+        token,
+      });
+      assert.equal(forced.status, 410, forced.text);
+      assert.equal(forced.location, null);
+    });
+
+    test('the start page and its form, as an attacker would try them: 4xx pages, never a 5xx, nothing used up', async () => {
+      const { id, url } = await link({ integration: 'acme', state: 'attacked' });
+      const token = new URL(url).searchParams.get('token')!;
+      const post = (fields: Record<string, string>) =>
+        new TenantlinkBrowser().post(`${server.url}/connect/microsoft`, fields);
+      const tries: [Record<string, string>, number][] = [
+        [{ integration: 'acme' }, 401],
+        [{ integration: 'acme', token: 'x'.repeat(201) }, 400],
+        [{ integration: 'acme', token: `${token}x` }, 401],
+        [{ integration: 'other-integration', token }, 404],
+        [{ token }, 400],
+        [{ integration: 'acme', token, action: 'delete' }, 400],
+        [{ integration: 'acme', token, returnUrl: 'https://attacker.example.test/' }, 303],
+      ];
+      for (const [fields, status] of tries) {
+        const res = await post(fields);
+        assert.equal(res.status, status, `${JSON.stringify(fields)}: ${res.text.slice(0, 300)}`);
+        if (status === 303) {
+          // An extra field changes nothing: the session's own return URL and state stand.
+          assert.match(res.location!, /\/organizations\/v2\.0\/adminconsent\?/);
+          break;
+        }
+        assert.equal((await server.api('GET', `/api/v1/connect-sessions/${id}`)).json.session.status, 'pending');
+      }
+      const multipart = await fetch(`${server.url}/connect/microsoft`, {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=x' },
+        body: `--x\r\nContent-Disposition: form-data; name="token"\r\n\r\n${token}\r\n--x--\r\n`,
+      });
+      assert.equal(multipart.status, 415);
+      // A session id is not a link: the API wants a key, and the pages want the token.
+      assert.equal((await server.api('GET', `/api/v1/connect-sessions/${id}`, undefined, {})).status, 401);
+      assert.equal((await server.api('GET', '/api/v1/connect-sessions/not-a-session')).status, 404);
+      const byId = await new TenantlinkBrowser().get(`${server.url}/connect/microsoft?integration=acme&token=${id}`);
+      assert.equal(byId.status, 401);
+      const longState = await new TenantlinkBrowser().get(`${server.callbackUrl}?state=${'s'.repeat(5000)}`);
+      assert.equal(longState.status, 400);
     });
 
     test('a connect link expires after 15 minutes', async () => {
-      const { url } = await link({ integration: 'acme' });
+      const { id, url } = await link({ integration: 'acme', state: 'late' });
       await server.store.db
-        .updateTable('connect_flows')
+        .updateTable('connect_sessions')
         .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
-        .where('kind', '=', 'session')
-        .where('status', '=', 'pending')
+        .where('id', '=', id)
         .execute();
       const res = await new TenantlinkBrowser().get(url);
-      assert.equal(res.status, 401);
-      assert.match(res.text, /CONNECT_LINK_INVALID/);
+      assert.equal(res.status, 410);
+      assert.match(res.text, /data-error-code="link_expired"/);
+      assert.match(res.text, /state=late&amp;result=failed&amp;error=link_expired/);
+      const post = await new TenantlinkBrowser().post(`${server.url}/connect/microsoft`, {
+        integration: 'acme',
+        token: new URL(url).searchParams.get('token')!,
+      });
+      assert.equal(post.status, 410);
     });
 
     test('a link for one integration does not open another', async () => {
@@ -201,16 +274,16 @@ for (const target of storeTargets()) {
         returnUrl: 'https://vendor.example.test/other/page',
       });
       const browser = new TenantlinkBrowser();
-      const start = await browser.get(url);
-      const state = new URL(start.location!).searchParams.get('state')!;
-      // Microsoft sends the browser back with an error (the admin closed the consent page, say).
+      const { next } = await browser.continueFrom(url);
+      const state = new URL(next.location!).searchParams.get('state')!;
+      // A non-admin chose "Return to the application" on "Need admin approval".
       const back = await browser.get(
         `${server.callbackUrl}?error=access_denied&error_subcode=cancel&state=${encodeURIComponent(state)}`,
       );
       const result = new URL(back.location!);
       assert.equal(result.origin + result.pathname, 'https://vendor.example.test/other/page');
       assert.equal(result.searchParams.get('result'), 'failed');
-      assert.equal(result.searchParams.get('error'), 'access_denied');
+      assert.equal(result.searchParams.get('error'), 'admin_required');
       assert.equal(result.searchParams.get('state'), 'vendor-elsewhere');
     });
 
@@ -220,15 +293,16 @@ for (const target of storeTargets()) {
       const cookie = signIn.headers.getSetCookie().find((c) => c.startsWith('tenantlink_session='))!;
       const browser = new TenantlinkBrowser();
       browser.cookies.set('tenantlink_session', { value: cookie.split(';')[0]!.split('=')[1]!, path: '/' });
-      const start = await browser.get(`${server.url}/connect/microsoft?integration=acme&state=from-console`);
-      assert.equal(start.status, 302, start.text);
-      assert.match(
-        start.location!,
-        /\/organizations\/oauth2\/v2\.0\/authorize\?.*scope=openid%20profile%20offline_access/,
-      );
+      const made = await browser.get(`${server.url}/connect/microsoft?integration=acme&state=from-console`);
+      assert.equal(made.status, 303, made.text);
+      assert.match(made.location!, /\/connect\/microsoft\?integration=acme&token=/);
+      const consent = await browser.continueFrom(made.location!);
+      assert.equal(consent.next.status, 303, consent.next.text);
+      assert.match(consent.next.location!, /\/organizations\/v2\.0\/adminconsent\?/);
       const delegated = await browser.get(`${server.url}/connect/microsoft?integration=other`);
-      assert.equal(delegated.status, 302, delegated.text);
-      const authorize = new URL(delegated.location!);
+      assert.equal(delegated.status, 303, delegated.text);
+      const signInPage = await browser.continueFrom(delegated.location!);
+      const authorize = new URL(signInPage.next.location!);
       assert.equal(authorize.pathname, '/organizations/oauth2/v2.0/authorize');
       assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
     });
@@ -269,9 +343,11 @@ for (const target of storeTargets()) {
       assert.equal(removed.status, 204);
       assert.equal((await server.api('DELETE', '/api/v1/integrations/other')).status, 404);
       assert.equal((await new TenantlinkBrowser().get(url)).status, 404);
+      const sessions = await server.store.db.selectFrom('connect_sessions').select('integration_id').execute();
       const left = await server.store.db.selectFrom('connect_flows').select('integration_id').execute();
       const other = (await server.api('GET', '/api/v1/integrations')).json.integrations.map((i: Json) => i.id);
       assert.ok(left.every((f) => f.integration_id === null || other.includes(f.integration_id)));
+      assert.ok(sessions.every((f) => other.includes(f.integration_id)));
     });
   });
 }
@@ -301,20 +377,28 @@ describe('the public URL', () => {
         session.json.url,
         /^https:\/\/tenantlink\.example\.test\/connect\/microsoft\?integration=public&token=/,
       );
+      const link = new URL(session.json.url);
+      const page = await server.app.inject({ method: 'GET', url: link.pathname + link.search });
+      assert.equal(page.statusCode, 200, page.body);
       const start = await server.app.inject({
-        method: 'GET',
-        url: new URL(session.json.url).pathname + new URL(session.json.url).search,
+        method: 'POST',
+        url: link.pathname,
+        payload: { integration: 'public', token: link.searchParams.get('token')! },
       });
-      assert.equal(start.statusCode, 302);
+      assert.equal(start.statusCode, 303, start.body);
       assert.equal(
         new URL(start.headers.location as string).searchParams.get('redirect_uri'),
         'https://tenantlink.example.test/connect/microsoft/callback',
       );
-      const cookie = String(start.headers['set-cookie']);
-      assert.match(cookie, /; Secure/);
-      assert.match(cookie, /; HttpOnly/);
-      assert.match(cookie, /; SameSite=Lax/);
-      assert.match(cookie, /Path=\/connect\/microsoft\/callback/);
+      const cookies = start.headers['set-cookie'] as string[];
+      assert.equal(cookies.length, 2, 'the browser cookie and the flow cookie');
+      for (const cookie of cookies) {
+        assert.match(cookie, /; Secure/);
+        assert.match(cookie, /; HttpOnly/);
+        assert.match(cookie, /; SameSite=Lax/);
+      }
+      assert.match(cookies.join('\n'), /Path=\/connect\/microsoft\/callback/);
+      assert.match(cookies.join('\n'), /tenantlink_connect_browser=.*Path=\/connect\/microsoft;/);
     } finally {
       await server.close();
       await target!.cleanUp();

@@ -158,6 +158,15 @@ for (const target of storeTargets()) {
         const answer = await post({ origin, host: new URL(origin).host });
         assert.ok(answer.status === 201 || answer.status === 409, `${origin}: ${answer.status} ${answer.body}`);
       }
+      // A public route's form post acts for nobody: the cookie gives it nothing, so it needs no CSRF token either.
+      const form = await rawRequest(
+        port,
+        'POST /connect/microsoft HTTP/1.1',
+        { cookie, origin: 'https://attacker.example', 'content-type': 'application/x-www-form-urlencoded' },
+        'integration=acme',
+      );
+      assert.equal(form.status, 401, form.body);
+      assert.match(form.body, /data-error-code="CONNECT_LINK_INVALID"/);
       // Safe requests and API keys are not bound to a host: a script or a proxy may call the API.
       assert.equal(
         (await rawRequest(port, 'GET /api/v1/connections HTTP/1.1', { cookie, host: 'x.example' })).status,
@@ -193,6 +202,7 @@ for (const target of storeTargets()) {
         'GET /readyz',
         'POST /api/v1/session',
         'POST /api/v1/session/setup',
+        'POST /connect/microsoft',
       ]);
     });
   });

@@ -462,6 +462,7 @@ export interface paths {
         query: {
           features: string;
           mode?: 'application' | 'delegated' | 'multi-tenant';
+          /** @description the Web redirect URI: https, or http to localhost, 127.0.0.1 or [::1] */
           redirectUri?: string;
           appName?: string;
         };
@@ -1256,6 +1257,11 @@ export interface paths {
                     };
                 features: string[];
                 returnUrl: string;
+                /** @description the name customers see on the connect pages (default: the name) */
+                displayName: string;
+                /** @description the vendor's logo on the connect pages (https), if any */
+                logoUrl: string | null;
+                /** @description register this as a Web redirect URI on the app registration */
                 redirectUri: string;
                 /** @description when the client secret expires, if recorded */
                 secretExpiresAt: string | null;
@@ -1309,6 +1315,10 @@ export interface paths {
                 };
             /** @description when the client secret expires (2027-05-31): copied to connections, whose tests warn 30 days ahead */
             secretExpiresAt?: string;
+            /** @description the name customers see on the connect pages, such as Acme CRM: plain text (default: name) */
+            displayName?: string;
+            /** @description the vendor's logo on the connect pages: an absolute https URL */
+            logoUrl?: string;
           };
         };
       };
@@ -1334,6 +1344,11 @@ export interface paths {
                     };
                 features: string[];
                 returnUrl: string;
+                /** @description the name customers see on the connect pages (default: the name) */
+                displayName: string;
+                /** @description the vendor's logo on the connect pages (https), if any */
+                logoUrl: string | null;
+                /** @description register this as a Web redirect URI on the app registration */
                 redirectUri: string;
                 /** @description when the client secret expires, if recorded */
                 secretExpiresAt: string | null;
@@ -1441,7 +1456,7 @@ export interface paths {
     };
     options?: never;
     head?: never;
-    /** Change the return URL, the features, or the client secret (write-only); a new secret is also written into every connection made through the integration */
+    /** Change the return URL, the features, the branding, or the client secret (write-only); a new secret is also written into every connection made through the integration */
     patch: {
       parameters: {
         query?: never;
@@ -1469,6 +1484,10 @@ export interface paths {
               | 'scan'
             )[];
             secretExpiresAt?: string | null;
+            /** @description the name customers see; null: the integration's name */
+            displayName?: string | null;
+            /** @description the vendor's logo (https); null: none */
+            logoUrl?: string | null;
           };
         };
       };
@@ -1494,6 +1513,11 @@ export interface paths {
                     };
                 features: string[];
                 returnUrl: string;
+                /** @description the name customers see on the connect pages (default: the name) */
+                displayName: string;
+                /** @description the vendor's logo on the connect pages (https), if any */
+                logoUrl: string | null;
+                /** @description register this as a Web redirect URI on the app registration */
                 redirectUri: string;
                 /** @description when the client secret expires, if recorded */
                 secretExpiresAt: string | null;
@@ -1555,7 +1579,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** A one-time link (15 minutes) that sends a customer's admin through an integration's connect flow */
+    /** A one-time link (15 minutes) that sends a customer's admin through an integration's connect flow; ask GET /connect-sessions/{id} (or listen for the connection.created and connect.failed webhooks) for how it ended */
     post: {
       parameters: {
         query?: never;
@@ -1567,6 +1591,7 @@ export interface paths {
         content: {
           'application/json': {
             integration: string;
+            /** @description handed back on the return URL, and kept */
             state?: string;
             returnUrl?: string;
           };
@@ -1580,6 +1605,7 @@ export interface paths {
           };
           content: {
             'application/json': {
+              id: string;
               url: string;
               expiresAt: string;
             };
@@ -1625,6 +1651,93 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connect-sessions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** How a connect link stands: pending, opened, connected (with the connection and its test) or failed */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              session: {
+                id: string;
+                /** @description the integration's name */
+                integration: string;
+                /**
+                 * @description pending: not opened yet; opened: the admin continued to Microsoft; connected or failed: done
+                 * @enum {string}
+                 */
+                status: 'pending' | 'opened' | 'connected' | 'failed';
+                /** @description the vendor’s state, as given */
+                state: string | null;
+                connection: string | null;
+                /** @description the tenant that connected (or that consented, when it failed after) */
+                tenant: string | null;
+                error: {
+                  code: string;
+                  message: string;
+                } | null;
+                /** @description the new connection's first test; pending while replication after admin consent is waited for */
+                test: {
+                  /** @enum {string} */
+                  result: 'ok' | 'errors' | 'pending';
+                  warnings: string[];
+                } | null;
+                createdAt: string;
+                expiresAt: string;
+                openedAt: string | null;
+                finishedAt: string | null;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1856,13 +1969,13 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Start connecting a tenant through an integration (the link from /api/v1/connect-sessions, or from the console): redirects to Microsoft's admin consent or sign-in */
+    /** A connect link's start page: who asks, what will be read and why, the admin role needed, and "Continue with Microsoft". Fetching it uses nothing up */
     get: {
       parameters: {
         query?: {
           integration?: string;
-          state?: string;
           token?: string;
+          state?: string;
           returnUrl?: string;
         };
         header?: never;
@@ -1881,7 +1994,34 @@ export interface paths {
       };
     };
     put?: never;
-    post?: never;
+    /** "Continue with Microsoft": opens the link for this browser (reopening it here resumes) and redirects to Microsoft */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            integration?: string;
+            token?: string;
+            state?: string;
+            returnUrl?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -1895,7 +2035,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Where Microsoft returns after admin consent or sign-in (register it as the app's Web redirect URI); redirects to the return URL with state, result, connection, tenant and error */
+    /** Where Microsoft returns after admin consent or sign-in (register it as the app's Web redirect URI); redirects to the next step, or to the return URL with state, result, connection, tenant and error */
     get: {
       parameters: {
         query?: {
@@ -1904,6 +2044,7 @@ export interface paths {
           tenant?: string;
           admin_consent?: string;
           error?: string;
+          error_subcode?: string;
           error_description?: string;
         };
         header?: never;

@@ -28,7 +28,7 @@ const MODE_OPTIONS: RadioOption<IntegrationAuthMode>[] = (['multi-tenant', 'dele
 
 const PERMISSION_TYPES = { 'multi-tenant': 'application', delegated: 'delegated' } as const;
 
-type TextName = 'name' | 'clientId' | 'returnUrl';
+type TextName = 'name' | 'clientId' | 'returnUrl' | 'displayName' | 'logoUrl';
 
 const APP_REGISTRATION_FIELDS: TextFieldSpec<TextName>[] = [
   {
@@ -46,6 +46,25 @@ const APP_REGISTRATION_FIELDS: TextFieldSpec<TextName>[] = [
     hint: 'Of your own app registration, on its Overview page. Its supported account types must include other organizations.',
     required: true,
     spellCheck: false,
+  },
+];
+
+// What the customer's admin sees before Microsoft's sign-in.
+const BRANDING_FIELDS: TextFieldSpec<TextName>[] = [
+  {
+    name: 'displayName',
+    id: 'integration-display-name',
+    label: 'Name customers see',
+    hint: "Your product's name as customers' admins see it when they connect, e.g. Acme CRM: plain text, at most 80 characters. Empty: the name above.",
+  },
+  {
+    name: 'logoUrl',
+    id: 'integration-logo-url',
+    label: 'Logo URL (optional)',
+    type: 'url',
+    hint: 'An https address of your logo, shown beside that name. Browsers load it from there; tenantlink stores only the address.',
+    spellCheck: false,
+    placeholder: 'https://cdn.example.com/logo.png',
   },
 ];
 
@@ -68,7 +87,13 @@ interface AddIntegrationFormProps {
 }
 
 export function AddIntegrationForm({ labelledBy, catalogue, onCreated, onCancel }: AddIntegrationFormProps) {
-  const [text, setText] = useState<Record<TextName, string>>({ name: '', clientId: '', returnUrl: '' });
+  const [text, setText] = useState<Record<TextName, string>>({
+    name: '',
+    clientId: '',
+    returnUrl: '',
+    displayName: '',
+    logoUrl: '',
+  });
   const [authMode, setAuthMode] = useState<IntegrationAuthMode>('multi-tenant');
   const [clientSecret, setClientSecret] = useState('');
   const [secretExpiresAt, setSecretExpiresAt] = useState('');
@@ -91,6 +116,8 @@ export function AddIntegrationForm({ labelledBy, catalogue, onCreated, onCancel 
       features: asFeatureNames(features),
       returnUrl: text.returnUrl.trim(),
       ...(secretExpiresAt ? { secretExpiresAt } : {}),
+      ...(text.displayName.trim() ? { displayName: text.displayName.trim() } : {}),
+      ...(text.logoUrl.trim() ? { logoUrl: text.logoUrl.trim() } : {}),
     };
     onCreated(await api.createIntegration(input));
   }
@@ -110,6 +137,7 @@ export function AddIntegrationForm({ labelledBy, catalogue, onCreated, onCancel 
       {(errors) => (
         <>
           <TextFields fields={APP_REGISTRATION_FIELDS} values={text} errors={errors} onChange={changeText} />
+          <TextFields fields={BRANDING_FIELDS} values={text} errors={errors} onChange={changeText} />
           <RadioOptions
             name="integration-mode"
             legend="How customers connect"

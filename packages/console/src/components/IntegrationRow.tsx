@@ -20,6 +20,7 @@ import { DeviceCodePrompt } from './DeviceCodePrompt';
 import { ErrorNotice } from './ErrorNotice';
 import { FeatureList } from './FeatureList';
 import { HealthPill } from './HealthPill';
+import { IntegrationBranding } from './IntegrationBranding';
 import { ReplaceIntegrationSecretForm } from './ReplaceIntegrationSecretForm';
 import { ShortId } from './ShortId';
 
@@ -100,6 +101,7 @@ export function IntegrationRow({ integration, onRemoved, onUpdated }: Integratio
         <>
           <strong>{integration.name}</strong>
           <span className="muted small cell-note">{INTEGRATION_MODE_LABELS[integration.authMode]}</span>
+          <IntegrationBranding integration={integration} />
         </>
       }
       cells={[
@@ -114,6 +116,9 @@ export function IntegrationRow({ integration, onRemoved, onUpdated }: Integratio
             {integration.redirectUri}
           </code>
           <CopyButton text={integration.redirectUri} what="Redirect URI" describedBy={redirectId} />
+          <span className="muted small cell-note">
+            Register it on the app as a <strong>Web</strong> redirect URI (Authentication, Add a platform, Web).
+          </span>
         </div>,
       ]}
       actions={

@@ -34,7 +34,9 @@ export type IntegrationField =
   | 'clientSecret'
   | 'features'
   | 'returnUrl'
-  | 'secretExpiresAt';
+  | 'secretExpiresAt'
+  | 'displayName'
+  | 'logoUrl';
 
 const INTEGRATION_FIELD_OF_PATH: Record<string, IntegrationField> = {
   name: 'name',
@@ -44,6 +46,8 @@ const INTEGRATION_FIELD_OF_PATH: Record<string, IntegrationField> = {
   features: 'features',
   returnUrl: 'returnUrl',
   secretExpiresAt: 'secretExpiresAt',
+  displayName: 'displayName',
+  logoUrl: 'logoUrl',
 };
 
 export interface FieldErrors<F extends string> {

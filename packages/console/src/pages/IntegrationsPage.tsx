@@ -15,7 +15,7 @@ export function IntegrationsPage() {
   function created(integration: Integration) {
     integrations.setData((old) => [...(old ?? []).filter((i) => i.id !== integration.id), integration]);
     list.announce(
-      `Integration ${integration.name} saved. Register its redirect URI on the app registration before connecting a tenant.`,
+      `Integration ${integration.name} saved. Register its redirect URI on the app registration, as a Web redirect URI, before connecting a tenant.`,
     );
     list.closeAddForm();
   }

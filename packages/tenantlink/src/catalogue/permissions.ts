@@ -34,6 +34,16 @@ const DELEGATED_BASE = [
   need('User.Read', 'read the signed-in user'),
 ];
 
+/**
+ * A multi-tenant app's connect flow signs the consenting administrator in (`openid profile`, no data) to prove which
+ * organisation consented. Listed on the registration, they are granted by the same admin consent (`.default`), so the
+ * sign-in asks nothing more and leaves no per-user grant.
+ */
+const TENANT_PROOF = [
+  need('openid', 'sign the administrator in, to prove which organisation granted the consent'),
+  need('profile', "read the administrator's name, to name the connection"),
+];
+
 export interface RequiredPermission extends PermissionNeed {
   type: PermissionType;
   id: string;
@@ -56,17 +66,19 @@ export function requiredPermissions(
   const type = permissionType(mode);
   const byName = new Map<string, RequiredPermission>();
   const unsupported: Feature[] = [];
-  const add = (n: PermissionNeed, feature: Feature | undefined) => {
+  const add = (n: PermissionNeed, feature: Feature | undefined, as: PermissionType = type) => {
     const existing = byName.get(n.permission);
     if (existing) {
       if (feature && !existing.features.includes(feature)) existing.features.push(feature);
       return;
     }
-    const id = GRAPH_PERMISSION_IDS[n.permission]?.[type];
-    if (!id) throw new Error(`catalogue: no ${type} ID for ${n.permission}`);
-    byName.set(n.permission, { ...n, type, id, features: feature ? [feature] : [] });
+    const id = GRAPH_PERMISSION_IDS[n.permission]?.[as];
+    if (!id) throw new Error(`catalogue: no ${as} ID for ${n.permission}`);
+    byName.set(n.permission, { ...n, type: as, id, features: feature ? [feature] : [] });
   };
   if (type === 'delegated') for (const n of DELEGATED_BASE) add(n, undefined);
+  // Connecting a multi-tenant app ends with a sign-in that proves the consenting tenant; admin consent covers it.
+  if (mode === 'multi-tenant') for (const n of TENANT_PROOF) add(n, undefined, 'delegated');
   for (const entry of FEATURE_CATALOGUE) {
     if (!features.includes(entry.feature)) continue;
     const needs = entry[type];

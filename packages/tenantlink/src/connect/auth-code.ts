@@ -44,14 +44,31 @@ export function delegatedScopes(features: readonly Feature[]): string[] {
     .filter((p) => !OIDC_SCOPES.has(p));
 }
 
+/** How a sign-in leg asks: which tenant's authority, whether silently, and for which scopes. */
+export interface SignInRequest {
+  state: string;
+  /** Delegated permissions beyond the OpenID ones; none proves who signed in and nothing else. */
+  scopes: string[];
+  /** The authority's tenant segment: `organizations` (default), or the tenant that just consented. */
+  tenant?: string;
+  /** `none`: silently, with the session Microsoft already has; `select_account` (default): let the person choose. */
+  prompt?: 'none' | 'select_account';
+  /**
+   * Ask for `openid profile` only. MSAL always adds `offline_access`, which would need a consent of its own (and
+   * leave a grant behind) when all that is wanted is the signed-in tenant.
+   */
+  openIdOnly?: boolean;
+}
+
 /** The sign-in URL (MSAL's), with PKCE (S256) and a nonce; returns the secrets the callback needs. */
 export async function authCodeUrl(
   app: WebSignInApp,
-  request: { state: string; scopes: string[] },
+  request: SignInRequest,
 ): Promise<{ url: string; secrets: AuthCodeSecrets }> {
+  const tenant = request.tenant ?? ORGANIZATIONS;
   const client = delegatedClient({
     cloud: app.cloud,
-    tenant: ORGANIZATIONS,
+    tenant,
     clientId: app.clientId,
     credential: { clientSecret: app.clientSecret },
   });
@@ -59,18 +76,21 @@ export async function authCodeUrl(
   const nonce = randomBytes(16).toString('base64url');
   client.network.resetFailures();
   try {
-    const url = await client.app.getAuthCodeUrl({
-      scopes: request.scopes,
-      redirectUri: app.redirectUri,
-      state: request.state,
-      nonce,
-      codeChallenge: pkce.challenge,
-      codeChallengeMethod: 'S256',
-      prompt: 'select_account',
-    });
-    return { url, secrets: { verifier: pkce.verifier, nonce } };
+    const url = new URL(
+      await client.app.getAuthCodeUrl({
+        scopes: request.scopes,
+        redirectUri: app.redirectUri,
+        state: request.state,
+        nonce,
+        codeChallenge: pkce.challenge,
+        codeChallengeMethod: 'S256',
+        prompt: request.prompt ?? 'select_account',
+      }),
+    );
+    if (request.openIdOnly) url.searchParams.set('scope', 'openid profile');
+    return { url: url.toString(), secrets: { verifier: pkce.verifier, nonce } };
   } catch (err) {
-    throw toTokenError(err, { tenant: ORGANIZATIONS, clientId: app.clientId, wire: client.network.failures });
+    throw toTokenError(err, { tenant, clientId: app.clientId, wire: client.network.failures });
   }
 }
 

@@ -9,6 +9,7 @@ import { randomToken, sha256 } from '../tokens.js';
 import { delegatedScopes, ORGANIZATIONS } from './auth-code.js';
 import { FLOW_RETENTION_MS } from './connect-sessions.js';
 import type { IntegrationService } from './integrations.js';
+import type { ConnectOutcome } from './outcome.js';
 import { type ConnectedTenant, connectionName, saveConnection } from './save-connection.js';
 import { signInAgain } from './sign-in-again.js';
 import { type ConnectTestOptions, testNewConnection } from './test-connection.js';
@@ -61,6 +62,8 @@ export interface DeviceCodeSignInsOptions extends ConnectTestOptions {
   flows: ConnectFlowsRepository;
   integrations: IntegrationService;
   logger?: Logger;
+  /** Told how each sign-in ended (the lifecycle webhooks). */
+  onOutcome?: (outcome: ConnectOutcome) => void | Promise<void>;
 }
 
 /**
@@ -129,7 +132,7 @@ export class DeviceCodeSignIns {
     this.#running.set(idHash, flow);
     void done
       .then((result) => this.#connect(idHash, plan, result))
-      .catch((err: unknown) => this.#fail(idHash, err))
+      .catch((err: unknown) => this.#fail(idHash, plan, err))
       .finally(() => {
         this.#running.delete(idHash);
         this.#release(app);
@@ -256,19 +259,32 @@ export class DeviceCodeSignIns {
     const connection = plan.existing
       ? await signInAgain(this.options.service, plan.existing, result.refreshToken, tenantId, tenant.user!)
       : await saveConnection(this.options.service, tenant);
-    const { result: tested } = await testNewConnection(this.options, connection.id).catch((err: unknown) => {
+    const test = await testNewConnection(this.options, connection.id).catch((err: unknown) => {
       this.options.logger?.warn({ err, connection: connection.id }, 'the test of a new connection failed');
-      return { result: 'errors' as const };
+      return { result: 'errors' as const, warnings: [] };
     });
     if (this.#closed) return;
     await this.options.flows.finish(idHash, { status: 'connected', connectionId: connection.id });
     this.options.logger?.info(
-      { flow: 'device-code', connection: connection.id, result: tested },
+      { flow: 'device-code', connection: connection.id, result: test.result },
       'connect flow finished',
+    );
+    await this.#tell({
+      type: 'connected',
+      session: null,
+      integration: plan.integrationId ? await this.options.integrations.find(plan.integrationId) : null,
+      connection: { id: connection.id, name: connection.name, tenantId: tenant.tenantId },
+      test: { result: test.result, warnings: test.warnings },
+    });
+  }
+
+  async #tell(outcome: ConnectOutcome): Promise<void> {
+    await Promise.resolve(this.options.onOutcome?.(outcome)).catch((err: unknown) =>
+      this.options.logger?.warn({ err }, 'telling how a device-code sign-in ended'),
     );
   }
 
-  async #fail(idHash: string, err: unknown) {
+  async #fail(idHash: string, plan: DeviceCodePlan, err: unknown) {
     if (this.#closed) return;
     const error =
       err instanceof TenantlinkError
@@ -276,6 +292,10 @@ export class DeviceCodeSignIns {
         : { code: 'INTERNAL', message: 'Something went wrong on the server; its log has the details.' };
     if (!(err instanceof TenantlinkError)) this.options.logger?.error({ err }, 'a device-code sign-in failed');
     await this.options.flows.finish(idHash, { status: 'failed', error }).catch(() => undefined);
+    const integration = plan.integrationId
+      ? await this.options.integrations.find(plan.integrationId).catch(() => null)
+      : null;
+    await this.#tell({ type: 'failed', session: null, integration, error });
   }
 }
 

@@ -13,6 +13,7 @@ import {
   type StoredIntegration,
 } from '../store/integrations-repository.js';
 import type { StoreHandle } from '../store/schema.js';
+import { displayNameSchema, storedLogoUrlSchema } from './integration-branding.js';
 import { checkReturnUrl } from './return-url.js';
 
 export type Integration = StoredIntegration & { features: Feature[] };
@@ -29,6 +30,10 @@ export interface IntegrationInput {
   clientSecret: string;
   /** When the client secret expires, as the portal shows it: copied to the connections made through it. */
   secretExpiresAt?: string;
+  /** The name customers see on the connect pages, such as "Acme CRM" (plain text). Default: `name`. */
+  displayName?: string;
+  /** The vendor's logo on the connect pages: an absolute https URL. */
+  logoUrl?: string;
 }
 
 /** A date such as 2027-05-31, kept as an ISO timestamp. */
@@ -52,6 +57,8 @@ const integrationInput = z.object({
   features: z.array(z.enum(FEATURES)).min(1, 'name at least one feature'),
   returnUrl: z.string(),
   secretExpiresAt: expiryDate.optional(),
+  displayName: displayNameSchema.optional(),
+  logoUrl: storedLogoUrlSchema.optional(),
 });
 
 /** What `update` may change. The app (client ID), mode and cloud stay: they name what customers consented to. */
@@ -66,6 +73,10 @@ export interface IntegrationChanges {
    * the connections made through the integration, whose tests then warn 30 days ahead.
    */
   secretExpiresAt?: string | null;
+  /** The name customers see (null: the integration's name again). */
+  displayName?: string | null;
+  /** The vendor's logo (null: none). */
+  logoUrl?: string | null;
 }
 
 export interface IntegrationUpdate {
@@ -80,9 +91,11 @@ const integrationChanges = z
     returnUrl: z.string().optional(),
     features: integrationInput.shape.features.optional(),
     secretExpiresAt: expiryDate.nullable().optional(),
+    displayName: displayNameSchema.nullable().optional(),
+    logoUrl: storedLogoUrlSchema.nullable().optional(),
   })
   .refine((c) => Object.values(c).some((v) => v !== undefined), {
-    message: 'give at least one of clientSecret, returnUrl, features and secretExpiresAt',
+    message: 'give at least one of clientSecret, returnUrl, features, secretExpiresAt, displayName and logoUrl',
   });
 
 /**
@@ -118,6 +131,8 @@ export class IntegrationService {
       returnUrl: checkReturnUrl(valid.returnUrl),
       secret: { ciphertext, keyId: this.#vault.keyIdOf(ciphertext) },
       secretExpiresAt: valid.secretExpiresAt ?? null,
+      displayName: valid.displayName ?? null,
+      logoUrl: valid.logoUrl ?? null,
     });
     return stored as Integration;
   }
@@ -141,7 +156,7 @@ export class IntegrationService {
   }
 
   /**
-   * Changes the return URL, the features or the client secret. A new client secret (after the old one expires or
+   * Changes the return URL, the features, the branding or the client secret. A new client secret (after the old one expires or
    * leaks) is written into every connection made through this integration that authenticates with a client secret,
    * so no customer has to connect again.
    */
@@ -163,6 +178,8 @@ export class IntegrationService {
       ...(returnUrl ? { returnUrl } : {}),
       ...(secret ? { secret } : {}),
       ...(secretExpiresAt !== undefined ? { secretExpiresAt } : {}),
+      ...(valid.displayName !== undefined ? { displayName: valid.displayName } : {}),
+      ...(valid.logoUrl !== undefined ? { logoUrl: valid.logoUrl } : {}),
     });
     if (!updated)
       throw new TenantlinkError('INTEGRATION_NOT_FOUND', `The integration '${found.name}' was removed.`, {

@@ -46,6 +46,10 @@ export function checkReturnUrlOrigin(value: string, integrationReturnUrl: string
 export interface FlowResult {
   state: string | null;
   result: 'ok' | 'errors' | 'failed';
+  /** `pending`: the first test only met replication lag after admin consent; the final one comes in the background. */
+  test?: 'pending';
+  /** Warning codes of the first test the vendor should hear of (TEST_USER_MISSING: a feature was not tried). */
+  warnings?: string[];
   connection?: string;
   tenant?: string;
   /** When failed: a stable code (`access_denied`, `CONSENT_MISSING`, ...) and the sentence behind it. */
@@ -57,6 +61,8 @@ export function returnUrlWithResult(returnUrl: string, result: FlowResult): stri
   const url = new URL(returnUrl);
   if (result.state !== null) url.searchParams.set('state', result.state);
   url.searchParams.set('result', result.result);
+  if (result.test) url.searchParams.set('test', result.test);
+  if (result.warnings?.length) url.searchParams.set('warnings', result.warnings.join(','));
   if (result.connection) url.searchParams.set('connection', result.connection);
   if (result.tenant) url.searchParams.set('tenant', result.tenant);
   if (result.error) {

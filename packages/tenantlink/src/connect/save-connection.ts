@@ -22,6 +22,8 @@ export interface ConnectedTenant {
   user?: { id: string; username: string };
   /** When the integration's client secret, which the connection holds too, expires (if recorded). */
   secretExpiresAt?: string;
+  /** The user the doctor's mailbox, calendar and presence probes read, unless the connection already names one. */
+  testUser?: string;
 }
 
 /**
@@ -49,7 +51,8 @@ export async function saveConnection(service: ConnectionService, tenant: Connect
     await service.setCredential(existing.id, tenant.credential);
     // The old credential's expiry went with it.
     const { secretExpiresAt: _old, ...kept } = existing.settings;
-    return service.update(existing.id, { features: tenant.features, settings: { ...kept, ...settings } });
+    const testUser = kept.testUser === undefined && tenant.testUser ? { testUser: tenant.testUser } : {};
+    return service.update(existing.id, { features: tenant.features, settings: { ...kept, ...settings, ...testUser } });
   }
   for (let attempt = 1; ; attempt++) {
     const name = attempt === 1 ? tenant.name : `${tenant.name}-${attempt}`;
@@ -60,7 +63,7 @@ export async function saveConnection(service: ConnectionService, tenant: Connect
         clientId: tenant.clientId,
         cloud: tenant.cloud,
         features: tenant.features,
-        settings,
+        settings: { ...settings, ...(tenant.testUser ? { testUser: tenant.testUser } : {}) },
         multiTenant: tenant.authMode === 'multi-tenant',
         credential: tenant.credential,
       });

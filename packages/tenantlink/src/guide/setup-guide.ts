@@ -9,11 +9,15 @@ import {
 } from '../catalogue/permissions.js';
 import { FEATURES, type Feature } from '../connections/model.js';
 import { TenantlinkError } from '../errors.js';
+import { checkRedirectUri } from './redirect-uri.js';
 
 export interface GuideOptions {
   features: readonly Feature[];
   mode: ConnectionMode;
-  /** Where the sign-in returns to (delegated web sign-in, or the admin-consent landing page of a multi-tenant app). */
+  /**
+   * Where the sign-in returns to (delegated web sign-in, or the admin-consent landing page of a multi-tenant app):
+   * https, or http to localhost, 127.0.0.1 or [::1].
+   */
   redirectUri?: string;
   /** The name the registration gets. */
   appName?: string;
@@ -48,8 +52,7 @@ export function buildSetupGuide(options: GuideOptions): SetupGuide {
   const unknown = features.filter((f) => !FEATURES.includes(f));
   if (unknown.length > 0)
     throw new TenantlinkError('INVALID_INPUT', `Unknown feature ${unknown.join(', ')}: use ${FEATURES.join(', ')}.`);
-  if (options.redirectUri !== undefined && !/^https:\/\/|^http:\/\/localhost[:/]/.test(options.redirectUri))
-    throw new TenantlinkError('INVALID_INPUT', 'The redirect URI must be https (or http://localhost for development).');
+  if (options.redirectUri !== undefined) checkRedirectUri(options.redirectUri);
   const { mode } = options;
   const { permissions, unsupported } = requiredPermissions(features, mode);
   if (unsupported.length > 0)
@@ -88,7 +91,6 @@ export function buildSetupGuide(options: GuideOptions): SetupGuide {
 
 function steps(o: GuideOptions & { appName: string; permissions: RequiredPermission[] }): GuideStep[] {
   const delegated = o.mode === 'delegated';
-  const type = delegated ? 'Delegated permissions' : 'Application permissions';
   const featureTitles = FEATURE_CATALOGUE.filter((e) => o.features.includes(e.feature)).map((e) => e.title);
   return [
     {
@@ -130,10 +132,18 @@ function steps(o: GuideOptions & { appName: string; permissions: RequiredPermiss
     {
       title: 'Add the Microsoft Graph permissions',
       lines: [
-        `Open API permissions > Add a permission > Microsoft Graph > ${type}, and check each of these:`,
-        ...o.permissions.map(
-          (p) => `${p.permission}: ${p.why}${p.features.length ? ` (${p.features.join(', ')})` : ''}.`,
-        ),
+        // A multi-tenant app also lists the delegated sign-in that proves which organisation consented.
+        ...(['application', 'delegated'] as const).flatMap((type) => {
+          const ofType = o.permissions.filter((p) => p.type === type);
+          return ofType.length === 0
+            ? []
+            : [
+                `Open API permissions > Add a permission > Microsoft Graph > ${type === 'delegated' ? 'Delegated' : 'Application'} permissions, and check each of these:`,
+                ...ofType.map(
+                  (p) => `${p.permission}: ${p.why}${p.features.length ? ` (${p.features.join(', ')})` : ''}.`,
+                ),
+              ];
+        }),
         'Select Add permissions. You can remove User.Read (added by default) unless it is listed above.',
       ],
     },
@@ -171,7 +181,6 @@ function azureCliScript(
   permissions: RequiredPermission[],
   redirectUri: string | undefined,
 ): string {
-  const kind = mode === 'delegated' ? 'Scope' : 'Role';
   const publicClient = mode === 'delegated' && !redirectUri;
   return [
     '#!/usr/bin/env bash',
@@ -183,7 +192,7 @@ function azureCliScript(
       (publicClient ? ' --is-fallback-public-client true' : '') +
       ' --query appId --output tsv)',
     'permissions=(',
-    ...permissions.map((p) => `  ${p.id}=${kind}  # ${p.permission}`),
+    ...permissions.map((p) => `  ${p.id}=${kindOf(p)}  # ${p.permission}`),
     ')',
     `az ad app permission add --id "$app_id" --api ${MICROSOFT_GRAPH_APP_ID} --api-permissions "\${permissions[@]}"`,
     'az ad sp create --id "$app_id" --output none',
@@ -208,8 +217,8 @@ function powerShellScript(
   redirectUri: string | undefined,
 ): string {
   const delegated = mode === 'delegated';
-  const kind = delegated ? 'Scope' : 'Role';
-  const access = permissions.map((p) => `    @{ Id = '${p.id}'; Type = '${kind}' }  # ${p.permission}`).join('\n');
+  const access = permissions.map((p) => `    @{ Id = '${p.id}'; Type = '${kindOf(p)}' }  # ${p.permission}`).join('\n');
+  const scopes = permissions.filter((p) => p.type === 'delegated').map((p) => p.permission);
   const lines = [
     '# Creates the app registration with exactly the permissions tenantlink needs, then grants admin consent.',
     '# Needs the Microsoft.Graph module and an administrator of the tenant.',
@@ -225,17 +234,15 @@ function powerShellScript(
     '$sp = New-MgServicePrincipal -AppId $app.AppId',
     '$graph = Get-MgServicePrincipal -Filter "appId eq \'$graphAppId\'"',
   ];
-  if (delegated) {
+  if (scopes.length > 0)
     lines.push(
       '# Admin consent for delegated permissions: one grant for all users.',
-      `New-MgOauth2PermissionGrant -ClientId $sp.Id -ConsentType 'AllPrincipals' -ResourceId $graph.Id -Scope '${permissions
-        .map((p) => p.permission)
-        .join(' ')}' | Out-Null`,
+      `New-MgOauth2PermissionGrant -ClientId $sp.Id -ConsentType 'AllPrincipals' -ResourceId $graph.Id -Scope '${scopes.join(' ')}' | Out-Null`,
     );
-  } else {
+  if (scopes.length < permissions.length) {
     lines.push(
       '# Admin consent for application permissions: one app role assignment each.',
-      'foreach ($role in $access) {',
+      "foreach ($role in $access | Where-Object { $_.Type -eq 'Role' }) {",
       '  New-MgServicePrincipalAppRoleAssignment -ServicePrincipalId $sp.Id -PrincipalId $sp.Id -ResourceId $graph.Id -AppRoleId $role.Id | Out-Null',
       '}',
     );
@@ -249,6 +256,11 @@ function powerShellScript(
   }
   lines.push('"Application (client) ID: $($app.AppId)"', '"Directory (tenant) ID: $((Get-MgContext).TenantId)"', '');
   return lines.join('\n');
+}
+
+/** How the Azure CLI and Microsoft Graph name a permission's type. */
+function kindOf(permission: RequiredPermission): 'Scope' | 'Role' {
+  return permission.type === 'delegated' ? 'Scope' : 'Role';
 }
 
 function shellQuote(value: string): string {

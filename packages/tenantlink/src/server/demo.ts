@@ -134,11 +134,9 @@ export async function startDemoTenant(dataDir: string): Promise<DemoTenant> {
           displayName: 'tenantlink demo connect',
           signInAudience: 'AzureADMultipleOrgs',
           redirectUris: { web: [`${serverUrl}/connect/microsoft/callback`] },
-          requiredPermissions: {
-            application: requiredPermissions(DEMO_INTEGRATION_FEATURES, 'application').permissions.map(
-              (p) => p.permission,
-            ),
-          },
+          // As the guide registers it: the application permissions, and the delegated openid/profile of the sign-in
+          // that proves the consenting tenant.
+          requiredPermissions: permissionsByType(requiredPermissions(DEMO_INTEGRATION_FEATURES, 'multi-tenant')),
           secret: {},
         },
       );
@@ -158,4 +156,13 @@ export async function startDemoTenant(dataDir: string): Promise<DemoTenant> {
       await sandbox.close();
     },
   };
+}
+
+function permissionsByType(required: ReturnType<typeof requiredPermissions>): {
+  application: string[];
+  delegated: string[];
+} {
+  const of = (type: 'application' | 'delegated') =>
+    required.permissions.filter((p) => p.type === type).map((p) => p.permission);
+  return { application: of('application'), delegated: of('delegated') };
 }

@@ -1,11 +1,13 @@
 import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import type { CloudEndpoints } from '../auth/clouds.js';
-import { BrowserFlows } from '../connect/browser-flows.js';
+import { BrowserFlows, type ConnectOutcome } from '../connect/browser-flows.js';
+import { checkPublicUrl } from '../connect/public-url.js';
 import { DeviceCodeSignIns } from '../connect/device-code.js';
 import { IntegrationService } from '../connect/integrations.js';
 import type { ConnectionService } from '../connections/service.js';
@@ -14,6 +16,7 @@ import type { Logger } from '../logging/index.js';
 import { OutboundPolicy, type OutboundPolicyOptions } from '../outbound/outbound-policy.js';
 import { apiKeysRepository } from '../store/api-keys-repository.js';
 import { connectFlowsRepository } from '../store/connect-flows-repository.js';
+import { connectSessionsRepository } from '../store/connect-sessions-repository.js';
 import { consoleSessionsRepository } from '../store/console-sessions-repository.js';
 import type { Store } from '../store/database.js';
 import { type DoctorRunsRepository, doctorRunsRepository } from '../store/doctor-runs-repository.js';
@@ -27,7 +30,8 @@ import { registerErrorHandling } from './errors.js';
 import { registerInputLimits } from './input-limits.js';
 import { ServerMetrics } from './metrics.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
-import { CALLBACK_PATH, connectApiRoutes, connectPageRoutes } from './routes/connect.js';
+import { connectApiRoutes } from './routes/connect-api.js';
+import { CALLBACK_PATH, connectPageRoutes } from './routes/connect-pages.js';
 import { connectionRoutes } from './routes/connections.js';
 import { guideRoutes } from './routes/guide.js';
 import { healthRoutes } from './routes/health.js';
@@ -138,6 +142,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     strictTransportSecurity: false,
   });
   await app.register(cookie);
+  // The connect start page's "Continue with Microsoft" is a plain form post.
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
   await app.register(rateLimit, { global: false });
   const configuredPublicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
   const trustedHosts = new TrustedHosts(
@@ -187,11 +193,13 @@ async function registerConnectFlows(
   configuredPublicUrl: string | undefined,
   doctorRuns: DoctorRunsRepository,
   metrics: ServerMetrics,
+  onOutcome?: (outcome: ConnectOutcome) => void | Promise<void>,
 ): Promise<void> {
   const publicUrl = () => configuredPublicUrl ?? listenUrl(app);
   const redirectUri = () => `${publicUrl()}${CALLBACK_PATH}`;
   const integrations = new IntegrationService(options.store, options.service.vault, options.service);
   const flows = connectFlowsRepository(options.store);
+  const sessions = connectSessionsRepository(options.store);
   const shared = {
     service: options.service,
     doctorRuns,
@@ -201,8 +209,14 @@ async function registerConnectFlows(
     ...(options.consentPropagationDelaysMs ? { consentPropagationDelaysMs: options.consentPropagationDelaysMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   };
-  const deviceCodes = new DeviceCodeSignIns(shared);
-  const browserFlows = new BrowserFlows({ ...shared, vault: options.service.vault, redirectUri });
+  const deviceCodes = new DeviceCodeSignIns({ ...shared, ...(onOutcome ? { onOutcome } : {}) });
+  const browserFlows = new BrowserFlows({
+    ...shared,
+    sessions,
+    vault: options.service.vault,
+    redirectUri,
+    ...(onOutcome ? { onOutcome } : {}),
+  });
   app.addHook('onClose', async () => deviceCodes.close());
   await app.register(integrationRoutes, {
     prefix: '/api/v1',
@@ -211,32 +225,16 @@ async function registerConnectFlows(
     chooseCloud: (choice) => options.service.chooseCloud(choice),
     ...defaultCloudOption(options),
   });
-  await app.register(connectApiRoutes, { prefix: '/api/v1', integrations, flows, deviceCodes, publicUrl });
+  await app.register(connectApiRoutes, { prefix: '/api/v1', integrations, sessions, deviceCodes, publicUrl });
   await app.register(connectPageRoutes, {
     integrations,
-    flows,
+    sessions,
+    service: options.service,
     browserFlows,
+    publicUrl,
     secureCookies: () => options.secureCookies === true || publicUrl().startsWith('https:'),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-}
-
-/** A public URL: absolute http(s), no path, query or fragment (the connect routes live at its root). */
-function checkPublicUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TenantlinkError('INVALID_INPUT', `The public URL '${value}' is not an absolute URL.`);
-  }
-  if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username)
-    throw new TenantlinkError(
-      'INVALID_INPUT',
-      'The public URL must be http(s)://host[:port], without query or fragment.',
-    );
-  if (url.pathname !== '/')
-    throw new TenantlinkError('INVALID_INPUT', 'The public URL must not have a path: tenantlink serves from its root.');
-  return url.origin;
 }
 
 /** The URL of the address the server listens on: the public URL when none is configured. */

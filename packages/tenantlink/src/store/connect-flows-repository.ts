@@ -29,6 +29,8 @@ export interface ConnectFlow {
   error: ConnectFlowError | null;
   createdAt: IsoTimestamp;
   expiresAt: IsoTimestamp;
+  /** The connect session a browser flow's leg belongs to. */
+  sessionId: string | null;
 }
 
 export interface NewConnectFlow {
@@ -39,6 +41,7 @@ export interface NewConnectFlow {
   returnUrl?: string | null;
   payload?: EncryptedValue | null;
   expiresAt: IsoTimestamp;
+  sessionId?: string | null;
 }
 
 export interface ConnectFlowsRepository {
@@ -83,6 +86,7 @@ export function connectFlowsRepository({ db }: StoreHandle): ConnectFlowsReposit
         error: null,
         created_at: isoNow(),
         expires_at: flow.expiresAt,
+        session_id: flow.sessionId ?? null,
       };
       await db.insertInto('connect_flows').values(row).execute();
       return fromRow(row);
@@ -159,5 +163,6 @@ function fromRow(row: Selectable<ConnectFlowsTable>): ConnectFlow {
     error: row.error ? (JSON.parse(row.error) as ConnectFlowError) : null,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+    sessionId: row.session_id,
   };
 }

@@ -19,6 +19,10 @@ export interface StoredIntegration {
   returnUrl: string;
   /** When the client secret expires, if recorded. */
   secretExpiresAt: IsoTimestamp | null;
+  /** What customers see on the connect pages (plain text): the name given, else the integration's name. */
+  displayName: string;
+  /** The vendor's logo on the connect pages (an absolute https URL), if any. */
+  logoUrl: string | null;
   createdAt: IsoTimestamp;
   updatedAt: IsoTimestamp;
 }
@@ -34,6 +38,9 @@ export interface NewIntegration {
   returnUrl: string;
   secret: EncryptedValue;
   secretExpiresAt?: IsoTimestamp | null;
+  /** Default: the integration's name. */
+  displayName?: string | null;
+  logoUrl?: string | null;
 }
 
 export interface IntegrationsRepository {
@@ -54,6 +61,10 @@ export interface IntegrationsRepository {
       secret?: EncryptedValue;
       /** null forgets it. */
       secretExpiresAt?: IsoTimestamp | null;
+      /** null: the integration's name again. */
+      displayName?: string | null;
+      /** null: no logo. */
+      logoUrl?: string | null;
     },
   ): Promise<StoredIntegration | undefined>;
   /** Deletes by id; its connect sessions and flows go with it (connections made through it stay). */
@@ -85,6 +96,8 @@ export function integrationsRepository({ db }: StoreHandle): IntegrationsReposit
         secret_ciphertext: integration.secret.ciphertext,
         secret_key_id: integration.secret.keyId,
         secret_expires_at: integration.secretExpiresAt ?? null,
+        display_name: integration.displayName ?? null,
+        logo_url: integration.logoUrl ?? null,
         created_at: now,
         updated_at: now,
       };
@@ -126,6 +139,8 @@ export function integrationsRepository({ db }: StoreHandle): IntegrationsReposit
             ? { secret_ciphertext: changes.secret.ciphertext, secret_key_id: changes.secret.keyId }
             : {}),
           ...(changes.secretExpiresAt !== undefined ? { secret_expires_at: changes.secretExpiresAt } : {}),
+          ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
+          ...(changes.logoUrl !== undefined ? { logo_url: changes.logoUrl } : {}),
           updated_at: isoNow(),
         })
         .where('id', '=', id)
@@ -150,6 +165,8 @@ function fromRow(row: Selectable<IntegrationsTable>): StoredIntegration {
     features: JSON.parse(row.features) as string[],
     returnUrl: row.return_url,
     secretExpiresAt: row.secret_expires_at ?? null,
+    displayName: row.display_name ?? row.name,
+    logoUrl: row.logo_url ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

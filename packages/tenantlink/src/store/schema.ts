@@ -139,6 +139,10 @@ export interface IntegrationsTable {
   secret_key_id: string;
   /** When that secret expires, if the vendor recorded it. */
   secret_expires_at: IsoTimestamp | null;
+  /** The name customers see on the connect pages (plain text); null: the integration's name. */
+  display_name: string | null;
+  /** The vendor's logo on the connect pages: an absolute https URL, or null. */
+  logo_url: string | null;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
 }
@@ -188,6 +192,35 @@ export interface ConnectFlowsTable {
   error: string | null;
   created_at: IsoTimestamp;
   expires_at: IsoTimestamp;
+  /** The connect session this leg belongs to (browser flows); null for device code and older flows. */
+  session_id: string | null;
+}
+
+export type ConnectSessionStatus = 'pending' | 'opened' | 'connected' | 'failed';
+
+/**
+ * A one-time connect link a vendor made for one customer: found by its token's SHA-256 (the link) or its id (the
+ * vendor's server), and how connecting through it ended.
+ */
+export interface ConnectSessionsTable {
+  id: string;
+  token_hash: string;
+  integration_id: string;
+  vendor_state: string | null;
+  return_url: string | null;
+  status: ConnectSessionStatus;
+  /** SHA-256 of the cookie of the browser that opened the link: reopening it there resumes. */
+  browser_hash: string | null;
+  connection_id: string | null;
+  tenant_id: string | null;
+  /** JSON `{code, message}` when it failed. */
+  error: string | null;
+  /** JSON `{result, warnings}`: the new connection's first test (`pending` while replication is waited for). */
+  test: string | null;
+  created_at: IsoTimestamp;
+  expires_at: IsoTimestamp;
+  opened_at: IsoTimestamp | null;
+  finished_at: IsoTimestamp | null;
 }
 
 /** Why a synced record reads as deleted in the change feed. */
@@ -345,6 +378,46 @@ export interface WebhookDeliveriesTable {
   delivered_at: IsoTimestamp | null;
 }
 
+/**
+ * The outbox of lifecycle webhook events (`connection.created`, `connect.failed`): one row per event, numbered from
+ * `webhook_event_sequence`, kept until every endpoint that takes it has it and it is older than the feed retention.
+ */
+export interface WebhookEventsTable {
+  seq: number;
+  /** The event's id, as its body shows it (the same on every attempt). */
+  id: string;
+  type: string;
+  /** The connection it is about; null when it names none (`connect.failed`). No foreign key: it outlives the connection. */
+  connection_id: string | null;
+  /** JSON: the event's own fields (the body is `{type, id, occurredAt, ...these}`). */
+  payload: string;
+  created_at: IsoTimestamp;
+}
+
+/**
+ * The last event sequence number given out (one row, `id` 1). A publisher locks it until it commits, so events commit
+ * in sequence order and a reader of "after N" never skips one that commits later.
+ */
+export interface WebhookEventSequenceTable {
+  id: number;
+  last_seq: number;
+  /** The highest sequence number of an event pruned (0: none): a replay from below it would miss events. */
+  pruned_through_seq: number;
+}
+
+/** How far an endpoint has received the lifecycle events: the same retry state and lease as a feed cursor. */
+export type WebhookEventCursorsTable = Omit<WebhookCursorsTable, 'connection_id'>;
+
+/** One delivery attempt of a lifecycle event, as `webhook_deliveries` logs feed batches. Bodies are never kept. */
+export interface WebhookEventDeliveriesTable
+  extends Omit<WebhookDeliveriesTable, 'connection_id' | 'from_seq' | 'to_seq' | 'entries'> {
+  event_seq: number;
+  event_id: string;
+  event_type: string;
+  /** The connection the event is about; null when it names none. */
+  connection_id: string | null;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   secrets: SecretsTable;
@@ -356,6 +429,7 @@ export interface Database {
   doctor_runs: DoctorRunsTable;
   integrations: IntegrationsTable;
   connect_flows: ConnectFlowsTable;
+  connect_sessions: ConnectSessionsTable;
   sync_records: SyncRecordsTable;
   sync_sequences: SyncSequencesTable;
   sync_cursors: SyncCursorsTable;
@@ -363,6 +437,10 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_cursors: WebhookCursorsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_events: WebhookEventsTable;
+  webhook_event_sequence: WebhookEventSequenceTable;
+  webhook_event_cursors: WebhookEventCursorsTable;
+  webhook_event_deliveries: WebhookEventDeliveriesTable;
 }
 
 /**

@@ -1,15 +1,19 @@
 import type { Selectable } from 'kysely';
-import { type IsoTimestamp, isoNow, type StoreHandle, type WebhookCursorsTable } from './schema.js';
+import {
+  type IsoTimestamp,
+  isoNow,
+  type StoreHandle,
+  type WebhookCursorsTable,
+  type WebhookEventCursorsTable,
+} from './schema.js';
 
-/** Where an endpoint stands in one connection's feed, with its retry state. */
-export interface WebhookCursor {
-  endpointId: string;
-  connectionId: string;
-  /** The last sequence number delivered (or skipped as filtered out); 0 before the first. */
+/** How far a cursor has delivered, its retry state and its lease: the same for the feed and for lifecycle events. */
+export interface DeliveryCursorState {
+  /** The last sequence number delivered (or skipped as not taken); 0 before the first. */
   lastSeq: number;
   generation: number;
   attempts: number;
-  /** While a batch is retried: its last sequence number, so each retry carries the same range. */
+  /** While a delivery is retried: its last sequence number, so each retry carries the same range. */
   retryToSeq: number | null;
   failing: boolean;
   nextAttemptAt: IsoTimestamp | null;
@@ -18,6 +22,12 @@ export interface WebhookCursor {
   lastError: string | null;
   lease: { token: string; holder: string; expiresAt: IsoTimestamp } | null;
   updatedAt: IsoTimestamp;
+}
+
+/** Where an endpoint stands in one connection's feed, with its retry state. */
+export interface WebhookCursor extends DeliveryCursorState {
+  endpointId: string;
+  connectionId: string;
 }
 
 export interface CursorLease {
@@ -33,6 +43,32 @@ export interface CursorFence {
   generation: number;
 }
 
+/** A failed attempt: when to try again (null: no more scheduled attempts). */
+export interface FailedAttempt {
+  attempts: number;
+  retryToSeq: number;
+  failing: boolean;
+  nextAttemptAt: IsoTimestamp | null;
+  error: string;
+}
+
+/** One cursor row (a feed pair's or an endpoint's events'), read and written under its lease. */
+export interface DeliveryCursor {
+  get(): Promise<DeliveryCursorState | undefined>;
+  /**
+   * Takes the lease (making the cursor when there is none) when it is free or expired, or still held by `replacing`
+   * (the token of a holder known to be dead). One winner when processes race.
+   */
+  acquire(lease: CursorLease, options?: { now?: IsoTimestamp; replacing?: string }): Promise<boolean>;
+  renew(token: string, expiresAt: IsoTimestamp): Promise<boolean>;
+  release(token: string): Promise<void>;
+  /** Moves the cursor to `toSeq` after a delivery (or past what the endpoint does not take); clears the retries. */
+  advance(fence: CursorFence, toSeq: number, options: { delivered: boolean }): Promise<boolean>;
+  failed(fence: CursorFence, state: FailedAttempt): Promise<boolean>;
+  /** Sets the cursor back (or forward) to `since`, clears the retries, and fences off deliveries under way. */
+  replay(since: number): Promise<void>;
+}
+
 export interface WebhookCursorsRepository {
   get(endpointId: string, connectionId: string): Promise<WebhookCursor | undefined>;
   /** Every cursor, or an endpoint's. */
@@ -41,61 +77,13 @@ export interface WebhookCursorsRepository {
   feedHeads(): Promise<Map<string, number>>;
   /** The lowest sequence number any endpoint has delivered of this connection's feed; undefined without cursors. */
   lowestDelivered(connectionId: string): Promise<number | undefined>;
-  /**
-   * Takes the pair's lease (making the cursor at 0 when there is none) when it is free or expired, or still held by
-   * `replacing` (the token of a holder known to be dead). One winner when processes race.
-   */
-  acquire(
-    endpointId: string,
-    connectionId: string,
-    lease: CursorLease,
-    options?: { now?: IsoTimestamp; replacing?: string },
-  ): Promise<boolean>;
-  renew(endpointId: string, connectionId: string, token: string, expiresAt: IsoTimestamp): Promise<boolean>;
-  release(endpointId: string, connectionId: string, token: string): Promise<void>;
-  /** Moves the cursor to `toSeq` after a delivery (or past entries the endpoint does not take); clears the retries. */
-  advance(
-    endpointId: string,
-    connectionId: string,
-    fence: CursorFence,
-    toSeq: number,
-    options: { delivered: boolean },
-  ): Promise<boolean>;
-  /** Records a failed attempt and when to try again (null: no more scheduled attempts). */
-  failed(
-    endpointId: string,
-    connectionId: string,
-    fence: CursorFence,
-    state: {
-      attempts: number;
-      retryToSeq: number;
-      failing: boolean;
-      nextAttemptAt: IsoTimestamp | null;
-      error: string;
-    },
-  ): Promise<boolean>;
+  /** The cursor of an endpoint in a connection's feed (made at 0 when first taken). */
+  pair(endpointId: string, connectionId: string): DeliveryCursor;
   /** Sets the cursor back (or forward) to `since`, clears the retries, and fences off deliveries under way. */
   replay(endpointId: string, connectionId: string, since: number): Promise<WebhookCursor>;
 }
 
 export function webhookCursorsRepository({ db }: StoreHandle): WebhookCursorsRepository {
-  const pair = (endpointId: string, connectionId: string) =>
-    db.updateTable('webhook_cursors').where('endpoint_id', '=', endpointId).where('connection_id', '=', connectionId);
-  const ensure = async (endpointId: string, connectionId: string, now: IsoTimestamp) => {
-    await db
-      .insertInto('webhook_cursors')
-      .values({
-        endpoint_id: endpointId,
-        connection_id: connectionId,
-        last_seq: 0,
-        generation: 0,
-        attempts: 0,
-        failing: 0,
-        updated_at: now,
-      })
-      .onConflict((oc) => oc.columns(['endpoint_id', 'connection_id']).doNothing())
-      .execute();
-  };
   const get = async (endpointId: string, connectionId: string) => {
     const row = await db
       .selectFrom('webhook_cursors')
@@ -105,6 +93,20 @@ export function webhookCursorsRepository({ db }: StoreHandle): WebhookCursorsRep
       .executeTakeFirst();
     return row && fromRow(row);
   };
+  const pair = (endpointId: string, connectionId: string) =>
+    deliveryCursor(
+      { db },
+      'webhook_cursors',
+      { endpoint_id: endpointId, connection_id: connectionId },
+      async (now) => {
+        await db
+          .insertInto('webhook_cursors')
+          .values({ endpoint_id: endpointId, connection_id: connectionId, ...cursorAt(0, now) })
+          .onConflict((oc) => oc.columns(['endpoint_id', 'connection_id']).doNothing())
+          .execute();
+      },
+      () => get(endpointId, connectionId),
+    );
   return {
     get,
     async list(endpointId) {
@@ -124,10 +126,45 @@ export function webhookCursorsRepository({ db }: StoreHandle): WebhookCursorsRep
         .executeTakeFirst();
       return row?.seq === null || row?.seq === undefined ? undefined : Number(row.seq);
     },
-    async acquire(endpointId, connectionId, lease, options = {}) {
+    pair,
+    async replay(endpointId, connectionId, since) {
+      await pair(endpointId, connectionId).replay(since);
+      return (await get(endpointId, connectionId))!;
+    },
+  };
+}
+
+/** The columns of a new cursor at `lastSeq`, with no retries and no lease. */
+export function cursorAt(lastSeq: number, now: IsoTimestamp) {
+  return { last_seq: lastSeq, generation: 0, attempts: 0, failing: 0, updated_at: now };
+}
+
+type CursorTable = 'webhook_cursors' | 'webhook_event_cursors';
+
+/**
+ * The lease and retry-state writes of one cursor row: `key` picks the row of `table`, `ensure` makes it when missing
+ * (an acquisition or a replay may come first), `read` reads it. Feed cursors and event cursors share these columns.
+ */
+export function deliveryCursor<State extends DeliveryCursorState>(
+  { db }: Pick<StoreHandle, 'db'>,
+  table: CursorTable,
+  key: { endpoint_id: string; connection_id?: string },
+  ensure: (now: IsoTimestamp) => Promise<void>,
+  read: () => Promise<State | undefined>,
+): DeliveryCursor {
+  const row = () => {
+    let query = db.updateTable(table).where('endpoint_id', '=', key.endpoint_id);
+    // Only the feed's table has the column; the event cursors' key is the endpoint alone.
+    if (key.connection_id !== undefined) query = query.where('connection_id', '=', key.connection_id);
+    return query;
+  };
+  const updated = (result: { numUpdatedRows: bigint }) => Number(result.numUpdatedRows) === 1;
+  return {
+    get: read,
+    async acquire(lease, options = {}) {
       const now = options.now ?? isoNow();
-      await ensure(endpointId, connectionId, now);
-      const result = await pair(endpointId, connectionId)
+      await ensure(now);
+      const result = await row()
         .set({ lease_token: lease.token, lease_holder: lease.holder, lease_expires_at: lease.expiresAt })
         .where((eb) =>
           eb.or([
@@ -137,24 +174,22 @@ export function webhookCursorsRepository({ db }: StoreHandle): WebhookCursorsRep
           ]),
         )
         .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      return updated(result);
     },
-    async renew(endpointId, connectionId, token, expiresAt) {
-      const result = await pair(endpointId, connectionId)
-        .set({ lease_expires_at: expiresAt })
-        .where('lease_token', '=', token)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+    async renew(token, expiresAt) {
+      return updated(
+        await row().set({ lease_expires_at: expiresAt }).where('lease_token', '=', token).executeTakeFirst(),
+      );
     },
-    async release(endpointId, connectionId, token) {
-      await pair(endpointId, connectionId)
+    async release(token) {
+      await row()
         .set({ lease_token: null, lease_holder: null, lease_expires_at: null })
         .where('lease_token', '=', token)
         .execute();
     },
-    async advance(endpointId, connectionId, fence, toSeq, { delivered }) {
+    async advance(fence, toSeq, { delivered }) {
       const now = isoNow();
-      const result = await pair(endpointId, connectionId)
+      const result = await row()
         .set({
           last_seq: toSeq,
           attempts: 0,
@@ -168,11 +203,11 @@ export function webhookCursorsRepository({ db }: StoreHandle): WebhookCursorsRep
         .where('lease_token', '=', fence.token)
         .where('generation', '=', fence.generation)
         .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      return updated(result);
     },
-    async failed(endpointId, connectionId, fence, state) {
+    async failed(fence, state) {
       const now = isoNow();
-      const result = await pair(endpointId, connectionId)
+      const result = await row()
         .set({
           attempts: state.attempts,
           retry_to_seq: state.retryToSeq,
@@ -185,12 +220,12 @@ export function webhookCursorsRepository({ db }: StoreHandle): WebhookCursorsRep
         .where('lease_token', '=', fence.token)
         .where('generation', '=', fence.generation)
         .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      return updated(result);
     },
-    async replay(endpointId, connectionId, since) {
+    async replay(since) {
       const now = isoNow();
-      await ensure(endpointId, connectionId, now);
-      await pair(endpointId, connectionId)
+      await ensure(now);
+      await row()
         .set((eb) => ({
           last_seq: since,
           generation: eb('generation', '+', 1),
@@ -202,15 +237,13 @@ export function webhookCursorsRepository({ db }: StoreHandle): WebhookCursorsRep
           updated_at: now,
         }))
         .execute();
-      return (await get(endpointId, connectionId))!;
     },
   };
 }
 
-function fromRow(row: Selectable<WebhookCursorsTable>): WebhookCursor {
+/** A cursor row's delivery state, whichever table it is in. */
+export function cursorStateOf(row: Selectable<WebhookEventCursorsTable>): DeliveryCursorState {
   return {
-    endpointId: row.endpoint_id,
-    connectionId: row.connection_id,
     lastSeq: Number(row.last_seq),
     generation: Number(row.generation),
     attempts: Number(row.attempts),
@@ -226,4 +259,8 @@ function fromRow(row: Selectable<WebhookCursorsTable>): WebhookCursor {
         : null,
     updatedAt: row.updated_at,
   };
+}
+
+function fromRow(row: Selectable<WebhookCursorsTable>): WebhookCursor {
+  return { endpointId: row.endpoint_id, connectionId: row.connection_id, ...cursorStateOf(row) };
 }

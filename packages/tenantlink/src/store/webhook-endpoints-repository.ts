@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { notFound } from './connections-repository.js';
 import { isForeignKeyViolation } from './constraint-violations.js';
 import { encryptedSecretColumn } from './encrypted-secret-column.js';
-import { type IsoTimestamp, isoNow, type StoreHandle, type WebhookEndpointsTable } from './schema.js';
+import { type Database, type IsoTimestamp, isoNow, type StoreHandle, type WebhookEndpointsTable } from './schema.js';
 import type { EncryptedValue } from './secrets-repository.js';
+import { webhookEventCursorsRepository } from './webhook-event-cursors-repository.js';
 
 /** A webhook endpoint as stored, without its secrets. */
 export interface StoredWebhookEndpoint {
@@ -52,7 +53,10 @@ export interface DeliverySecrets {
 }
 
 export interface WebhookEndpointsRepository {
-  /** Throws CONNECTION_NOT_FOUND when `connectionId` names no connection. */
+  /**
+   * Adds the endpoint with its cursor at the lifecycle events' head. Throws CONNECTION_NOT_FOUND when `connectionId`
+   * names no connection.
+   */
   create(endpoint: NewWebhookEndpoint): Promise<StoredWebhookEndpoint>;
   get(id: string): Promise<StoredWebhookEndpoint | undefined>;
   /** Oldest first. */
@@ -89,7 +93,7 @@ export interface WebhookEndpointsRepository {
   unsealedWithQuery(): Promise<StoredWebhookEndpoint[]>;
 }
 
-export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpointsRepository {
+export function webhookEndpointsRepository({ db, dialect }: StoreHandle): WebhookEndpointsRepository {
   const get = async (id: string) => {
     const row = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
     return row && fromRow(row);
@@ -117,8 +121,13 @@ export function webhookEndpointsRepository({ db }: StoreHandle): WebhookEndpoint
         created_at: now,
         updated_at: now,
       };
+      // A new endpoint receives only lifecycle events published after it was added.
+      const insert = async (trx: Kysely<Database>) => {
+        await trx.insertInto('webhook_endpoints').values(row).execute();
+        await webhookEventCursorsRepository({ db: trx, dialect }).start(row.id, now);
+      };
       try {
-        await db.insertInto('webhook_endpoints').values(row).execute();
+        await (db.isTransaction ? insert(db) : db.transaction().execute(insert));
       } catch (err) {
         if (isForeignKeyViolation(err)) throw notFound(endpoint.connectionId ?? '');
         throw err;

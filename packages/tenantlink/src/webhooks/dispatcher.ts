@@ -8,21 +8,23 @@ import {
 import { TenantlinkError } from '../errors.js';
 import type { Logger } from '../logging/index.js';
 import type { OutboundPolicy } from '../outbound/outbound-policy.js';
-import { connectionsRepository } from '../store/connections-repository.js';
 import type { Store } from '../store/database.js';
-import { recordsRepository } from '../store/records-repository.js';
 import { isoNow } from '../store/schema.js';
 import {
   type CursorFence,
-  type WebhookCursor,
-  type WebhookCursorsRepository,
+  type DeliveryCursor,
+  type DeliveryCursorState,
   webhookCursorsRepository,
 } from '../store/webhook-cursors-repository.js';
 import { webhookDeliveriesRepository } from '../store/webhook-deliveries-repository.js';
 import { type StoredWebhookEndpoint, webhookEndpointsRepository } from '../store/webhook-endpoints-repository.js';
+import { webhookEventCursorsRepository } from '../store/webhook-event-cursors-repository.js';
+import { webhookEventsRepository } from '../store/webhook-events-repository.js';
 import { holderIsGone, processHolder } from '../sync/lease.js';
+import { DEFAULT_FEED_RETENTION_DAYS } from '../sync/service.js';
+import { type DeliverySource, eventSource, feedSource, type PendingDelivery } from './delivery-source.js';
 import { type FeedListener, listenForFeedCommits } from './feed-listener.js';
-import { PING, pingPayload, RECORDS_CHANGED, recordsChangedPayload, type WebhookConnectionRef } from './payload.js';
+import { PING, pingPayload } from './payload.js';
 import { type PostOutcome, postWebhook } from './post-webhook.js';
 import { nextAttemptDelay, type WebhookRetryOptions } from './retry-schedule.js';
 import { SIGNATURE_HEADER, signWebhookBody } from './signature.js';
@@ -49,30 +51,44 @@ export interface WebhookDispatcherOptions {
   failingRetryIntervalMs?: number;
   /** How long the delivery log keeps attempts. Default 14 days. */
   deliveryRetentionMs?: number;
-  /** PostgreSQL: also LISTEN for commits made by other processes (a connection of its own to this URL). */
+  /**
+   * Days a lifecycle event is kept once every endpoint that takes it has it: the feed's retention (default 30; 0: for
+   * ever).
+   */
+  eventRetentionDays?: number | undefined;
+  /** PostgreSQL: also LISTEN for commits and events of other processes (a connection of its own to this URL). */
   listen?: { databaseUrl: string } | undefined;
   /** Where deliveries may go: every connection is checked against it (no private networks unless allowed). */
   outbound: OutboundPolicy;
   userAgent?: string;
 }
 
-/** What woke a pair: a commit may try a failing pair again; a replay skips any wait. */
+/**
+ * What a dispatcher delivers in order, one attempt at a time: an endpoint's feed of one connection (a pair), or an
+ * endpoint's lifecycle events.
+ */
+type Lane = { kind: 'feed'; endpointId: string; connectionId: string } | { kind: 'events'; endpointId: string };
+
+/** What woke a lane: a commit (or a published event) may try a failing lane again; a replay skips any wait. */
 type Reason = 'sweep' | 'timer' | 'commit' | 'replay';
 const STRENGTH: Record<Reason, number> = { sweep: 0, timer: 0, commit: 1, replay: 2 };
 
-const pairKey = (endpointId: string, connectionId: string) => `${endpointId}\u0000${connectionId}`;
+const feedLane = (endpointId: string, connectionId: string): Lane => ({ kind: 'feed', endpointId, connectionId });
+const eventsLane = (endpointId: string): Lane => ({ kind: 'events', endpointId });
+const laneKey = (lane: Lane) =>
+  lane.kind === 'feed' ? `${lane.endpointId}\u0000${lane.connectionId}` : `${lane.endpointId}\u0001events`;
 
 /**
- * Delivers each connection's change feed to the webhook endpoints that take it: in order, at least once, one delivery
- * in flight per endpoint and connection across all processes (a lease on the pair's cursor row), the cursor moved only
- * on a 2xx. Woken by commits in this process, by PostgreSQL notifications from others, by retry timers, and by a
- * periodic sweep that also catches up after a crash.
+ * Delivers each connection's change feed, and the lifecycle events, to the webhook endpoints that take them: in order,
+ * at least once, one delivery in flight per lane (an endpoint and connection, or an endpoint's events) across all
+ * processes (a lease on the lane's cursor row), the cursor moved only on a 2xx. Woken by commits and published events
+ * in this process, by PostgreSQL notifications from others, by retry timers, and by a periodic sweep that also
+ * catches up after a crash.
  */
 export class WebhookDispatcher {
   readonly #store: Store;
   readonly #vault: Vault;
   readonly #options: WebhookDispatcherOptions;
-  readonly #cursors: WebhookCursorsRepository;
   readonly #holder = processHolder();
   readonly #active = new Map<string, Promise<void>>();
   readonly #again = new Map<string, Reason>();
@@ -90,7 +106,6 @@ export class WebhookDispatcher {
     this.#store = options.store;
     this.#vault = options.vault;
     this.#options = options;
-    this.#cursors = webhookCursorsRepository(options.store);
   }
 
   get #timeoutMs() {
@@ -110,6 +125,7 @@ export class WebhookDispatcher {
     if (this.#options.listen && this.#store.dialect === 'postgres') {
       this.#listener = await listenForFeedCommits(this.#options.listen.databaseUrl, {
         onCommit: (connectionId) => this.committed({ connectionId }),
+        onEvents: () => this.eventsPublished(),
         ...(this.#options.logger ? { logger: this.#options.logger } : {}),
       }).catch((err: unknown) => {
         this.#options.logger?.warn(
@@ -140,14 +156,30 @@ export class WebhookDispatcher {
     webhookEndpointsRepository(this.#store)
       .enabledFor(event.connectionId)
       .then((endpoints) => {
-        for (const endpoint of endpoints) this.#kick(endpoint.id, event.connectionId, 'commit');
+        for (const endpoint of endpoints) this.#kick(feedLane(endpoint.id, event.connectionId), 'commit');
       })
       .catch((err: unknown) => this.#logFailure(err, 'webhooks: cannot read endpoints after a commit'));
   }
 
+  /** Lifecycle events were published and their transaction committed: wake every enabled endpoint's events. */
+  eventsPublished(): void {
+    if (this.#stop.signal.aborted) return;
+    webhookEndpointsRepository(this.#store)
+      .list()
+      .then((endpoints) => {
+        for (const endpoint of endpoints) if (endpoint.enabled) this.#kick(eventsLane(endpoint.id), 'commit');
+      })
+      .catch((err: unknown) => this.#logFailure(err, 'webhooks: cannot read endpoints after an event'));
+  }
+
   /** A replay moved a cursor: deliver from there now. */
   replayed(endpointId: string, connectionId: string): void {
-    this.#kick(endpointId, connectionId, 'replay');
+    this.#kick(feedLane(endpointId, connectionId), 'replay');
+  }
+
+  /** A replay moved an endpoint's events cursor: deliver from there now. */
+  eventsReplayed(endpointId: string): void {
+    this.#kick(eventsLane(endpointId), 'replay');
   }
 
   /** Resolves when nothing is being delivered in this process (for tests and orderly shutdowns). */
@@ -156,7 +188,7 @@ export class WebhookDispatcher {
     while (this.#active.size > 0) await Promise.allSettled([...this.#active.values()]);
   }
 
-  /** Finds every pair behind its feed whose next attempt is due and free of other processes, and wakes it. */
+  /** Finds every lane behind its feed or the events whose next attempt is due and free of other processes; wakes it. */
   sweep(): Promise<void> {
     if (this.#stop.signal.aborted) return Promise.resolve();
     this.#sweeping ??= this.#sweepOnce()
@@ -170,25 +202,40 @@ export class WebhookDispatcher {
   async #sweepOnce(): Promise<void> {
     const endpoints = (await webhookEndpointsRepository(this.#store).list()).filter((e) => e.enabled);
     if (endpoints.length > 0) {
-      const heads = await this.#cursors.feedHeads();
-      const cursors = new Map((await this.#cursors.list()).map((c) => [pairKey(c.endpointId, c.connectionId), c]));
+      const feedCursors = webhookCursorsRepository(this.#store);
+      const heads = await feedCursors.feedHeads();
+      const cursors = new Map(
+        (await feedCursors.list()).map((c) => [laneKey(feedLane(c.endpointId, c.connectionId)), c]),
+      );
+      const eventHead = await webhookEventsRepository(this.#store).head();
+      const eventCursors = new Map(
+        (await webhookEventCursorsRepository(this.#store).list()).map((c) => [c.endpointId, c]),
+      );
       const now = Date.now();
       for (const endpoint of endpoints) {
         const connectionIds = endpoint.connectionId ? [endpoint.connectionId] : [...heads.keys()];
         for (const connectionId of connectionIds) {
-          const cursor = cursors.get(pairKey(endpoint.id, connectionId));
-          if ((heads.get(connectionId) ?? 0) <= (cursor?.lastSeq ?? 0) || cursor?.failing) continue;
-          const due = cursor?.nextAttemptAt ? Date.parse(cursor.nextAttemptAt) : 0;
-          if (due > now) {
-            this.#schedule(endpoint.id, connectionId, due);
-            continue;
-          }
-          if (cursor?.lease && Date.parse(cursor.lease.expiresAt) > now && !holderIsGone(cursor.lease.holder)) continue;
-          this.#kick(endpoint.id, connectionId, 'sweep');
+          const lane = feedLane(endpoint.id, connectionId);
+          const cursor = cursors.get(laneKey(lane));
+          if ((heads.get(connectionId) ?? 0) > (cursor?.lastSeq ?? 0)) this.#wakeIfDue(lane, cursor, now);
         }
+        const events = eventCursors.get(endpoint.id);
+        if (events && eventHead > events.lastSeq) this.#wakeIfDue(eventsLane(endpoint.id), events, now);
       }
     }
     await this.#prune();
+  }
+
+  /** Wakes a lane that is behind unless it is failing, waits for its next attempt, or another process holds it. */
+  #wakeIfDue(lane: Lane, cursor: DeliveryCursorState | undefined, now: number): void {
+    if (cursor?.failing) return;
+    const due = cursor?.nextAttemptAt ? Date.parse(cursor.nextAttemptAt) : 0;
+    if (due > now) {
+      this.#schedule(lane, due);
+      return;
+    }
+    if (cursor?.lease && Date.parse(cursor.lease.expiresAt) > now && !holderIsGone(cursor.lease.holder)) return;
+    this.#kick(lane, 'sweep');
   }
 
   async #prune(): Promise<void> {
@@ -196,23 +243,26 @@ export class WebhookDispatcher {
     this.#lastPrune = Date.now();
     const retention = this.#options.deliveryRetentionMs ?? 14 * 86_400_000;
     await webhookDeliveriesRepository(this.#store).prune(new Date(Date.now() - retention).toISOString());
+    const eventDays = this.#options.eventRetentionDays ?? DEFAULT_FEED_RETENTION_DAYS;
+    if (eventDays > 0)
+      await webhookEventsRepository(this.#store).prune(new Date(Date.now() - eventDays * 86_400_000).toISOString());
   }
 
-  #kick(endpointId: string, connectionId: string, reason: Reason): void {
+  #kick(lane: Lane, reason: Reason): void {
     if (this.#stop.signal.aborted) return;
-    const key = pairKey(endpointId, connectionId);
+    const key = laneKey(lane);
     if (this.#active.has(key)) {
       const before = this.#again.get(key);
       if (!before || STRENGTH[reason] > STRENGTH[before]) this.#again.set(key, reason);
       return;
     }
-    const run = this.#withSlot(() => this.#drain(endpointId, connectionId, reason))
-      .catch((err: unknown) => this.#logFailure(err, 'webhooks: delivery loop failed', { endpointId, connectionId }))
+    const run = this.#withSlot(() => this.#drain(lane, reason))
+      .catch((err: unknown) => this.#logFailure(err, 'webhooks: delivery loop failed', { ...lane }))
       .finally(() => {
         this.#active.delete(key);
         const again = this.#again.get(key);
         this.#again.delete(key);
-        if (again) this.#kick(endpointId, connectionId, again);
+        if (again) this.#kick(lane, again);
       });
     this.#active.set(key, run);
   }
@@ -231,16 +281,16 @@ export class WebhookDispatcher {
     }
   }
 
-  #schedule(endpointId: string, connectionId: string, at: number): void {
+  #schedule(lane: Lane, at: number): void {
     if (this.#stop.signal.aborted) return;
-    const key = pairKey(endpointId, connectionId);
+    const key = laneKey(lane);
     const existing = this.#timers.get(key);
     if (existing && existing.at <= at) return;
     if (existing) clearTimeout(existing.timer);
     const timer = setTimeout(
       () => {
         this.#timers.delete(key);
-        this.#kick(endpointId, connectionId, 'timer');
+        this.#kick(lane, 'timer');
       },
       Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1),
     );
@@ -248,21 +298,21 @@ export class WebhookDispatcher {
     this.#timers.set(key, { at, timer });
   }
 
-  /** Takes the pair's lease, from a dead process on this machine if need be. */
-  async #acquire(endpointId: string, connectionId: string, token: string): Promise<boolean> {
+  /** Takes the lane's lease, from a dead process on this machine if need be. */
+  async #acquire(cursor: DeliveryCursor, token: string): Promise<boolean> {
     const lease = () => ({
       token,
       holder: this.#holder,
       expiresAt: new Date(Date.now() + this.#leaseTtlMs).toISOString(),
     });
-    if (await this.#cursors.acquire(endpointId, connectionId, lease())) return true;
-    const current = (await this.#cursors.get(endpointId, connectionId))?.lease;
+    if (await cursor.acquire(lease())) return true;
+    const current = (await cursor.get())?.lease;
     if (!current || !holderIsGone(current.holder)) return false;
-    return this.#cursors.acquire(endpointId, connectionId, lease(), { replacing: current.token });
+    return cursor.acquire(lease(), { replacing: current.token });
   }
 
   /** Whether this wake-up may make an attempt now; otherwise a timer is set for when one is due. */
-  #mayAttempt(cursor: WebhookCursor, reason: Reason): boolean {
+  #mayAttempt(lane: Lane, cursor: DeliveryCursorState, reason: Reason): boolean {
     if (reason === 'replay') return true;
     const now = Date.now();
     if (cursor.failing) {
@@ -271,62 +321,42 @@ export class WebhookDispatcher {
     }
     const due = cursor.nextAttemptAt ? Date.parse(cursor.nextAttemptAt) : 0;
     if (due <= now) return true;
-    this.#schedule(cursor.endpointId, cursor.connectionId, due);
+    this.#schedule(lane, due);
     return false;
   }
 
-  /** Delivers batches from the pair's cursor until the feed is read or an attempt fails, holding the lease. */
-  async #drain(endpointId: string, connectionId: string, reason: Reason): Promise<void> {
-    const endpoint = await webhookEndpointsRepository(this.#store).get(endpointId);
-    if (!endpoint?.enabled || (endpoint.connectionId !== null && endpoint.connectionId !== connectionId)) return;
-    const connection = await connectionsRepository(this.#store).get(connectionId);
-    if (!connection) return;
+  /** Delivers from the lane's cursor until it is caught up or an attempt fails, holding the lease. */
+  async #drain(lane: Lane, reason: Reason): Promise<void> {
+    const endpoint = await webhookEndpointsRepository(this.#store).get(lane.endpointId);
+    if (!endpoint?.enabled) return;
+    const source: DeliverySource | undefined =
+      lane.kind === 'feed'
+        ? await feedSource(this.#store, endpoint, lane.connectionId, this.#options.batchSize ?? 500)
+        : eventSource(this.#store, endpoint);
+    if (!source) return;
     const token = randomUUID();
-    if (!(await this.#acquire(endpointId, connectionId, token))) return;
-    const ref: WebhookConnectionRef = { id: connection.id, name: connection.name, tenantId: connection.tenant };
-    const records = recordsRepository(this.#store);
+    if (!(await this.#acquire(source.cursor, token))) return;
     let wake = reason;
     try {
       while (!this.#stop.signal.aborted) {
-        const cursor = await this.#cursors.get(endpointId, connectionId);
-        if (!cursor || cursor.lease?.token !== token || !this.#mayAttempt(cursor, wake)) return;
+        const cursor = await source.cursor.get();
+        if (!cursor || cursor.lease?.token !== token || !this.#mayAttempt(lane, cursor, wake)) return;
         const fence: CursorFence = { token, generation: cursor.generation };
-        // Read the head first: every entry up to it has committed, so an empty read may skip to it.
-        const head = await records.lastSeq(connectionId);
-        const page = await records.feed(connectionId, {
-          since: cursor.lastSeq,
-          limit: this.#options.batchSize ?? 500,
-          ...(endpoint.models ? { models: endpoint.models } : {}),
-        });
-        // A retry carries the failed batch's range; a record changed since has left it for a later batch.
-        const retryTo = cursor.retryToSeq;
-        const entries = retryTo === null ? page.entries : page.entries.filter((e) => e.seq <= retryTo);
-        if (retryTo !== null && entries.length === 0) {
-          await this.#cursors.advance(endpointId, connectionId, fence, retryTo, { delivered: false });
+        const next = await source.next(cursor);
+        if (!next) return;
+        if ('skipTo' in next) {
+          // A cursor fenced off meanwhile (a replay, a lost lease) is read again, and then left as it is.
+          await source.cursor.advance(fence, next.skipTo, { delivered: false });
           continue;
         }
-        if (entries.length === 0) {
-          // Only entries of models this endpoint does not take (or nothing) are left.
-          if (
-            head > cursor.lastSeq &&
-            !(await this.#cursors.advance(endpointId, connectionId, fence, head, { delivered: false }))
-          )
-            continue;
-          return;
-        }
-        const renewed = await this.#cursors.renew(
-          endpointId,
-          connectionId,
-          token,
-          new Date(Date.now() + this.#leaseTtlMs).toISOString(),
-        );
+        const renewed = await source.cursor.renew(token, new Date(Date.now() + this.#leaseTtlMs).toISOString());
         if (!renewed) return;
-        const delivered = await this.#attempt(endpoint, ref, cursor, fence, entries);
+        const delivered = await this.#attempt(endpoint, lane, source.cursor, cursor, fence, next.deliver);
         if (!delivered) return;
         wake = 'sweep';
       }
     } finally {
-      await this.#cursors.release(endpointId, connectionId, token).catch(() => {});
+      await source.cursor.release(token).catch(() => {});
     }
   }
 
@@ -382,25 +412,27 @@ export class WebhookDispatcher {
     return { signing, url: this.#vault.decrypt(stored.url.ciphertext, webhookUrlContext(endpointId)) };
   }
 
-  /** One signed POST of a batch, logged; moves the cursor on a 2xx, else schedules the next attempt. */
+  /** One signed POST, logged; moves the cursor on a 2xx, else schedules the next attempt. */
   async #attempt(
     endpoint: StoredWebhookEndpoint,
-    connection: WebhookConnectionRef,
-    cursor: WebhookCursor,
+    lane: Lane,
+    cursor: DeliveryCursor,
+    state: DeliveryCursorState,
     fence: CursorFence,
-    entries: Parameters<typeof recordsChangedPayload>[1],
+    delivery: PendingDelivery,
   ): Promise<boolean> {
-    const payload = recordsChangedPayload(connection, entries);
+    const { content } = delivery;
     const deliveryId = randomUUID();
-    const attempt = cursor.attempts + 1;
+    const attempt = state.attempts + 1;
     const attemptedAt = isoNow();
-    const outcome = await this.#post(endpoint, RECORDS_CHANGED, JSON.stringify(payload), deliveryId);
+    const outcome = await this.#post(endpoint, delivery.event, delivery.body, deliveryId);
     if (!outcome) return false;
     const facts = {
       endpoint: endpoint.id,
-      connection: connection.id,
-      fromSeq: payload.fromSeq,
-      toSeq: payload.toSeq,
+      connection: content.connectionId,
+      ...(content.event ? { event: content.event.type, eventId: content.event.id } : {}),
+      fromSeq: content.fromSeq,
+      toSeq: content.toSeq,
       attempt,
       status: outcome.statusCode,
       ms: outcome.durationMs,
@@ -410,12 +442,9 @@ export class WebhookDispatcher {
     // The log first: once the cursor moved, its attempt is there to see.
     await webhookDeliveriesRepository(this.#store)
       .record({
+        ...content,
         id: deliveryId,
         endpointId: endpoint.id,
-        connectionId: connection.id,
-        fromSeq: payload.fromSeq,
-        toSeq: payload.toSeq,
-        entries: entries.length,
         attempt,
         status: outcome.ok ? 'succeeded' : 'failed',
         statusCode: outcome.statusCode,
@@ -427,13 +456,13 @@ export class WebhookDispatcher {
       })
       .catch((err: unknown) => this.#logFailure(err, 'webhooks: cannot write the delivery log'));
     if (outcome.ok) {
-      const moved = await this.#cursors.advance(endpoint.id, connection.id, fence, payload.toSeq, { delivered: true });
+      const moved = await cursor.advance(fence, delivery.toSeq, { delivered: true });
       this.#options.logger?.debug({ ...facts, moved }, 'webhook delivered');
       return true;
     }
-    await this.#cursors.failed(endpoint.id, connection.id, fence, {
+    await cursor.failed(fence, {
       attempts: attempt,
-      retryToSeq: payload.toSeq,
+      retryToSeq: delivery.toSeq,
       failing: delay === null,
       nextAttemptAt,
       error: outcome.error ?? 'failed',
@@ -441,11 +470,13 @@ export class WebhookDispatcher {
     if (delay === null) {
       this.#options.logger?.error(
         { ...facts, error: outcome.error },
-        'webhook endpoint failing: attempts ran out; retried on the next commit or a replay',
+        lane.kind === 'feed'
+          ? 'webhook endpoint failing: attempts ran out; retried on the next commit or a replay'
+          : 'webhook endpoint failing for events: attempts ran out; retried on the next event or a replay',
       );
     } else {
       this.#options.logger?.warn({ ...facts, error: outcome.error, nextAttemptAt }, 'webhook delivery failed');
-      this.#schedule(endpoint.id, connection.id, Date.now() + delay);
+      this.#schedule(lane, Date.now() + delay);
     }
     return false;
   }

@@ -24,6 +24,12 @@ import {
   type WebhookEndpointsRepository,
   webhookEndpointsRepository,
 } from '../store/webhook-endpoints-repository.js';
+import {
+  type WebhookEventCursor,
+  type WebhookEventCursorsRepository,
+  webhookEventCursorsRepository,
+} from '../store/webhook-event-cursors-repository.js';
+import { type WebhookEventsRepository, webhookEventsRepository } from '../store/webhook-events-repository.js';
 import { checkFeedCursor } from '../sync/feed-retention.js';
 import { checkWebhookUrl, maskQuery, type WebhookUrl } from './endpoint-url.js';
 import { generateWebhookSecret } from './signature.js';
@@ -61,15 +67,30 @@ export interface WebhookCursorView {
   lastError: string | null;
 }
 
+/** Where an endpoint stands in the lifecycle events. */
+export interface WebhookEventsView {
+  /** The last event sequence number delivered (or passed over as not this endpoint's). */
+  lastSeq: number;
+  /** The events' head: lastSeq < eventsLastSeq means events may be waiting. */
+  eventsLastSeq: number;
+  attempts: number;
+  failing: boolean;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  lastDeliveredAt: string | null;
+  lastError: string | null;
+}
+
 /**
- * `disabled`; `failing` when the attempts ran out for some connection (retried on its next commit or a replay);
- * `retrying` while a delivery waits for its next attempt; `active` otherwise.
+ * `disabled`; `failing` when the attempts ran out for some connection or for the events (retried on the next commit
+ * or event, or a replay); `retrying` while a delivery waits for its next attempt; `active` otherwise.
  */
 export type WebhookEndpointStatus = 'active' | 'retrying' | 'failing' | 'disabled';
 
 export interface WebhookEndpointView extends StoredWebhookEndpoint {
   status: WebhookEndpointStatus;
   cursors: WebhookCursorView[];
+  events: WebhookEventsView;
 }
 
 export interface WebhookEndpointsOptions {
@@ -80,23 +101,30 @@ export interface WebhookEndpointsOptions {
   models?: readonly string[];
   /** Told after a replay moved a cursor (the dispatcher delivers from there). */
   onReplay?: (endpointId: string, connectionId: string) => void;
+  /** Told after a replay moved an endpoint's events cursor. */
+  onEventsReplay?: (endpointId: string) => void;
   /** Where webhook URLs may point (checked when saved; deliveries are checked again when they connect). */
   outbound: OutboundPolicy;
 }
 
 /**
  * Webhook endpoints: add one (its secret is made here, shown once, and kept encrypted by the vault), list them with
- * where each stands in each connection's feed, change or remove them, read their delivery log, and replay.
+ * where each stands in each connection's feed and in the lifecycle events, change or remove them, read their delivery
+ * log, and replay.
  */
 export class WebhookEndpoints {
   readonly #endpoints: WebhookEndpointsRepository;
   readonly #cursors: WebhookCursorsRepository;
+  readonly #events: WebhookEventsRepository;
+  readonly #eventCursors: WebhookEventCursorsRepository;
   readonly #deliveries: WebhookDeliveriesRepository;
   readonly #options: WebhookEndpointsOptions;
 
   constructor(options: WebhookEndpointsOptions) {
     this.#endpoints = webhookEndpointsRepository(options.store);
     this.#cursors = webhookCursorsRepository(options.store);
+    this.#events = webhookEventsRepository(options.store);
+    this.#eventCursors = webhookEventCursorsRepository(options.store);
     this.#deliveries = webhookDeliveriesRepository(options.store);
     this.#options = options;
   }
@@ -123,12 +151,14 @@ export class WebhookEndpoints {
   }
 
   async list(): Promise<WebhookEndpointView[]> {
-    const heads = await this.#cursors.feedHeads();
+    const heads = await this.#heads();
     const cursors = await this.#cursors.list();
+    const eventCursors = new Map((await this.#eventCursors.list()).map((c) => [c.endpointId, c]));
     return (await this.#endpoints.list()).map((e) =>
       viewOf(
         e,
         cursors.filter((c) => c.endpointId === e.id),
+        eventCursors.get(e.id),
         heads,
       ),
     );
@@ -137,7 +167,7 @@ export class WebhookEndpoints {
   /** WEBHOOK_NOT_FOUND (404) when there is no such endpoint. */
   async show(id: string): Promise<WebhookEndpointView> {
     const endpoint = await this.#find(id);
-    return viewOf(endpoint, await this.#cursors.list(id), await this.#cursors.feedHeads());
+    return viewOf(endpoint, await this.#cursors.list(id), await this.#eventCursors.get(id), await this.#heads());
   }
 
   async update(id: string, changes: WebhookEndpointChangesInput): Promise<WebhookEndpointView> {
@@ -238,6 +268,39 @@ export class WebhookEndpoints {
   }
 
   /**
+   * Sets the endpoint's events cursor to `since` and delivers every event it takes after it again. Without `since`,
+   * delivers from where it stands now, at once: the way to retry failing events by hand. Refused (410) from below the
+   * last pruned event: the receiver would miss it.
+   */
+  async replayEvents(id: string, options: { since?: number } = {}): Promise<WebhookEventsView> {
+    const endpoint = await this.#find(id);
+    const head = await this.#events.head();
+    const since = options.since ?? (await this.#eventCursors.get(endpoint.id))?.lastSeq ?? head;
+    if (!Number.isInteger(since) || since < 0 || since > head)
+      throw new TenantlinkError(
+        'INVALID_INPUT',
+        `since must be an event sequence number from 0 to ${head} (the last event's), not ${since}.`,
+      );
+    const prunedThrough = await this.#events.prunedThrough();
+    if (since < prunedThrough)
+      throw new TenantlinkError(
+        'WEBHOOK_EVENTS_PRUNED',
+        `Events up to sequence ${prunedThrough} were pruned, so replaying from ${since} would miss some.`,
+        {
+          status: 410,
+          diagnosis: {
+            meaning:
+              'Lifecycle events are kept for the feed retention (feedRetentionDays) once every endpoint has them.',
+            fix: `Replay from since=${prunedThrough} or later, and read connections and connect sessions through the API for anything older.`,
+          },
+        },
+      );
+    const cursor = await this.#eventCursors.replay(endpoint.id, since);
+    this.#options.onEventsReplay?.(endpoint.id);
+    return eventsView(cursor, head);
+  }
+
+  /**
    * Seals URLs stored in clear before URLs with a query string were kept encrypted (run at start; a no-op after). A
    * URL that the outbound policy now refuses stays as it is: its deliveries fail, and the list shows why.
    */
@@ -251,6 +314,11 @@ export class WebhookEndpoints {
       sealed++;
     }
     return sealed;
+  }
+
+  /** Every connection's feed head, and the events' head. */
+  async #heads(): Promise<Heads> {
+    return { feed: await this.#cursors.feedHeads(), events: await this.#events.head() };
   }
 
   #storedUrl(id: string, url: WebhookUrl) {
@@ -310,16 +378,42 @@ function cursorView(c: WebhookCursor, heads: Map<string, number>): WebhookCursor
   };
 }
 
-function viewOf(e: StoredWebhookEndpoint, cursors: WebhookCursor[], heads: Map<string, number>): WebhookEndpointView {
+interface Heads {
+  feed: Map<string, number>;
+  events: number;
+}
+
+function eventsView(c: WebhookEventCursor | undefined, head: number): WebhookEventsView {
+  return {
+    // Without a cursor yet, the endpoint starts at the head when it is first delivered to.
+    lastSeq: c?.lastSeq ?? head,
+    eventsLastSeq: head,
+    attempts: c?.attempts ?? 0,
+    failing: c?.failing ?? false,
+    nextAttemptAt: c?.nextAttemptAt ?? null,
+    lastAttemptAt: c?.lastAttemptAt ?? null,
+    lastDeliveredAt: c?.lastDeliveredAt ?? null,
+    lastError: c?.lastError ?? null,
+  };
+}
+
+function viewOf(
+  e: StoredWebhookEndpoint,
+  cursors: WebhookCursor[],
+  eventCursor: WebhookEventCursor | undefined,
+  heads: Heads,
+): WebhookEndpointView {
+  const events = eventsView(eventCursor, heads.events);
+  const lanes = [...cursors, events];
   const status: WebhookEndpointStatus = !e.enabled
     ? 'disabled'
-    : cursors.some((c) => c.failing)
+    : lanes.some((c) => c.failing)
       ? 'failing'
-      : cursors.some((c) => c.attempts > 0)
+      : lanes.some((c) => c.attempts > 0)
         ? 'retrying'
         : 'active';
   // A previous secret past its time is no longer signed with: not worth showing.
   const previousSecretExpiresAt =
     e.previousSecretExpiresAt && Date.parse(e.previousSecretExpiresAt) > Date.now() ? e.previousSecretExpiresAt : null;
-  return { ...e, previousSecretExpiresAt, status, cursors: cursors.map((c) => cursorView(c, heads)) };
+  return { ...e, previousSecretExpiresAt, status, cursors: cursors.map((c) => cursorView(c, heads.feed)), events };
 }

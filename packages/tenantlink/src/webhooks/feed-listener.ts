@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../logging/index.js';
 import { FEED_NOTIFY_CHANNEL } from '../sync/engine.js';
+import { EVENTS_NOTIFY_CHANNEL } from './events.js';
 
 export interface FeedListener {
   close(): Promise<void>;
@@ -9,14 +10,16 @@ export interface FeedListener {
 export interface FeedListenerOptions {
   /** Told the connection of each commit with feed entries, in any process on the database. */
   onCommit: (connectionId: string) => void;
+  /** Told when lifecycle events were published, in any process on the database. */
+  onEvents?: () => void;
   logger?: Logger;
   /** Wait before connecting again after the connection dropped. Default 5 s. */
   reconnectDelayMs?: number;
 }
 
 /**
- * LISTENs on the sync engine's PostgreSQL channel (a connection of its own, outside the pool), so that commits made
- * by other processes wake this one's webhook dispatcher at once. A dropped connection is opened again; meanwhile the
+ * LISTENs on the sync engine's PostgreSQL channel and on the lifecycle events' (a connection of its own, outside the
+ * pool), so that commits and events made by other processes wake this one's webhook dispatcher at once. A dropped connection is opened again; meanwhile the
  * dispatcher's periodic sweep finds what was missed.
  */
 export async function listenForFeedCommits(databaseUrl: string, options: FeedListenerOptions): Promise<FeedListener> {
@@ -44,6 +47,7 @@ export async function listenForFeedCommits(databaseUrl: string, options: FeedLis
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: databaseUrl });
     next.on('notification', (message) => {
+      if (message.channel === EVENTS_NOTIFY_CHANNEL) options.onEvents?.();
       if (message.channel !== FEED_NOTIFY_CHANNEL || !message.payload) return;
       try {
         const { connectionId } = JSON.parse(message.payload) as { connectionId?: unknown };
@@ -63,6 +67,7 @@ export async function listenForFeedCommits(databaseUrl: string, options: FeedLis
     try {
       await next.connect();
       await next.query(`LISTEN ${FEED_NOTIFY_CHANNEL}`);
+      await next.query(`LISTEN ${EVENTS_NOTIFY_CHANNEL}`);
     } catch (err) {
       drop(next);
       throw err;

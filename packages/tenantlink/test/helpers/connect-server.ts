@@ -31,13 +31,38 @@ export interface Answer {
 export class TenantlinkBrowser {
   readonly cookies = new Map<string, { value: string; path: string }>();
 
-  async get(url: string): Promise<Answer> {
+  get(url: string): Promise<Answer> {
+    return this.#send(url, 'GET');
+  }
+
+  /** Submits a form as a browser would (urlencoded). */
+  post(url: string, fields: Record<string, string>): Promise<Answer> {
+    return this.#send(url, 'POST', new URLSearchParams(fields).toString());
+  }
+
+  /** Opens a connect link and presses "Continue with Microsoft": returns where the browser is sent. */
+  async continueFrom(linkUrl: string): Promise<{ start: Answer; next: Answer }> {
+    const start = await this.get(linkUrl);
+    const form = startForm(start.text, linkUrl);
+    if (!form) return { start, next: start };
+    return { start, next: await this.post(form.action, form.fields) };
+  }
+
+  async #send(url: string, method: string, body?: string): Promise<Answer> {
     const path = new URL(url).pathname;
     const cookie = [...this.cookies]
       .filter(([, c]) => path.startsWith(c.path))
       .map(([name, c]) => `${name}=${c.value}`)
       .join('; ');
-    const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    const res = await fetch(url, {
+      method,
+      redirect: 'manual',
+      headers: {
+        ...(cookie ? { cookie } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+      },
+      body,
+    });
     for (const header of res.headers.getSetCookie()) {
       const [pair, ...attributes] = header.split(';').map((p) => p.trim());
       const eq = pair!.indexOf('=');
@@ -49,6 +74,19 @@ export class TenantlinkBrowser {
     }
     return answer(res);
   }
+}
+
+const unescape = (v: string) =>
+  v.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+/** The start page's "Continue with Microsoft" form: where it posts and its hidden fields. */
+export function startForm(html: string, pageUrl: string): { action: string; fields: Record<string, string> } | null {
+  const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html);
+  if (!form) return null;
+  const fields: Record<string, string> = {};
+  for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    fields[unescape(m[1]!)] = unescape(m[2]!);
+  return { action: new URL(unescape(form[1]!), pageUrl).toString(), fields };
 }
 
 async function answer(res: Awaited<ReturnType<typeof fetch>>): Promise<Answer> {

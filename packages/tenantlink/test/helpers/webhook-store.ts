@@ -58,6 +58,7 @@ export async function setUpWebhookStore(target: StoreTarget): Promise<WebhookSto
     connections,
     models: ['users', 'groups', 'memberships'],
     onReplay: (endpointId, connectionId) => dispatcherFor?.replayed(endpointId, connectionId),
+    onEventsReplay: (endpointId) => dispatcherFor?.eventsReplayed(endpointId),
     outbound: LOOPBACK_TARGETS,
   });
   let tenant = 0;

@@ -67,7 +67,10 @@ export function submitMfa(ctx: IdentityContext, request: PageRequest, interactio
   return proceed(ctx, request, interaction);
 }
 
-/** Accept (for oneself or, when offered, the organisation), cancel, or go back. */
+/**
+ * Accept (for oneself or, when offered, the organisation), cancel, go back, or ("Have an admin account?") sign in
+ * with another account in the same request.
+ */
 export function submitConsent(
   ctx: IdentityContext,
   request: PageRequest,
@@ -78,12 +81,17 @@ export function submitConsent(
   const tenant = ctx.directory.tenants.get(interaction.session.tenantId)!;
   const user = tenant.users.get(interaction.session.userId)!;
   const { application: app, home } = applicationOf(ctx, interaction);
+  if (form.decision === 'switch-account') {
+    Object.assign(interaction, { session: null, consentOffer: null, loginHint: null });
+    return showSignIn(ctx, interaction);
+  }
   if (form.decision === 'back') {
     if (interaction.kind === 'device') return declineDevice(ctx, interaction);
     return cancelRedirect(ctx, interaction);
   }
   if (form.decision !== 'accept') {
     if (interaction.kind === 'device') return declineDevice(ctx, interaction);
+    // Entra marks a declined admin consent with admin_consent=True, and sends no tenant (MicrosoftDocs/azure-docs#114009).
     const extra: Record<string, string> = interaction.kind === 'adminconsent' ? { admin_consent: 'True' } : {};
     return redirectError(ctx, request, interaction, aadsts('consentDeclined'), extra);
   }

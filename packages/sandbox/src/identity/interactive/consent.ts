@@ -17,7 +17,7 @@ export interface ConsentParty {
   tenant: Tenant;
   user: User;
   app: Application;
-  /** The app's home tenant, the publisher the page names. */
+  /** The app's home tenant, where its registration lives. */
   home: Tenant;
   isAdmin: boolean;
 }
@@ -47,12 +47,18 @@ function registeredApplicationPermissions(app: Application): string[] {
     .filter((v): v is string => Boolean(v));
 }
 
-/** The delegated permissions an admin-consent request covers: its scopes, or the registration's list for .default. */
+/**
+ * The delegated permissions an admin-consent request covers: the registration's list for v1 and `.default`, else the
+ * Graph scopes it names; OIDC scopes named beside either (`openid`, `profile`, …) are consented to as well.
+ */
 function adminConsentDelegated(interaction: Interaction, app: Application, tenant: Tenant): string[] {
-  return wantsWholeRegistration(interaction)
-    ? registeredDelegatedScopes(app)
-    : parseDelegatedScopes(interaction.scopes.join(' '), { appName: app.displayName, tenantName: tenant.displayName })
-        .graph;
+  const named = interaction.scopes.filter((s) => !s.endsWith('/.default'));
+  const request =
+    named.length > 0
+      ? parseDelegatedScopes(named.join(' '), { appName: app.displayName, tenantName: tenant.displayName })
+      : { graph: [], oidc: [] };
+  const resource = wantsWholeRegistration(interaction) ? registeredDelegatedScopes(app) : request.graph;
+  return [...new Set([...resource, ...request.oidc])];
 }
 
 /** Admin consent: the organisation-wide page for an admin, "Need admin approval" for anyone else. */
@@ -96,7 +102,7 @@ function showNeedAdminApproval(interaction: Interaction, party: ConsentParty, it
   );
 }
 
-/** The consent page; in admin consent, and for an admin in user consent, it offers consent for the organisation. */
+/** The consent page; admin consent is for the organisation, and in user consent an admin may choose to be. */
 function showConsent(
   interaction: Interaction,
   party: ConsentParty,
@@ -108,11 +114,9 @@ function showConsent(
       action: consentAction(interaction),
       txn: interaction.id,
       appName: party.app.displayName,
-      publisherTenant: party.home.displayName,
       user: party.user.userPrincipalName,
       items,
-      offerOrganizationConsent: flow === 'admin consent' || party.isAdmin,
-      adminConsentFlow: flow === 'admin consent',
+      organization: flow === 'admin consent' ? 'admin-consent' : party.isAdmin ? 'optional' : 'none',
     }),
   );
 }

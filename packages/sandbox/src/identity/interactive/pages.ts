@@ -25,6 +25,7 @@ input[type=text],input[type=password],input[type=email]{width:100%;box-sizing:bo
 button{min-width:108px;padding:6px 12px;font-size:15px;border:0;cursor:pointer}
 button.primary{background:#0067b8;color:#fff}
 button.secondary{background:#ccc}
+button.link{min-width:0;padding:0;background:none;color:#0067b8}
 ul.permissions{padding-left:20px;font-size:14px}
 ul.permissions li{margin:6px 0}
 .details{font-size:12px;color:#666;margin-top:24px;word-break:break-all}
@@ -97,16 +98,19 @@ export interface ConsentItem {
   adminOnly: boolean;
 }
 
+/**
+ * What a consent page says about the organisation. The admin consent endpoint grants for everyone by nature, so it
+ * shows no checkbox; in user consent only a Global Administrator may tick "Consent on behalf of your organization".
+ */
+export type OrganizationConsent = 'admin-consent' | 'optional' | 'none';
+
 export function consentPage(args: {
   action: string;
   txn: string;
   appName: string;
-  publisherTenant: string;
   user: string;
   items: ConsentItem[];
-  /** An admin may consent for everyone; admin consent flows always do. */
-  offerOrganizationConsent: boolean;
-  adminConsentFlow: boolean;
+  organization: OrganizationConsent;
 }): string {
   const items = args.items
     .map(
@@ -114,16 +118,20 @@ export function consentPage(args: {
         `<li data-permission="${escapeHtml(i.value)}" data-type="${i.type}">${escapeHtml(i.displayName)} <small>(${escapeHtml(i.value)}, ${i.type.toLowerCase()}${i.adminOnly ? ', admin consent required' : ''})</small></li>`,
     )
     .join('\n');
-  const organization = args.adminConsentFlow
-    ? `${hidden({ consentForOrganization: 'true' })}<p>Accepting grants these permissions for every user in your organisation.</p>`
-    : args.offerOrganizationConsent
-      ? '<label><input type="checkbox" name="consentForOrganization" value="true"> Consent on behalf of your organization</label>'
-      : '';
+  const organization = {
+    'admin-consent':
+      '<p>If you accept, this app gets access to the specified resources for all users in your organization. No one else will be prompted to review these permissions.</p>',
+    optional:
+      '<label><input type="checkbox" name="consentForOrganization" value="true"> Consent on behalf of your organization</label>',
+    none: '',
+  }[args.organization];
+  const subtitle = args.organization === 'admin-consent' ? '<br><small>Accept for your organization</small>' : '';
+  // The sandbox has no publisher verification, so every app is "unverified", as Entra shows unverified publishers.
   return layout(
     'Permissions requested',
     'consent',
-    `<h1>Permissions requested${args.adminConsentFlow ? '<br><small>Review for your organization</small>' : ''}</h1>
-<p><strong>${escapeHtml(args.appName)}</strong><br><small>App from tenant ${escapeHtml(args.publisherTenant)}</small></p>
+    `<h1>Permissions requested${subtitle}</h1>
+<p><strong>${escapeHtml(args.appName)}</strong><br><small data-publisher-verified="false">unverified</small></p>
 <p>${escapeHtml(args.user)}</p>
 <p>This app would like to:</p>
 <ul class="permissions">${items}</ul>
@@ -137,6 +145,10 @@ ${organization}
   );
 }
 
+/**
+ * "Need admin approval": the first form returns to the application without consent; the second lets an admin sign in
+ * instead, in the same request.
+ */
 export function needAdminApprovalPage(args: { action: string; txn: string; appName: string; items: string[] }): string {
   return layout(
     'Need admin approval',
@@ -149,6 +161,10 @@ admin can grant. Please ask an admin to grant permission to this app before you 
 <form method="post" action="${escapeHtml(args.action)}">
 ${hidden({ txn: args.txn, decision: 'back' })}
 <div class="buttons"><button type="submit" class="secondary" id="idBtn_Back">Return to the application without granting consent</button></div>
+</form>
+<form method="post" action="${escapeHtml(args.action)}" data-action="switch-account">
+${hidden({ txn: args.txn, decision: 'switch-account' })}
+<p>Have an admin account? <button type="submit" class="link" id="adminAccountLink">Sign in with that account</button></p>
 </form>`,
   );
 }

@@ -16,7 +16,10 @@ export function registerGuideCommand({ program, io, globals }: Cli): void {
         .choices(['application', 'delegated', 'multi-tenant'] as const)
         .default('application'),
     )
-    .option('--redirect-uri <url>', 'where sign-in or admin consent returns to (delegated web sign-in, multi-tenant)')
+    .option(
+      '--redirect-uri <url>',
+      'where sign-in or admin consent returns to (delegated web sign-in, multi-tenant): https, or http to localhost, 127.0.0.1 or [::1]',
+    )
     .option('--app-name <name>', 'the name of the app registration', 'tenantlink connector')
     .addOption(
       new Option('--format <format>', 'output format')

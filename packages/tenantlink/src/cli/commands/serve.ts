@@ -7,6 +7,7 @@ import { type Cli, type CliIo, dataDirOf } from '../context.js';
 import type { CommandHint } from '../hints.js';
 import { UsageError } from '../io.js';
 import { feedRetentionDays } from '../options/feed-retention.js';
+import { givenPublicUrl, publicUrlOption } from '../options/public-url.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -32,9 +33,10 @@ export function registerServeCommand({ program, io, globals, hint }: Cli): void 
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--no-demo', 'never start the demo sandbox tenant')
     .option('--secure-cookies', 'mark cookies Secure even over HTTP (behind a TLS-terminating proxy)')
-    .option(
-      '--public-url <url>',
-      'the URL browsers and Microsoft reach the server at; connect links and the redirect URI use it (default: the listen address)',
+    .addOption(
+      publicUrlOption(
+        'the URL browsers and Microsoft reach the server at; connect links and the redirect URI use it (default: $TENANTLINK_PUBLIC_URL, else the listen address)',
+      ),
     )
     .option(
       '--feed-retention-days <days>',
@@ -50,6 +52,7 @@ export function registerServeCommand({ program, io, globals, hint }: Cli): void 
       const port = Number(given);
       if (!/^\d+$/.test(given) || port > 65_535)
         throw new UsageError(`${opts.port === undefined ? 'PORT' : '--port'} must be 0-65535, not ${given}.`);
+      const publicUrl = givenPublicUrl(opts.publicUrl, io.env)?.url;
       await serve({
         dataDir: dataDirOf(globals(), io.env),
         port,
@@ -57,7 +60,7 @@ export function registerServeCommand({ program, io, globals, hint }: Cli): void 
         demo: opts.demo,
         secureCookies: opts.secureCookies === true,
         allowPrivateTargets: opts.allowPrivateTargets === true || allowPrivateTargetsFromEnv(io.env),
-        ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+        ...(publicUrl ? { publicUrl } : {}),
         feedRetentionDays: feedRetentionDays(opts.feedRetentionDays ?? io.env.TENANTLINK_FEED_RETENTION_DAYS) ?? 30,
         logLevel,
         ...(sandbox ? { sandbox: sandboxCloud(sandbox).cloud } : {}),

@@ -58,7 +58,8 @@ export function principalLabel(principal: Principal | null): string | undefined 
  * Denies by default, deciding from the matched route and never from the URL as sent (which may be percent-encoded or
  * in absolute form): every route needs a principal unless its config says `public`, and the principal's scope must
  * allow it. A request no route matched goes on to the 404 handler, whatever its spelling. Unsafe requests made with
- * the session cookie must come from this server's own host and origin and echo the session's CSRF token.
+ * the session cookie must come from this server's own host and origin and echo the session's CSRF token; on a public
+ * route they are made for nobody.
  */
 export function registerAuthentication(
   app: FastifyInstance,
@@ -69,7 +70,9 @@ export function registerAuthentication(
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.is404) return undefined;
     const { url, config } = request.routeOptions;
-    request.principal = await identify(request, repos);
+    // A public route's unsafe request acts for nobody (the connect page's "Continue" form, signing in again), so the
+    // console's cookie neither helps it nor needs a CSRF token there.
+    request.principal = config.public && !SAFE_METHODS.has(request.method) ? null : await identify(request, repos);
     const refusal = authorize(request.principal, {
       url: url ?? '',
       method: request.method,

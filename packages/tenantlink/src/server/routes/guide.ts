@@ -56,7 +56,11 @@ export const guideRoutes: FastifyPluginAsyncZod<GuideRoutesOptions> = async (app
         querystring: z.object({
           features: z.string().min(1).max(500),
           mode: z.enum(['application', 'delegated', 'multi-tenant']).default('application'),
-          redirectUri: z.string().url().optional(),
+          redirectUri: z
+            .string()
+            .url()
+            .optional()
+            .describe('the Web redirect URI: https, or http to localhost, 127.0.0.1 or [::1]'),
           appName: z.string().min(1).max(120).optional(),
         }),
         response: {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Cloud, CloudChoice } from '../../auth/clouds.js';
+import { displayNameSchema, logoUrlSchema } from '../../connect/integration-branding.js';
 import type { Integration, IntegrationService } from '../../connect/integrations.js';
 import { FEATURES } from '../../connections/model.js';
 import { cloudChoiceSchema, errorResponses, storedCloudSchema } from '../schemas.js';
@@ -13,8 +14,10 @@ const integrationView = z.object({
   cloud: storedCloudSchema,
   features: z.array(z.string()),
   returnUrl: z.string(),
+  displayName: z.string().describe('the name customers see on the connect pages (default: the name)'),
+  logoUrl: z.string().nullable().describe("the vendor's logo on the connect pages (https), if any"),
   /** Register this as a Web redirect URI on the app. */
-  redirectUri: z.string(),
+  redirectUri: z.string().describe('register this as a Web redirect URI on the app registration'),
   secretExpiresAt: z.string().nullable().describe('when the client secret expires, if recorded'),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -33,6 +36,10 @@ const createBody = z.object({
     .max(40)
     .optional()
     .describe('when the client secret expires (2027-05-31): copied to connections, whose tests warn 30 days ahead'),
+  displayName: displayNameSchema
+    .optional()
+    .describe('the name customers see on the connect pages, such as Acme CRM: plain text (default: name)'),
+  logoUrl: logoUrlSchema.optional().describe("the vendor's logo on the connect pages: an absolute https URL"),
 });
 const updateBody = z
   .object({
@@ -40,6 +47,11 @@ const updateBody = z
     returnUrl: createBody.shape.returnUrl.optional(),
     features: createBody.shape.features.optional(),
     secretExpiresAt: createBody.shape.secretExpiresAt.unwrap().nullable().optional(),
+    displayName: displayNameSchema
+      .nullable()
+      .optional()
+      .describe("the name customers see; null: the integration's name"),
+    logoUrl: logoUrlSchema.nullable().optional().describe("the vendor's logo (https); null: none"),
   })
   .strict();
 const idParams = z.object({ id: z.string().min(1).max(200) });
@@ -67,6 +79,8 @@ export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> 
     cloud: i.cloud as z.infer<typeof storedCloudSchema>,
     features: i.features,
     returnUrl: i.returnUrl,
+    displayName: i.displayName,
+    logoUrl: i.logoUrl,
     redirectUri: redirectUri(),
     secretExpiresAt: i.secretExpiresAt,
     createdAt: i.createdAt,
@@ -110,7 +124,7 @@ export const integrationRoutes: FastifyPluginAsyncZod<IntegrationRoutesOptions> 
       schema: {
         tags: ['integrations'],
         summary:
-          'Change the return URL, the features, or the client secret (write-only); a new secret is also written into ' +
+          'Change the return URL, the features, the branding, or the client secret (write-only); a new secret is also written into ' +
           'every connection made through the integration',
         params: idParams,
         body: updateBody,

@@ -15,6 +15,7 @@ import {
   WebhookEndpoints,
   type WebhookEndpointView,
 } from '../../webhooks/endpoints.js';
+import type { WebhookEventSignal } from '../../webhooks/events.js';
 import { pingResult } from '../../webhooks/post-webhook.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { errorResponses } from '../schemas.js';
@@ -30,6 +31,18 @@ const cursorView = z.object({
   lastDeliveredAt: z.string().nullable(),
   lastError: z.string().nullable(),
 });
+const eventsView = z
+  .object({
+    lastSeq: z.number().describe('the last event sequence number delivered (or passed over: not this endpoint\u2019s)'),
+    eventsLastSeq: z.number().describe('the last event sequence number published'),
+    attempts: z.number().describe('failed attempts in a row'),
+    failing: z.boolean().describe('the attempts ran out: retried on the next event or a replay'),
+    nextAttemptAt: z.string().nullable(),
+    lastAttemptAt: z.string().nullable(),
+    lastDeliveredAt: z.string().nullable(),
+    lastError: z.string().nullable(),
+  })
+  .describe('where the endpoint stands in the lifecycle events (connection.created, connect.failed)');
 const webhookView = z.object({
   id: z.string(),
   url: z.string(),
@@ -43,15 +56,27 @@ const webhookView = z.object({
     .nullable()
     .describe('after a secret rotation: until when deliveries are also signed with the old secret'),
   cursors: z.array(cursorView),
+  events: eventsView,
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 const deliveryView = z.object({
   id: z.string().describe('the tenantlink-delivery header of the attempt'),
-  connectionId: z.string(),
-  fromSeq: z.number(),
+  kind: z
+    .enum(['feed', 'event'])
+    .describe('`feed`: a batch of a connection\u2019s change feed; `event`: a lifecycle event'),
+  connectionId: z
+    .string()
+    .describe(
+      'the feed\u2019s connection, or the one the event is about; empty for an event about none (connect.failed)',
+    ),
+  fromSeq: z.number().describe('the first feed sequence number carried; for an event, its event sequence number'),
   toSeq: z.number(),
-  entries: z.number(),
+  entries: z.number().describe('feed entries carried; 1 for an event'),
+  event: z
+    .object({ id: z.string().describe('the body\u2019s `id`'), type: z.string() })
+    .nullable()
+    .describe('the event carried; null for a feed batch'),
   attempt: z.number(),
   status: z.enum(['succeeded', 'failed']),
   statusCode: z.number().nullable(),
@@ -76,10 +101,14 @@ const view = (e: WebhookEndpointView): z.infer<typeof webhookView> => ({
   status: e.status,
   previousSecretExpiresAt: e.previousSecretExpiresAt,
   cursors: e.cursors.map((c: WebhookCursorView) => ({ ...c })),
+  events: { ...e.events },
   createdAt: e.createdAt,
   updatedAt: e.updatedAt,
 });
-const deliveryOf = ({ endpointId: _endpointId, ...d }: WebhookDelivery): z.infer<typeof deliveryView> => d;
+const deliveryOf = ({ endpointId: _endpointId, ...d }: WebhookDelivery): z.infer<typeof deliveryView> => ({
+  ...d,
+  connectionId: d.connectionId ?? '',
+});
 
 export interface WebhookRoutesOptions {
   endpoints: WebhookEndpoints;
@@ -183,7 +212,8 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
     {
       schema: {
         tags: ['webhooks'],
-        summary: 'The delivery log: each attempt with its feed range, answer and timing, newest first',
+        summary:
+          'The delivery log: each attempt (feed batches and lifecycle events) with what it carried, its answer and timing, newest first',
         params: idParams,
         querystring: z.object({
           connection: z.string().min(1).max(200).optional(),
@@ -284,6 +314,24 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
       return reply.code(202).send({ cursor });
     },
   );
+
+  app.post(
+    '/webhooks/:id/replay-events',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary:
+          'Deliver the lifecycle events again from an event sequence number (without `since`: retry now from where it stands)',
+        params: idParams,
+        body: z.object({ since: z.number().int().min(0).optional() }).optional(),
+        response: { 202: z.object({ events: eventsView }), ...errorResponses(400, 404, 410) },
+      },
+    },
+    async (request, reply) => {
+      const events = await endpoints.replayEvents(request.params.id, request.body ?? {});
+      return reply.code(202).send({ events });
+    },
+  );
 };
 
 export interface WebhooksWiring {
@@ -294,11 +342,19 @@ export interface WebhooksWiring {
   webhooks?: Omit<WebhookDispatcherOptions, 'store' | 'vault' | 'logger' | 'outbound'> | undefined;
   /** Where webhook URLs may point. */
   outbound: OutboundPolicy;
+  /** Days lifecycle events are kept once delivered, as the feed keeps deletions (default 30; 0: for ever). */
+  feedRetentionDays?: number | undefined;
+  /**
+   * Wakes the dispatcher after lifecycle events were published: whoever publishes (the connect flows) calls
+   * `published()` on the same signal once its transaction committed. Without it, the periodic sweep finds them.
+   */
+  events?: WebhookEventSignal | undefined;
 }
 
 /**
  * Registers the webhook routes under /api/v1 and runs a dispatcher for the server's lifetime (started when the server
- * is ready, stopped when it closes). Returns the listener the sync routes call after each commit.
+ * is ready, stopped when it closes), woken by `options.events` after lifecycle events. Returns the listener the sync
+ * routes call after each commit.
  */
 export async function registerWebhooks(
   app: FastifyInstance,
@@ -308,6 +364,7 @@ export async function registerWebhooks(
     store: options.store,
     vault: options.service.vault,
     logger: options.logger,
+    eventRetentionDays: options.feedRetentionDays,
     ...options.webhooks,
     outbound: options.outbound,
   });
@@ -317,6 +374,7 @@ export async function registerWebhooks(
     connections: options.service,
     models: allDatasets().flatMap((d) => d.models),
     onReplay: (endpointId, connectionId) => dispatcher.replayed(endpointId, connectionId),
+    onEventsReplay: (endpointId) => dispatcher.eventsReplayed(endpointId),
     outbound: options.outbound,
   });
   app.addHook('onReady', async () => {
@@ -324,7 +382,11 @@ export async function registerWebhooks(
     if (sealed > 0) options.logger?.info({ sealed }, 'webhook URLs with a query string are now kept encrypted');
     await dispatcher.start();
   });
-  app.addHook('onClose', async () => dispatcher.stop());
+  const stopListening = options.events?.listen(() => dispatcher.eventsPublished());
+  app.addHook('onClose', async () => {
+    stopListening?.();
+    await dispatcher.stop();
+  });
   await app.register(webhookRoutes, { prefix: '/api/v1', endpoints, ping: (id) => dispatcher.ping(id) });
   return (event) => dispatcher.committed(event);
 }

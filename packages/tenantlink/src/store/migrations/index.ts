@@ -10,6 +10,9 @@ import * as m0006 from './0006_feed_retention.js';
 import * as m0007 from './0007_integration_secret_expiry.js';
 import * as m0008 from './0008_api_key_scopes.js';
 import * as m0009 from './0009_webhook_url_secret.js';
+import * as m0010 from './0010_connect_sessions.js';
+import * as m0011 from './0011_integration_branding.js';
+import * as m0012 from './0012_webhook_events.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and `tsx`, and a migration
@@ -25,6 +28,9 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007_integration_secret_expiry': m0007,
   '0008_api_key_scopes': m0008,
   '0009_webhook_url_secret': m0009,
+  '0010_connect_sessions': m0010,
+  '0011_integration_branding': m0011,
+  '0012_webhook_events': m0012,
 };
 
 const staticMigrations: MigrationProvider = {

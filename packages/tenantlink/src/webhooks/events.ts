@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import { type Database, isoNow, type StoreHandle } from '../store/schema.js';
+import { type StoredWebhookEvent, webhookEventsRepository } from '../store/webhook-events-repository.js';
+
+/** The connect session an event came from, with the vendor's own `state`. */
+export interface WebhookEventSession {
+  id: string;
+  state: string | null;
+}
+
+/** A customer's administrator connected a tenant. */
+export interface ConnectionCreatedEvent {
+  type: 'connection.created';
+  connection: {
+    id: string;
+    name: string;
+    /** The tenant as the connection was added with: its Directory (tenant) ID or a verified domain. */
+    tenantId: string;
+    /** The integration it was connected through; null without one. */
+    integration: string | null;
+  };
+  session: WebhookEventSession | null;
+  /** The connection's first test: `pending` while Microsoft Entra replicates the consent. */
+  test: { result: 'ok' | 'errors' | 'pending'; warnings: string[] };
+}
+
+/** Connecting a tenant failed (the browser may never reach the vendor's return URL to say so). */
+export interface ConnectFailedEvent {
+  type: 'connect.failed';
+  integration: string | null;
+  session: WebhookEventSession | null;
+  error: { code: string; message: string };
+}
+
+/**
+ * Every lifecycle event. To add one (`connection.removed`, say): add its interface here and its case in
+ * `connectionIdOf`; delivery, the log and the retention need nothing more.
+ */
+export type WebhookEvent = ConnectionCreatedEvent | ConnectFailedEvent;
+export type WebhookEventType = WebhookEvent['type'];
+
+/** The JSON body of an event's delivery: its fields, with its id (the same on every attempt) and when it happened. */
+export type WebhookEventBody = WebhookEvent & { id: string; occurredAt: string };
+
+/** What `publishWebhookEvent` stored. */
+export interface PublishedWebhookEvent {
+  id: string;
+  seq: number;
+  occurredAt: string;
+}
+
+/** PostgreSQL: published events are announced here in their transaction, so other processes' dispatchers wake. */
+export const EVENTS_NOTIFY_CHANNEL = 'tenantlink_webhook_events';
+
+/** The connection an event is about, which decides the endpoints for one connection that take it. */
+function connectionIdOf(event: WebhookEvent): string | null {
+  switch (event.type) {
+    case 'connection.created':
+      return event.connection.id;
+    case 'connect.failed':
+      return null;
+  }
+}
+
+/**
+ * Adds a lifecycle event to the outbox, for every enabled endpoint that takes it: the endpoints for every connection,
+ * and for `connection.created` also an endpoint for that one connection. Call it inside the transaction that makes
+ * the outcome it reports (`{ db: trx, dialect }`), last, because it holds the events' counter until that transaction
+ * ends; with the store itself it runs in a transaction of its own. Once the transaction committed, wake this
+ * process's dispatcher (`WebhookEventSignal.published()`); other processes hear of it through PostgreSQL or their
+ * sweep.
+ */
+export async function publishWebhookEvent(store: StoreHandle, event: WebhookEvent): Promise<PublishedWebhookEvent> {
+  const { type, ...fields } = event;
+  const publish = async (db: Kysely<Database>) => {
+    const stored = await webhookEventsRepository({ db, dialect: store.dialect }).add({
+      id: randomUUID(),
+      type,
+      connectionId: connectionIdOf(event),
+      payload: fields,
+      createdAt: isoNow(),
+    });
+    if (store.dialect === 'postgres') await sql`select pg_notify(${EVENTS_NOTIFY_CHANNEL}, ${type})`.execute(db);
+    return { id: stored.id, seq: stored.seq, occurredAt: stored.createdAt };
+  };
+  return store.db.isTransaction ? publish(store.db) : store.db.transaction().execute(publish);
+}
+
+/** The body delivered for a stored event: `{type, id, occurredAt, ...fields}`. */
+export function webhookEventBody(event: StoredWebhookEvent): WebhookEventBody {
+  return { type: event.type, id: event.id, occurredAt: event.createdAt, ...event.payload } as WebhookEventBody;
+}
+
+/**
+ * Wakes this process's dispatcher after events were published. The server makes one and hands it to the code that
+ * publishes (the connect flows) and to `registerWebhooks`, which connects its dispatcher to it.
+ */
+export class WebhookEventSignal {
+  readonly #listeners = new Set<() => void>();
+
+  /** Call once the transaction that published has committed. */
+  published(): void {
+    for (const listener of this.#listeners) listener();
+  }
+
+  /** Returns the function that stops listening. */
+  listen(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}

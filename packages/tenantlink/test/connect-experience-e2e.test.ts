@@ -347,7 +347,7 @@ describe('the connect experience in Chromium: a customer admin connects their te
       await page.getByRole('button', { name: 'Accept' }).click();
       await page.waitForLoadState();
     }
-    assert.equal(await describePage(page), 'tenantlink-connected', page.url());
+    assert.equal(await describePage(page), 'tenantlink-connected', `${backTo} ${page.url()} ${await page.locator('body').innerText()}`);
     await page.screenshot({ path: join(SHOTS, 'back-after-success-2-connected.png'), fullPage: true });
     assert.match(await page.locator('main').innerText(), /already connected to Acme Analytics/);
     await page.getByRole('link', { name: 'Return to Acme Analytics' }).click();

@@ -90,6 +90,8 @@ export interface Interaction {
   };
   device?: { deviceCode: string };
   adminConsent?: { redirectUri: string; state: string | null; version: 1 | 2 };
+  /** When it reached the client or an error page (kept until it expires: a re-posted form replays its step). */
+  endedAt?: number;
 }
 
 export function opaqueToken(bytes: number): string {

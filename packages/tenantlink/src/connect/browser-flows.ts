@@ -21,7 +21,13 @@ import {
   type WebSignInApp,
 } from './auth-code.js';
 import { CONNECT_LINK_TTL_MS } from './connect-sessions.js';
-import { asFlowError, flowError, type MicrosoftAnswer, microsoftFlowError, SILENT_SIGN_IN_NEEDS_A_PAGE } from './flow-errors.js';
+import {
+  asFlowError,
+  flowError,
+  type MicrosoftAnswer,
+  microsoftFlowError,
+  SILENT_SIGN_IN_NEEDS_A_PAGE,
+} from './flow-errors.js';
 import type { Integration, IntegrationService } from './integrations.js';
 import type { ConnectOutcome } from './outcome.js';
 import type { ConnectPage } from './pages.js';
@@ -136,7 +142,12 @@ export class BrowserFlows {
         const proof = flow.kind === 'admin-sign-in' ? this.#payload<SignInProof>(flow) : undefined;
         if (proof?.silent && SILENT_SIGN_IN_NEEDS_A_PAGE.has(query.error))
           return await this.#proveTenant(integration, session, flow, proof.consentedTenant, false);
-        return await this.#fail(integration, session, flow, microsoftFlowError(query, flow.kind === 'admin-sign-in' ? 'sign-in' : 'consent'));
+        return await this.#fail(
+          integration,
+          session,
+          flow,
+          microsoftFlowError(query, flow.kind === 'admin-sign-in' ? 'sign-in' : 'consent'),
+        );
       }
       const tenant = await this.#connectedTenant(integration, flow, query);
       return await this.#connect(integration, session, flow, tenant);
@@ -206,7 +217,10 @@ export class BrowserFlows {
       const proof = this.#payload<SignInProof>(flow);
       const admin = await redeemAdminSignIn(app, { code: codeOf(query), secrets: proof });
       if (admin.tenantId.toLowerCase() !== proof.consentedTenant)
-        throw new TenantlinkError('TENANT_MISMATCH', 'The consent did not come from the tenant the administrator signed in to.');
+        throw new TenantlinkError(
+          'TENANT_MISMATCH',
+          'The consent did not come from the tenant the administrator signed in to.',
+        );
       return {
         ...base,
         tenantId: proof.consentedTenant,
@@ -268,7 +282,13 @@ export class BrowserFlows {
     void test.settled
       .then(async (settled) => {
         if (test.result === 'pending') await this.options.sessions.recordTest(session.id, settled);
-        await this.options.onOutcome?.({ type: 'connected', session: finished, integration, connection: ref, test: settled });
+        await this.options.onOutcome?.({
+          type: 'connected',
+          session: finished,
+          integration,
+          connection: ref,
+          test: settled,
+        });
       })
       .catch((err: unknown) => this.options.logger?.warn({ err, connection: connection.id }, 'after connecting'));
     return { location: resultUrl(integration, finished) };
@@ -282,7 +302,10 @@ export class BrowserFlows {
   ): Promise<FlowStep> {
     await this.options.flows.finish(flow.idHash, { status: 'failed', error });
     await this.options.sessions.finish(session.id, { status: 'failed', error });
-    this.options.logger?.info({ flow: flow.kind, integration: integration.name, code: error.code }, 'connect flow failed');
+    this.options.logger?.info(
+      { flow: flow.kind, integration: integration.name, code: error.code },
+      'connect flow failed',
+    );
     return { location: await this.#told(integration, session.id, error) };
   }
 

@@ -7,9 +7,10 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Registry } from 'prom-client';
 import type { CloudEndpoints } from '../auth/clouds.js';
 import { BrowserFlows, type ConnectOutcome } from '../connect/browser-flows.js';
-import { checkPublicUrl } from '../connect/public-url.js';
 import { DeviceCodeSignIns } from '../connect/device-code.js';
 import { IntegrationService } from '../connect/integrations.js';
+import { publishConnectOutcomes } from '../connect/outcome-events.js';
+import { checkPublicUrl } from '../connect/public-url.js';
 import type { ConnectionService } from '../connections/service.js';
 import { TenantlinkError } from '../errors.js';
 import type { Logger } from '../logging/index.js';
@@ -21,6 +22,7 @@ import { consoleSessionsRepository } from '../store/console-sessions-repository.
 import type { Store } from '../store/database.js';
 import { type DoctorRunsRepository, doctorRunsRepository } from '../store/doctor-runs-repository.js';
 import { serverSettingsRepository } from '../store/server-settings-repository.js';
+import { WebhookEventSignal } from '../webhooks/events.js';
 import { registerApiDocs } from './api-docs.js';
 import { AdminPassword } from './auth/admin-password.js';
 import { principalLabel, registerAuthentication } from './auth/authenticate.js';
@@ -176,10 +178,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...defaultCloudOption(options),
     onTestRun: (run) => metrics.testRuns.inc({ result: run.ok ? 'ok' : 'errors' }),
   });
-  await registerConnectFlows(app, options, configuredPublicUrl, doctorRuns, metrics);
+  // Connect outcomes become lifecycle webhook events; the signal wakes this process's dispatcher for them.
+  const events = new WebhookEventSignal();
+  await registerConnectFlows(
+    app,
+    options,
+    configuredPublicUrl,
+    doctorRuns,
+    metrics,
+    publishConnectOutcomes(options.store, events),
+  );
   const outbound = new OutboundPolicy(options.outbound);
   app.addHook('onClose', async () => outbound.close());
-  const onCommitted = await registerWebhooks(app, { ...options, outbound });
+  const onCommitted = await registerWebhooks(app, { ...options, outbound, events });
   await app.register(syncRoutes, { ...options, prefix: '/api/v1', onCommitted });
   await app.register(apiKeyRoutes, { prefix: '/api/v1', apiKeys });
   await registerConsole(app, options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir);

@@ -129,7 +129,11 @@ export function connectSessionsRepository({ db }: StoreHandle): ConnectSessionsR
       return result.numUpdatedRows > 0n;
     },
     async recordTest(id, test) {
-      await db.updateTable('connect_sessions').set({ test: JSON.stringify(test) }).where('id', '=', id).execute();
+      await db
+        .updateTable('connect_sessions')
+        .set({ test: JSON.stringify(test) })
+        .where('id', '=', id)
+        .execute();
     },
     async deleteExpired(before) {
       const result = await db.deleteFrom('connect_sessions').where('expires_at', '<', before).executeTakeFirst();

@@ -25,15 +25,20 @@ export function newInteraction(ctx: IdentityContext, init: NewInteraction): Inte
   return interaction;
 }
 
-/** The interaction a form's `txn` names; an unknown or stale one fails as Entra does. */
+/**
+ * The interaction a form's `txn` names; an unknown or stale one fails as Entra does. An ended one still answers
+ * within its lifetime: Entra's pages carry their state in the form (its flow token), so a form posted again (Back,
+ * then the browser re-submitting) runs that step again rather than failing.
+ */
 export function loadInteraction(ctx: IdentityContext, txn: string | undefined): Interaction {
   const interaction = txn ? ctx.grants.interactions.get(txn) : undefined;
   if (!interaction || interaction.expiresAt < ctx.clock.now()) throw aadsts('refreshTokenMalformed');
   return interaction;
 }
 
+/** Marks the interaction finished; it is swept once its lifetime is over (see `loadInteraction`). */
 export function endInteraction(ctx: IdentityContext, interaction: Interaction): void {
-  ctx.grants.interactions.delete(interaction.id);
+  interaction.endedAt ??= ctx.clock.now();
 }
 
 /** The app the interaction is for; it was checked when the interaction started. */

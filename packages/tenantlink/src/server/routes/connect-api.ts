@@ -171,4 +171,3 @@ export const connectApiRoutes: FastifyPluginAsyncZod<ConnectApiRoutesOptions> = 
     async (request) => deviceCodes.status(request.params.flowId),
   );
 };
-

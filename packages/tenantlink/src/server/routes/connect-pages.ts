@@ -177,7 +177,7 @@ export const connectPageRoutes: FastifyPluginAsyncZod<ConnectPageRoutesOptions> 
       schema: {
         tags: ['connect'],
         summary:
-          "A connect link's start page: who asks, what will be read and why, the admin role needed, and \"Continue with Microsoft\". Fetching it uses nothing up",
+          'A connect link\'s start page: who asks, what will be read and why, the admin role needed, and "Continue with Microsoft". Fetching it uses nothing up',
         querystring: linkQuery,
         security: [],
       },
@@ -189,7 +189,9 @@ export const connectPageRoutes: FastifyPluginAsyncZod<ConnectPageRoutesOptions> 
         if (link) return show(reply, integration, link, q.token!);
         // Opened from the console (signed in): a session is made, as the API would, and its start page shown.
         if (q.state !== undefined && q.state.length > MAX_VENDOR_STATE)
-          throw new TenantlinkError('INVALID_INPUT', `state is at most ${MAX_VENDOR_STATE} characters.`, { status: 400 });
+          throw new TenantlinkError('INVALID_INPUT', `state is at most ${MAX_VENDOR_STATE} characters.`, {
+            status: 400,
+          });
         const made = await createConnectSession(sessions, integration, {
           state: q.state ?? null,
           returnUrl: q.returnUrl ?? null,
@@ -218,7 +220,8 @@ export const connectPageRoutes: FastifyPluginAsyncZod<ConnectPageRoutesOptions> 
     async (request, reply) => {
       const q = request.body;
       try {
-        if (!q.token) throw new TenantlinkError('CONNECT_LINK_INVALID', 'This connect link carries no token.', { status: 401 });
+        if (!q.token)
+          throw new TenantlinkError('CONNECT_LINK_INVALID', 'This connect link carries no token.', { status: 401 });
         const { integration, link } = await resolve(request, q);
         if (!link || link.kind !== 'open') return show(reply, integration, link!, q.token);
         if (q.action === 'cancel') {

@@ -161,6 +161,28 @@ describe('admin consent, then a silent sign-in in the consented tenant', () => {
     assert.equal(silent.searchParams.get('error'), 'consent_required');
   });
 
+  test('Back after the answer: the consent form posted again shows its step again, and a new answer follows', async () => {
+    const app = await vendorApp(['openid', 'profile']);
+    const customer = await newCustomer();
+    const browser = new Browser(h);
+    const signIn = asPage(await browser.open(adminConsentUrl(app)), 'signin');
+    const consent = asPage(
+      await browser.submit(signIn, { login: customer.admin.userPrincipalName, passwd: customer.admin.password }),
+      'consent',
+    );
+    const first = asRedirect(await browser.submit(consent, { decision: 'accept' }));
+    assert.equal(first.searchParams.get('admin_consent'), 'True');
+    // The browser re-submits the sign-in form that led to the consent page (Back over a POST).
+    const again = asPage(
+      await browser.submit(signIn, { login: customer.admin.userPrincipalName, passwd: customer.admin.password }),
+      'consent',
+    );
+    const second = asRedirect(await browser.submit(again, { decision: 'accept' }));
+    assert.equal(second.searchParams.get('admin_consent'), 'True');
+    assert.equal(second.searchParams.get('state'), 'consent-state');
+    assert.equal((await grantsOf(customer.id, app)).length, 1, 'consenting twice leaves one grant');
+  });
+
   /** After `.default` admin consent for an app registering `delegated`, a user signs in asking for offline_access. */
   async function userAsksForOfflineAccess(delegated: string[]) {
     const app = await vendorApp(delegated);

@@ -26,8 +26,8 @@ export function newInteraction(ctx: IdentityContext, init: NewInteraction): Inte
 }
 
 /**
- * The interaction a form's `txn` names; an unknown or stale one fails as Entra does. An ended one still answers
- * within its lifetime: Entra's pages carry their state in the form (its flow token), so a form posted again (Back,
+ * The interaction a form's `txn` names; an unknown or stale one fails as Entra does. One that reached the client still
+ * answers within its lifetime: Entra's pages carry their state in the form (its flow token), so a form posted again (Back,
  * then the browser re-submitting) runs that step again rather than failing.
  */
 export function loadInteraction(ctx: IdentityContext, txn: string | undefined): Interaction {
@@ -36,8 +36,13 @@ export function loadInteraction(ctx: IdentityContext, txn: string | undefined): 
   return interaction;
 }
 
-/** Marks the interaction finished; it is swept once its lifetime is over (see `loadInteraction`). */
+/** Ends an interaction at an error page: its forms answer with an error from now on. */
 export function endInteraction(ctx: IdentityContext, interaction: Interaction): void {
+  ctx.grants.interactions.delete(interaction.id);
+}
+
+/** Marks an interaction that reached the client; it is swept once its lifetime is over (see `loadInteraction`). */
+export function completeInteraction(ctx: IdentityContext, interaction: Interaction): void {
   interaction.endedAt ??= ctx.clock.now();
 }
 

@@ -3,7 +3,7 @@ import type { Application } from '../../tenant/model.js';
 import { errorTrailer, type IdentityError } from '../aadsts.js';
 import type { IdentityContext } from '../context.js';
 import type { Interaction, RedirectPlatform } from '../grant-store.js';
-import { endInteraction } from './interactions.js';
+import { completeInteraction } from './interactions.js';
 import { errorContextOf, type Outcome, type PageRequest, page, redirect } from './outcome.js';
 import { formPostPage } from './pages.js';
 
@@ -40,7 +40,7 @@ export function redirectToClient(
   interaction: Interaction,
   params: Record<string, string>,
 ): Outcome {
-  endInteraction(ctx, interaction);
+  completeInteraction(ctx, interaction);
   const target = interaction.authorize ?? interaction.adminConsent!;
   const mode = interaction.authorize?.responseMode ?? 'query';
   if (mode === 'form_post') return page(formPostPage(target.redirectUri, params));

@@ -31,7 +31,10 @@ for (const target of storeTargets()) {
         displayName: `Vendor Connector ${target.name}`,
         signInAudience: 'AzureADMultipleOrgs',
         redirectUris: { web: [server.callbackUrl] },
-        requiredPermissions: { application: ['User.Read.All', 'GroupMember.Read.All'], delegated: ['openid', 'profile'] },
+        requiredPermissions: {
+          application: ['User.Read.All', 'GroupMember.Read.All'],
+          delegated: ['openid', 'profile'],
+        },
         secret: {},
       });
       const added = await server.api('POST', '/api/v1/integrations', {
@@ -91,9 +94,7 @@ for (const target of storeTargets()) {
     const connectionsFor = async (tenantId: string) =>
       (await server.service.list()).filter((c) => c.tenant === tenantId);
     const grantsIn = async (tenantId: string) =>
-      (await s.control('GET', `/tenants/${tenantId}`)).servicePrincipals.find(
-        (p: Json) => p.appId === vendorApp.appId,
-      );
+      (await s.control('GET', `/tenants/${tenantId}`)).servicePrincipals.find((p: Json) => p.appId === vendorApp.appId);
 
     test("a customer's admin consents once: the tenant is proven silently, a tested connection exists, the vendor hears it", async () => {
       const customer = await newCustomer('Customer Ltd');
@@ -109,7 +110,7 @@ for (const target of storeTargets()) {
       const firstState = consentRequest.searchParams.get('state')!;
       assert.ok(firstState.length >= 40 && firstState !== 'vendor-123', 'our own random state, not the vendor’s');
       const opened = await server.api('GET', `/api/v1/connect-sessions/${sessionId}`);
-      assert.equal(opened.json.session.status, 'opened', opened.text);
+      assert.equal(opened.json.status, 'opened', opened.text);
 
       const { back, silent, done } = await consent(browser, consentUrl, customer.admin);
       assert.equal(back.searchParams.get('admin_consent'), 'True');
@@ -138,7 +139,11 @@ for (const target of storeTargets()) {
       assert.equal(connection.clientId, vendorApp.appId);
       assert.deepEqual(connection.features, ['directory']);
       assert.equal(connection.settings.integration, 'acme');
-      assert.equal(connection.settings.testUser, customer.admin.userPrincipalName, 'the consenting admin is the test user');
+      assert.equal(
+        connection.settings.testUser,
+        customer.admin.userPrincipalName,
+        'the consenting admin is the test user',
+      );
       assert.deepEqual(
         connection.secrets.map((x) => x.kind),
         ['client_secret'],
@@ -161,12 +166,12 @@ for (const target of storeTargets()) {
 
       const session = await server.api('GET', `/api/v1/connect-sessions/${sessionId}`);
       assert.equal(session.status, 200, session.text);
-      assert.equal(session.json.session.status, 'connected');
-      assert.equal(session.json.session.state, 'vendor-123');
-      assert.equal(session.json.session.connection, id);
-      assert.equal(session.json.session.tenant, customer.id);
-      assert.equal(session.json.session.error, null);
-      assert.equal(session.json.session.test.result, 'ok');
+      assert.equal(session.json.status, 'connected');
+      assert.equal(session.json.state, 'vendor-123');
+      assert.equal(session.json.connection, id);
+      assert.equal(session.json.tenant, customer.id);
+      assert.equal(session.json.error, null);
+      assert.equal(session.json.test.result, 'ok');
       // Only the cookie that says this browser opened the link stays (until it expires).
       assert.deepEqual([...browser.cookies.keys()], ['tenantlink_connect_browser']);
     });
@@ -261,8 +266,8 @@ for (const target of storeTargets()) {
       const principal = await grantsIn(customer.id);
       assert.deepEqual(principal?.delegatedGrants ?? [], [], 'declining leaves no grant');
       const session = await server.api('GET', `/api/v1/connect-sessions/${sessionId}`);
-      assert.equal(session.json.session.status, 'failed');
-      assert.equal(session.json.session.error.code, 'consent_declined');
+      assert.equal(session.json.status, 'failed');
+      assert.equal(session.json.error.code, 'consent_declined');
 
       // The same answer again (Back, a reload): the page says how it ended, with the way back — not a second outcome.
       const again = await browser.get(back.toString());
@@ -340,16 +345,13 @@ for (const target of storeTargets()) {
       assert.equal(result.searchParams.get('result'), 'failed');
       assert.equal(result.searchParams.get('connection'), null);
       assert.equal(result.searchParams.get('tenant'), null);
-      assert.ok(
-        result.searchParams.get('error') === 'tenant_mismatch',
-        String(done.location),
-      );
+      assert.ok(result.searchParams.get('error') === 'tenant_mismatch', String(done.location));
       assert.deepEqual(await connectionsFor(attacker.id), []);
       const after = await connectionsFor(victim.id);
       assert.equal(after.length, 1);
       assert.equal(after[0]!.updatedAt, victimConnections[0]!.updatedAt, "the victim's connection is untouched");
       const session = await server.api('GET', `/api/v1/connect-sessions/${sessionId}`);
-      assert.equal(session.json.session.status, 'failed');
+      assert.equal(session.json.status, 'failed');
     });
   });
 }

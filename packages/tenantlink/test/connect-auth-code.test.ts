@@ -171,8 +171,11 @@ for (const target of storeTargets()) {
       assert.equal(result.searchParams.get('error'), 'consent_declined');
       assert.equal(result.searchParams.get('state'), 'vendor-cancelled');
       assert.equal((await server.service.list()).length, before);
-      const session = (await server.api('GET', `/api/v1/connect-sessions/${sessionId}`)).json.session;
-      assert.deepEqual([session.status, session.error.code, session.state], ['failed', 'consent_declined', 'vendor-cancelled']);
+      const session = (await server.api('GET', `/api/v1/connect-sessions/${sessionId}`)).json;
+      assert.deepEqual(
+        [session.status, session.error.code, session.state],
+        ['failed', 'consent_declined', 'vendor-cancelled'],
+      );
     });
   });
 }

@@ -96,7 +96,7 @@ describe('the connect experience in Chromium: a customer admin connects their te
     assert.equal(made.status, 201, made.text);
     return made.json as { id: string; url: string };
   };
-  const sessionOf = async (id: string) => (await api('GET', `/api/v1/connect-sessions/${id}`)).json.session;
+  const sessionOf = async (id: string) => (await api('GET', `/api/v1/connect-sessions/${id}`)).json;
 
   /** A fresh browser profile (no Microsoft session) that never lets a request leave this machine. */
   async function newProfile(): Promise<{ context: BrowserContext; page: Page }> {
@@ -209,10 +209,7 @@ describe('the connect experience in Chromium: a customer admin connects their te
       .filter((d) => d.headers['tenantlink-event'] === type)
       .map((d) => {
         const signature = String(d.headers['tenantlink-signature']);
-        assert.ok(
-          verifyWebhookSignature(d.rawBody, signature, webhookSecret),
-          'signed with the endpoint secret',
-        );
+        assert.ok(verifyWebhookSignature(d.rawBody, signature, webhookSecret), 'signed with the endpoint secret');
         return d.body as unknown as Json;
       })
       .filter((body) => body.session?.id === sessionId);
@@ -347,7 +344,11 @@ describe('the connect experience in Chromium: a customer admin connects their te
       await page.getByRole('button', { name: 'Accept' }).click();
       await page.waitForLoadState();
     }
-    assert.equal(await describePage(page), 'tenantlink-connected', `${backTo} ${page.url()} ${await page.locator('body').innerText()}`);
+    assert.equal(
+      await describePage(page),
+      'tenantlink-connected',
+      `${backTo} ${page.url()} ${await page.locator('body').innerText()}`,
+    );
     await page.screenshot({ path: join(SHOTS, 'back-after-success-2-connected.png'), fullPage: true });
     assert.match(await page.locator('main').innerText(), /already connected to Acme Analytics/);
     await page.getByRole('link', { name: 'Return to Acme Analytics' }).click();
@@ -374,7 +375,10 @@ describe('the connect experience in Chromium: a customer admin connects their te
     assert.equal(again.final.searchParams.get('connection'), first.final.searchParams.get('connection'));
     assert.ok(!again.pages.includes('signin'), again.pages.join(', '));
     assert.equal((await server.service.list()).filter((c) => c.tenant === fabrikam.id).length, 1);
-    assert.equal((await eventFor('connection.created', link.id)).connection.id, again.final.searchParams.get('connection'));
+    assert.equal(
+      (await eventFor('connection.created', link.id)).connection.id,
+      again.final.searchParams.get('connection'),
+    );
     await context.close();
   });
 
@@ -427,7 +431,10 @@ describe('the connect experience in Chromium: a customer admin connects their te
   });
 
   test('the walks, as figures', () => {
-    const lines = walks.map((w) => `${w.name}: ${w.pages.length} pages (${w.pages.join(' → ')}), ${w.clicks} clicks, ${w.requests} document requests, ${w.serverMs} ms waiting for servers, ${w.ms} ms in all`);
+    const lines = walks.map(
+      (w) =>
+        `${w.name}: ${w.pages.length} pages (${w.pages.join(' → ')}), ${w.clicks} clicks, ${w.requests} document requests, ${w.serverMs} ms waiting for servers, ${w.ms} ms in all`,
+    );
     for (const line of lines) console.log(`# walk ${line}`);
     assert.ok(walks.length >= 6);
   });

@@ -149,13 +149,13 @@ for (const target of storeTargets()) {
         assert.equal(scanned.headers.get('cache-control'), 'no-store');
         assert.equal(scanned.headers.get('set-cookie'), null, 'showing the page sets nothing');
       }
-      assert.equal((await server.api('GET', `/api/v1/connect-sessions/${id}`)).json.session.status, 'pending');
+      assert.equal((await server.api('GET', `/api/v1/connect-sessions/${id}`)).json.status, 'pending');
 
       const admin = new TenantlinkBrowser();
       const { next } = await admin.continueFrom(url);
       assert.equal(next.status, 303, next.text);
       assert.match(next.location!, /\/organizations\/v2\.0\/adminconsent\?/);
-      assert.equal((await server.api('GET', `/api/v1/connect-sessions/${id}`)).json.session.status, 'opened');
+      assert.equal((await server.api('GET', `/api/v1/connect-sessions/${id}`)).json.status, 'opened');
       // The admin abandons at Microsoft and opens the link again in the same browser: it resumes.
       const again = await admin.continueFrom(url);
       assert.match(again.start.text, /continue where you left off/);
@@ -197,7 +197,7 @@ for (const target of storeTargets()) {
           assert.match(res.location!, /\/organizations\/v2\.0\/adminconsent\?/);
           break;
         }
-        assert.equal((await server.api('GET', `/api/v1/connect-sessions/${id}`)).json.session.status, 'pending');
+        assert.equal((await server.api('GET', `/api/v1/connect-sessions/${id}`)).json.status, 'pending');
       }
       const multipart = await fetch(`${server.url}/connect/microsoft`, {
         method: 'POST',

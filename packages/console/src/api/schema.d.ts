@@ -1683,35 +1683,33 @@ export interface paths {
           };
           content: {
             'application/json': {
-              session: {
-                id: string;
-                /** @description the integration's name */
-                integration: string;
-                /**
-                 * @description pending: not opened yet; opened: the admin continued to Microsoft; connected or failed: done
-                 * @enum {string}
-                 */
-                status: 'pending' | 'opened' | 'connected' | 'failed';
-                /** @description the vendor’s state, as given */
-                state: string | null;
-                connection: string | null;
-                /** @description the tenant that connected (or that consented, when it failed after) */
-                tenant: string | null;
-                error: {
-                  code: string;
-                  message: string;
-                } | null;
-                /** @description the new connection's first test; pending while replication after admin consent is waited for */
-                test: {
-                  /** @enum {string} */
-                  result: 'ok' | 'errors' | 'pending';
-                  warnings: string[];
-                } | null;
-                createdAt: string;
-                expiresAt: string;
-                openedAt: string | null;
-                finishedAt: string | null;
-              };
+              id: string;
+              /** @description the integration's name */
+              integration: string;
+              /**
+               * @description pending: not opened yet; opened: the admin continued to Microsoft; connected or failed: done
+               * @enum {string}
+               */
+              status: 'pending' | 'opened' | 'connected' | 'failed';
+              /** @description the vendor’s state, as given */
+              state: string | null;
+              connection: string | null;
+              /** @description the tenant that connected (or that consented, when it failed after) */
+              tenant: string | null;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              /** @description the new connection's first test; pending while replication after admin consent is waited for */
+              test: {
+                /** @enum {string} */
+                result: 'ok' | 'errors' | 'pending';
+                warnings: string[];
+              } | null;
+              createdAt: string;
+              expiresAt: string;
+              openedAt: string | null;
+              finishedAt: string | null;
             };
           };
         };
@@ -1994,7 +1992,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** "Continue with Microsoft": opens the link for this browser (reopening it here resumes) and redirects to Microsoft */
+    /** "Continue with Microsoft": opens the link for this browser (reopening it here resumes) and redirects to Microsoft; with action=cancel, ends it (error cancelled) and returns to the vendor */
     post: {
       parameters: {
         query?: never;
@@ -2007,8 +2005,8 @@ export interface paths {
           'application/json': {
             integration?: string;
             token?: string;
-            state?: string;
-            returnUrl?: string;
+            /** @enum {string} */
+            action?: 'cancel';
           };
         };
       };
@@ -2122,6 +2120,21 @@ export interface paths {
                   lastDeliveredAt: string | null;
                   lastError: string | null;
                 }[];
+                /** @description where the endpoint stands in the lifecycle events (connection.created, connect.failed) */
+                events: {
+                  /** @description the last event sequence number delivered (or passed over: not this endpoint’s) */
+                  lastSeq: number;
+                  /** @description the last event sequence number published */
+                  eventsLastSeq: number;
+                  /** @description failed attempts in a row */
+                  attempts: number;
+                  /** @description the attempts ran out: retried on the next event or a replay */
+                  failing: boolean;
+                  nextAttemptAt: string | null;
+                  lastAttemptAt: string | null;
+                  lastDeliveredAt: string | null;
+                  lastError: string | null;
+                };
                 createdAt: string;
                 updatedAt: string;
               }[];
@@ -2189,6 +2202,21 @@ export interface paths {
                   lastDeliveredAt: string | null;
                   lastError: string | null;
                 }[];
+                /** @description where the endpoint stands in the lifecycle events (connection.created, connect.failed) */
+                events: {
+                  /** @description the last event sequence number delivered (or passed over: not this endpoint’s) */
+                  lastSeq: number;
+                  /** @description the last event sequence number published */
+                  eventsLastSeq: number;
+                  /** @description failed attempts in a row */
+                  attempts: number;
+                  /** @description the attempts ran out: retried on the next event or a replay */
+                  failing: boolean;
+                  nextAttemptAt: string | null;
+                  lastAttemptAt: string | null;
+                  lastDeliveredAt: string | null;
+                  lastError: string | null;
+                };
                 createdAt: string;
                 updatedAt: string;
               };
@@ -2297,6 +2325,21 @@ export interface paths {
                   lastDeliveredAt: string | null;
                   lastError: string | null;
                 }[];
+                /** @description where the endpoint stands in the lifecycle events (connection.created, connect.failed) */
+                events: {
+                  /** @description the last event sequence number delivered (or passed over: not this endpoint’s) */
+                  lastSeq: number;
+                  /** @description the last event sequence number published */
+                  eventsLastSeq: number;
+                  /** @description failed attempts in a row */
+                  attempts: number;
+                  /** @description the attempts ran out: retried on the next event or a replay */
+                  failing: boolean;
+                  nextAttemptAt: string | null;
+                  lastAttemptAt: string | null;
+                  lastDeliveredAt: string | null;
+                  lastError: string | null;
+                };
                 createdAt: string;
                 updatedAt: string;
               };
@@ -2425,6 +2468,21 @@ export interface paths {
                   lastDeliveredAt: string | null;
                   lastError: string | null;
                 }[];
+                /** @description where the endpoint stands in the lifecycle events (connection.created, connect.failed) */
+                events: {
+                  /** @description the last event sequence number delivered (or passed over: not this endpoint’s) */
+                  lastSeq: number;
+                  /** @description the last event sequence number published */
+                  eventsLastSeq: number;
+                  /** @description failed attempts in a row */
+                  attempts: number;
+                  /** @description the attempts ran out: retried on the next event or a replay */
+                  failing: boolean;
+                  nextAttemptAt: string | null;
+                  lastAttemptAt: string | null;
+                  lastDeliveredAt: string | null;
+                  lastError: string | null;
+                };
                 createdAt: string;
                 updatedAt: string;
               };
@@ -2480,7 +2538,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The delivery log: each attempt with its feed range, answer and timing, newest first */
+    /** The delivery log: each attempt (feed batches and lifecycle events) with what it carried, its answer and timing, newest first */
     get: {
       parameters: {
         query?: {
@@ -2505,10 +2563,24 @@ export interface paths {
               deliveries: {
                 /** @description the tenantlink-delivery header of the attempt */
                 id: string;
+                /**
+                 * @description `feed`: a batch of a connection’s change feed; `event`: a lifecycle event
+                 * @enum {string}
+                 */
+                kind: 'feed' | 'event';
+                /** @description the feed’s connection, or the one the event is about; empty for an event about none (connect.failed) */
                 connectionId: string;
+                /** @description the first feed sequence number carried; for an event, its event sequence number */
                 fromSeq: number;
                 toSeq: number;
+                /** @description feed entries carried; 1 for an event */
                 entries: number;
+                /** @description the event carried; null for a feed batch */
+                event: {
+                  /** @description the body’s `id` */
+                  id: string;
+                  type: string;
+                } | null;
                 attempt: number;
                 /** @enum {string} */
                 status: 'succeeded' | 'failed';
@@ -2614,6 +2686,21 @@ export interface paths {
                   lastDeliveredAt: string | null;
                   lastError: string | null;
                 }[];
+                /** @description where the endpoint stands in the lifecycle events (connection.created, connect.failed) */
+                events: {
+                  /** @description the last event sequence number delivered (or passed over: not this endpoint’s) */
+                  lastSeq: number;
+                  /** @description the last event sequence number published */
+                  eventsLastSeq: number;
+                  /** @description failed attempts in a row */
+                  attempts: number;
+                  /** @description the attempts ran out: retried on the next event or a replay */
+                  failing: boolean;
+                  nextAttemptAt: string | null;
+                  lastAttemptAt: string | null;
+                  lastDeliveredAt: string | null;
+                  lastError: string | null;
+                };
                 createdAt: string;
                 updatedAt: string;
               };
@@ -2796,6 +2883,123 @@ export interface paths {
                 /** @description failed attempts in a row */
                 attempts: number;
                 /** @description the attempts ran out: retried on the next commit or a replay */
+                failing: boolean;
+                nextAttemptAt: string | null;
+                lastAttemptAt: string | null;
+                lastDeliveredAt: string | null;
+                lastError: string | null;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{id}/replay-events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Deliver the lifecycle events again from an event sequence number (without `since`: retry now from where it stands) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            since?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description where the endpoint stands in the lifecycle events (connection.created, connect.failed) */
+              events: {
+                /** @description the last event sequence number delivered (or passed over: not this endpoint’s) */
+                lastSeq: number;
+                /** @description the last event sequence number published */
+                eventsLastSeq: number;
+                /** @description failed attempts in a row */
+                attempts: number;
+                /** @description the attempts ran out: retried on the next event or a replay */
                 failing: boolean;
                 nextAttemptAt: string | null;
                 lastAttemptAt: string | null;

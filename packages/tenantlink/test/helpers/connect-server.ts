@@ -76,8 +76,13 @@ export class TenantlinkBrowser {
   }
 }
 
-const unescape = (v: string) =>
-  v.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescapeHtml = (v: string) =>
+  v
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** The start page's "Continue with Microsoft" form: where it posts and its hidden fields. */
 export function startForm(html: string, pageUrl: string): { action: string; fields: Record<string, string> } | null {
@@ -85,8 +90,8 @@ export function startForm(html: string, pageUrl: string): { action: string; fiel
   if (!form) return null;
   const fields: Record<string, string> = {};
   for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
-    fields[unescape(m[1]!)] = unescape(m[2]!);
-  return { action: new URL(unescape(form[1]!), pageUrl).toString(), fields };
+    fields[unescapeHtml(m[1]!)] = unescapeHtml(m[2]!);
+  return { action: new URL(unescapeHtml(form[1]!), pageUrl).toString(), fields };
 }
 
 async function answer(res: Awaited<ReturnType<typeof fetch>>): Promise<Answer> {

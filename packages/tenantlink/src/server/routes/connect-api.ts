@@ -112,7 +112,7 @@ export const connectApiRoutes: FastifyPluginAsyncZod<ConnectApiRoutesOptions> = 
         tags: ['connect'],
         summary: 'How a connect link stands: pending, opened, connected (with the connection and its test) or failed',
         params: z.object({ id: z.string().min(1).max(200) }),
-        response: { 200: z.object({ session: sessionView }), ...errorResponses(404) },
+        response: { 200: sessionView, ...errorResponses(404) },
       },
     },
     async (request) => {
@@ -122,7 +122,7 @@ export const connectApiRoutes: FastifyPluginAsyncZod<ConnectApiRoutesOptions> = 
           status: 404,
         });
       const integration = await integrations.find(session.integrationId);
-      return { session: view(session, integration.name) };
+      return view(session, integration.name);
     },
   );
 

@@ -73,7 +73,16 @@ describe('permission catalogue', () => {
     assert.deepEqual(unsupported, ['mail.shared']);
     const directoryRead = permissions.find((p) => p.permission === 'Directory.Read.All')!;
     assert.deepEqual(directoryRead.features, ['scan']);
-    assert.equal(requiredPermissions(['directory'], 'multi-tenant').permissions[0]!.type, 'application');
+    // Multi-tenant: the same application permissions, and the delegated openid and profile for the admin's sign-in.
+    assert.deepEqual(
+      requiredPermissions(['directory'], 'multi-tenant').permissions.map((p) => [p.permission, p.type]),
+      [
+        ['openid', 'delegated'],
+        ['profile', 'delegated'],
+        ['User.Read.All', 'application'],
+        ['GroupMember.Read.All', 'application'],
+      ],
+    );
   });
 
   test('delegated mode adds the sign-in basics and uses delegated IDs', () => {

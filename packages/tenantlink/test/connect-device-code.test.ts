@@ -6,6 +6,7 @@ import { decodeAccessTokenClaims } from '../src/auth/claims.js';
 import { type AuthSandbox, type Json, startAuthSandbox } from './helpers/auth-sandbox.js';
 import { type ConnectServer, RETURN_URL, sandboxCloudOf, startConnectServer } from './helpers/connect-server.js';
 import { storeTargets } from './helpers/store-databases.js';
+import { startWebhookReceiver, type WebhookReceiver, waitFor } from './helpers/webhook-receiver.js';
 
 let s: AuthSandbox;
 before(async () => {
@@ -38,9 +39,23 @@ for (const target of storeTargets()) {
     let server: ConnectServer;
     let deviceApp: Json;
     let person: Json;
+    let receiver: WebhookReceiver;
+    /** The lifecycle event of a type whose body matches, once delivered to the vendor's webhook. */
+    const eventOf = async (type: string, match: (body: Json) => boolean): Promise<Json> => {
+      const find = () =>
+        receiver
+          .accepted()
+          .map((d) => d.body as Json)
+          .find((b) => b.type === type && match(b));
+      await waitFor(`a ${type} event`, () => find() !== undefined);
+      return find()!;
+    };
 
     before(async () => {
-      server = await startConnectServer(s, target);
+      receiver = await startWebhookReceiver();
+      server = await startConnectServer(s, target, { outbound: { allowPrivateTargets: true } });
+      const hook = await server.api('POST', '/api/v1/webhooks', { url: receiver.url });
+      assert.equal(hook.status, 201, hook.text);
       deviceApp = await s.createApp({
         displayName: `Vendor Device App ${target.name}`,
         signInAudience: 'AzureADMultipleOrgs',
@@ -64,6 +79,7 @@ for (const target of storeTargets()) {
     });
     after(async () => {
       await server.close();
+      await receiver.close();
       await target.cleanUp();
     });
 
@@ -91,6 +107,11 @@ for (const target of storeTargets()) {
         ['refresh_token'],
         'a public client flow: no client secret is kept with it',
       );
+      // The vendor's server hears it without polling: no connect session, the integration named.
+      const created = await eventOf('connection.created', (b) => b.connection.id === connection.id);
+      assert.equal(created.session, null);
+      assert.equal(created.connection.integration, 'acme-device');
+      assert.equal(created.test.result, 'ok');
       const tests = await server.api('GET', `/api/v1/connections/${connection.id}/tests`);
       assert.equal(tests.json.tests.length, 1);
       assert.equal(tests.json.tests[0].ok, true, JSON.stringify(tests.json.tests[0].findings));
@@ -150,6 +171,8 @@ for (const target of storeTargets()) {
       assert.equal(end.status, 'failed');
       assert.equal(end.error.code, 'SIGN_IN_DECLINED', JSON.stringify(end.error));
       assert.equal(end.connection, undefined);
+      const failed = await eventOf('connect.failed', (b) => b.error.code === 'SIGN_IN_DECLINED');
+      assert.deepEqual([failed.integration, failed.session], ['acme-device', null]);
     });
 
     test('misuse: no API key, an admin-consent integration, an unknown flow', async () => {

@@ -44,9 +44,25 @@ describe('setup guide', () => {
       assert.deepEqual(idsIn(guide.powerShell), expected, 'PowerShell');
       const syntax = spawnSync('bash', ['-n'], { input: guide.azureCli, encoding: 'utf8' });
       assert.equal(syntax.status, 0, `bash -n: ${syntax.stderr}`);
-      const kind = c.mode === 'delegated' ? 'Scope' : 'Role';
-      assert.equal((guide.azureCli.match(new RegExp(`=${kind}`, 'g')) ?? []).length, expected.size);
-      assert.ok(guide.manifest.requiredResourceAccess[0]!.resourceAccess.every((a) => a.type === kind));
+      // Application permissions are Roles and delegated ones Scopes (multi-tenant adds the delegated openid and
+      // profile, for the sign-in that proves the tenant after admin consent).
+      const { permissions } = requiredPermissions(c.features, c.mode);
+      for (const [type, kind] of [
+        ['application', 'Role'],
+        ['delegated', 'Scope'],
+      ] as const) {
+        const count = permissions.filter((p) => p.type === type).length;
+        assert.equal((guide.azureCli.match(new RegExp(`=${kind}`, 'g')) ?? []).length, count, `${kind}s`);
+        assert.equal(
+          guide.manifest.requiredResourceAccess[0]!.resourceAccess.filter((a) => a.type === kind).length,
+          count,
+        );
+      }
+      if (c.mode === 'multi-tenant')
+        assert.deepEqual(
+          permissions.filter((p) => p.type === 'delegated').map((p) => p.permission),
+          ['openid', 'profile'],
+        );
       const markdown = renderGuide(guide, 'markdown');
       for (const p of guide.permissions) assert.ok(markdown.includes(`| ${p.permission} | ${p.type} | \`${p.id}\``));
     });

@@ -1,3 +1,4 @@
+import formbody from '@fastify/formbody';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -85,6 +86,8 @@ export const connectPageRoutes: FastifyPluginAsyncZod<ConnectPageRoutesOptions> 
   app,
   { integrations, sessions, service, browserFlows, publicUrl, secureCookies, logger },
 ) => {
+  // The start page's buttons are plain form posts; only these routes take form bodies (the API takes JSON).
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
   const send = (reply: FastifyReply, page: ConnectPage) =>
     reply
       .code(page.status)

@@ -3,6 +3,7 @@ import { TenantlinkError } from '../errors.js';
 import { type JobsRepository, jobsRepository } from '../store/jobs-repository.js';
 import type { StoreHandle } from '../store/schema.js';
 import { type BackoffOptions, exponentialBackoffDelay } from './backoff.js';
+import { IntervalSchedules, jobErrorText, scheduleFailed } from './interval-schedules.js';
 import type {
   EnqueuedJob,
   JobContext,
@@ -54,15 +55,16 @@ interface Slot {
   followUp?: LiveJob;
 }
 
-const MAX_ERROR_LENGTH = 2000;
-
 export class InProcessJobRunner implements JobRunner {
   readonly #jobs: JobsRepository;
   readonly #handlers = new Map<string, JobHandler<unknown>>();
   readonly #slots = new Map<string, Slot>();
   readonly #ready: LiveJob[] = [];
   readonly #running = new Set<Promise<void>>();
-  readonly #schedules = new Map<string, { start: () => void; stop: () => void }>();
+  readonly #schedules = new IntervalSchedules(
+    (request) => this.enqueue(request),
+    (request, err) => this.#state === 'started' && this.#emit(scheduleFailed(request, err)),
+  );
   readonly #listeners = new Set<(event: JobEvent) => void>();
   readonly #writesInFlight = new Set<Promise<void>>();
   #idleWaiters: (() => void)[] = [];
@@ -119,54 +121,21 @@ export class InProcessJobRunner implements JobRunner {
   }
 
   schedule(request: ScheduleRequest): ScheduledJob {
-    if (!(request.everyMs > 0)) throw new TenantlinkError('INVALID_ARGUMENT', 'everyMs must be a positive number.');
-    const key = slotKey(request.connectionId, request.kind);
-    this.#schedules.get(key)?.stop();
-    let interval: NodeJS.Timeout | undefined;
-    const tick = () => {
-      this.enqueue(request).catch((err: unknown) => {
-        if (this.#state === 'started') {
-          this.#emit({
-            type: 'record-failed',
-            job: { id: '', kind: request.kind, connectionId: request.connectionId },
-            error: errorText(err),
-          });
-        }
-      });
-    };
-    const entry = {
-      start: () => {
-        if (interval) return;
-        if (request.immediately !== false) tick();
-        interval = setInterval(tick, request.everyMs);
-      },
-      stop: () => {
-        if (interval) clearInterval(interval);
-        interval = undefined;
-      },
-    };
-    this.#schedules.set(key, entry);
-    if (this.#state === 'started') entry.start();
-    return {
-      cancel: () => {
-        entry.stop();
-        if (this.#schedules.get(key) === entry) this.#schedules.delete(key);
-      },
-    };
+    return this.#schedules.add(request);
   }
 
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new TenantlinkError('JOB_RUNNER_STARTED', 'The job runner was already started.');
     this.#state = 'started';
     if (this.#options.resumeUnfinished !== false) await this.#resumeUnfinished();
-    for (const schedule of this.#schedules.values()) schedule.start();
+    this.#schedules.startAll();
     this.#pump();
   }
 
   async stop(options: { abortRunning?: boolean } = {}): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
-    for (const schedule of this.#schedules.values()) schedule.stop();
+    this.#schedules.stopAll();
     if (options.abortRunning) {
       for (const slot of this.#slots.values()) {
         if (slot.current.phase === 'running') slot.current.controller.abort();
@@ -288,7 +257,7 @@ export class InProcessJobRunner implements JobRunner {
   }
 
   #failed(job: LiveJob, runId: string, attempt: number, err: unknown): void {
-    const error = errorText(err);
+    const error = jobErrorText(err);
     job.lastError = error;
     const finishedAt = iso(Date.now());
     const retry = attempt < this.#maxAttempts && (this.#options.shouldRetry?.(err, ref(job)) ?? true);
@@ -358,7 +327,7 @@ export class InProcessJobRunner implements JobRunner {
   /** Chains a store write after the job's earlier ones; a failed write is reported, not thrown into the job. */
   #record(job: LiveJob, write: () => Promise<void>): void {
     const chained = job.writes.then(write).catch((err: unknown) => {
-      this.#emit({ type: 'record-failed', job: ref(job), error: errorText(err) });
+      this.#emit({ type: 'record-failed', job: ref(job), error: jobErrorText(err) });
     });
     job.writes = chained;
     this.#writesInFlight.add(chained);
@@ -401,14 +370,4 @@ function ref(job: LiveJob): JobRef {
 
 function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
-}
-
-function errorText(err: unknown): string {
-  const text =
-    err instanceof TenantlinkError
-      ? `${err.code}: ${err.message}`
-      : err instanceof Error
-        ? err.message || err.name
-        : String(err);
-  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text;
 }

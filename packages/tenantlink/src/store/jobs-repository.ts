@@ -1,5 +1,13 @@
 import type { Selectable } from 'kysely';
-import type { IsoTimestamp, JobRunStatus, JobRunsTable, JobStatus, JobsTable, StoreHandle } from './schema.js';
+import {
+  type IsoTimestamp,
+  inTransaction,
+  type JobRunStatus,
+  type JobRunsTable,
+  type JobStatus,
+  type JobsTable,
+  type StoreHandle,
+} from './schema.js';
 
 /** A job's latest state, as the `jobs` table holds it. */
 export interface JobRecord {
@@ -104,7 +112,7 @@ export function jobsRepository({ db }: StoreHandle): JobsRepository {
     },
 
     async recordStart(run) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const job = await trx
           .updateTable('jobs')
           .set({ status: 'running', attempts: run.attempt, started_at: run.startedAt, updated_at: run.startedAt })
@@ -130,7 +138,7 @@ export function jobsRepository({ db }: StoreHandle): JobsRepository {
     },
 
     async recordFinish(finish) {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx
           .updateTable('job_runs')
           .set({ status: finish.runStatus, error: finish.error, finished_at: finish.finishedAt })

@@ -452,6 +452,11 @@ export interface StoreHandle {
   dialect: 'sqlite' | 'postgres';
 }
 
+/** Runs `work` in the transaction `db` already is, or in a new one. */
+export function inTransaction<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
 export function isoNow(): IsoTimestamp {
   return new Date().toISOString();
 }

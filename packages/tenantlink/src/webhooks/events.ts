@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { type Database, isoNow, type StoreHandle } from '../store/schema.js';
+import { type Database, inTransaction, isoNow, type StoreHandle } from '../store/schema.js';
 import { type StoredWebhookEvent, webhookEventsRepository } from '../store/webhook-events-repository.js';
 
 /** The connect session an event came from, with the vendor's own `state`. */
@@ -84,7 +84,7 @@ export async function publishWebhookEvent(store: StoreHandle, event: WebhookEven
     if (store.dialect === 'postgres') await sql`select pg_notify(${EVENTS_NOTIFY_CHANNEL}, ${type})`.execute(db);
     return { id: stored.id, seq: stored.seq, occurredAt: stored.createdAt };
   };
-  return store.db.isTransaction ? publish(store.db) : store.db.transaction().execute(publish);
+  return inTransaction(store.db, publish);
 }
 
 /** The body delivered for a stored event: `{type, id, occurredAt, ...fields}`. */

@@ -1,0 +1,401 @@
+import { randomUUID } from 'node:crypto';
+import { CompiledQuery, type Kysely } from 'kysely';
+import PgBoss from 'pg-boss';
+import { TenantlinkError } from '../errors.js';
+import { type JobsRepository, jobsRepository } from '../store/jobs-repository.js';
+import type { Database, StoreHandle } from '../store/schema.js';
+import { type BackoffOptions, exponentialBackoffDelay } from './backoff.js';
+import { IntervalSchedules, jobErrorText, scheduleFailed } from './interval-schedules.js';
+import type {
+  EnqueuedJob,
+  JobContext,
+  JobEvent,
+  JobHandler,
+  JobOutcome,
+  JobProgress,
+  JobRef,
+  JobRunner,
+  ScheduledJob,
+  ScheduleRequest,
+} from './runner.js';
+
+export interface PgBossJobRunnerOptions {
+  /** tenantlink's PostgreSQL store: jobs and their attempts are recorded in its `jobs` and `job_runs` tables. */
+  store: StoreHandle;
+  /** The same database, for pg-boss's own connection pool. */
+  databaseUrl: string;
+  /** The schema pg-boss keeps its queue in. Default `tenantlink_jobs`. */
+  schema?: string;
+  /** Take jobs in this process (a worker). False: only enqueue (an API-only server). Default true. */
+  work?: boolean;
+  /** Jobs of each kind running at once in this process. Default 4. */
+  concurrency?: number;
+  /** Attempts per job that fail by throwing, including the first. Default 5. */
+  maxAttempts?: number;
+  backoff?: BackoffOptions;
+  shouldRetry?: (error: unknown, job: JobRef) => boolean;
+  /**
+   * How long a job may run before another process takes it over, as for a worker killed with kill -9. Keep it well
+   * above one job's worst case: an expired job may still be running in its first process. Default 15 minutes.
+   */
+  expireInSeconds?: number;
+  /** How often an idle worker asks for jobs. Default 2 s. */
+  pollingIntervalSeconds?: number;
+  /** How often expired jobs are looked for. Default 60 s. */
+  maintenanceIntervalSeconds?: number;
+  /** For tests: the jitter source. */
+  random?: () => number;
+}
+
+/** What tenantlink puts in a pg-boss job: which logical job and connection, the payload, and its attempt. */
+interface QueuedData {
+  jobId: string;
+  connectionId: string;
+  payload: unknown;
+  /** Attempts that already failed by throwing (an attempt lost to a crash is counted by pg-boss's retryCount). */
+  failed: number;
+}
+
+/** How many times pg-boss itself retries a job that expired (its worker died or hung). */
+const EXPIRY_RETRIES = 3;
+
+/**
+ * The job runner for several tenantlink processes sharing one PostgreSQL database, on pg-boss 10 (the last line that
+ * runs on Node 20). Each kind is a pg-boss queue with the `stately` policy and the connection as singleton key: at
+ * most one job per (connection, kind) waits and one runs, cluster-wide, enforced by pg-boss's unique index rather than
+ * by worker logic. A request while one waits joins it; a request while one runs becomes the single follow-up.
+ *
+ * Retries after a thrown error use tenantlink's backoff: the failed job is completed and its next attempt sent with a
+ * start time, in one transaction. A job whose worker died expires and is retried by pg-boss (`expireInSeconds` plus
+ * up to one maintenance interval later). Every job and attempt is recorded in the store's `jobs` and `job_runs`
+ * tables, as the in-process runner records them.
+ */
+export class PgBossJobRunner implements JobRunner {
+  readonly #options: PgBossJobRunnerOptions;
+  readonly #boss: PgBoss;
+  readonly #jobs: JobsRepository;
+  readonly #handlers = new Map<string, JobHandler<unknown>>();
+  readonly #listeners = new Set<(event: JobEvent) => void>();
+  readonly #running = new Map<string, AbortController>();
+  readonly #schedules = new IntervalSchedules(
+    (request) => this.enqueue(request),
+    (request, err) => this.#state === 'started' && this.#emit(scheduleFailed(request, err)),
+  );
+  readonly #schema: string;
+  #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
+
+  constructor(options: PgBossJobRunnerOptions) {
+    if (options.store.dialect !== 'postgres')
+      throw new TenantlinkError('INVALID_ARGUMENT', 'The PostgreSQL job runner needs a PostgreSQL store.');
+    this.#options = options;
+    this.#schema = options.schema ?? 'tenantlink_jobs';
+    this.#jobs = jobsRepository(options.store);
+    this.#boss = new PgBoss({
+      connectionString: options.databaseUrl,
+      schema: this.#schema,
+      application_name: 'tenantlink-jobs',
+      max: Math.max(4, (options.concurrency ?? 4) + 2),
+      expireInSeconds: options.expireInSeconds ?? 15 * 60,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+      // Cron is not used: schedules are tenantlink's (one per connection), and a few processes enqueueing the same
+      // tick coalesce into one job.
+      schedule: false,
+    });
+    this.#boss.on('error', (err) =>
+      this.#emit({ type: 'record-failed', job: { id: '', kind: '', connectionId: '' }, error: jobErrorText(err) }),
+    );
+  }
+
+  register<Payload>(kind: string, handler: JobHandler<Payload>): void {
+    if (this.#handlers.has(kind))
+      throw new TenantlinkError('JOB_KIND_REGISTERED', `A handler for job kind '${kind}' is already registered.`);
+    this.#handlers.set(kind, handler as JobHandler<unknown>);
+  }
+
+  /**
+   * Enqueues a job; with `db` (a Kysely transaction on the store), in that transaction, so a rollback leaves no job.
+   * The runner must have been started (pg-boss creates its schema and queues then).
+   */
+  async enqueue(
+    request: { kind: string; connectionId: string; payload?: unknown; delayMs?: number },
+    options: { db?: Kysely<Database> } = {},
+  ): Promise<EnqueuedJob> {
+    if (!this.#handlers.has(request.kind))
+      throw new TenantlinkError('JOB_KIND_UNKNOWN', `No handler is registered for job kind '${request.kind}'.`);
+    if (this.#state !== 'started')
+      throw new TenantlinkError('JOB_RUNNER_STOPPED', 'The job runner is not running and takes no new jobs.');
+    const send = (db: Kysely<Database>) => this.#send(db, request);
+    const sent = options.db ? await send(options.db) : await this.#options.store.db.transaction().execute(send);
+    this.#emit({
+      type: 'queued',
+      job: { id: sent.jobId, kind: request.kind, connectionId: request.connectionId },
+      coalesced: sent.coalesced,
+    });
+    return { ...sent, done: this.#whenDone(sent.jobId) };
+  }
+
+  async #send(
+    db: Kysely<Database>,
+    request: { kind: string; connectionId: string; payload?: unknown; delayMs?: number },
+  ): Promise<{ jobId: string; coalesced: boolean }> {
+    for (let tries = 0; tries < 3; tries++) {
+      const jobId = randomUUID();
+      const data: QueuedData = {
+        jobId,
+        connectionId: request.connectionId,
+        payload: request.payload ?? null,
+        failed: 0,
+      };
+      const startAfter = new Date(Date.now() + Math.max(0, request.delayMs ?? 0));
+      const id = await this.#boss.send(request.kind, data as unknown as object, {
+        id: jobId,
+        singletonKey: request.connectionId,
+        startAfter,
+        retryLimit: EXPIRY_RETRIES,
+        retryDelay: 0,
+        db: adapter(db),
+      });
+      if (id) {
+        await jobsRepository({ db, dialect: 'postgres' }).insertJob({
+          id: jobId,
+          connectionId: request.connectionId,
+          kind: request.kind,
+          payload: data.payload,
+          scheduledAt: startAfter.toISOString(),
+        });
+        return { jobId, coalesced: false };
+      }
+      // One is already waiting for this connection and kind: the request joins it.
+      const waiting = await db.executeQuery<{ job_id: string | null }>(
+        CompiledQuery.raw(
+          `SELECT data->>'jobId' AS job_id FROM "${this.#schema}".job WHERE name = $1 AND singleton_key = $2 AND state = 'created' LIMIT 1`,
+          [request.kind, request.connectionId],
+        ),
+      );
+      const joined = waiting.rows[0]?.job_id;
+      if (joined) return { jobId: joined, coalesced: true };
+      // The waiting one started in between: try again, as a follow-up.
+    }
+    throw new TenantlinkError('JOB_ENQUEUE_FAILED', `Could not enqueue a '${request.kind}' job; try again.`);
+  }
+
+  schedule(request: ScheduleRequest): ScheduledJob {
+    return this.#schedules.add(request);
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new TenantlinkError('JOB_RUNNER_STARTED', 'The job runner was already started.');
+    await this.#boss.start();
+    for (const kind of this.#handlers.keys()) await this.#createQueue(kind);
+    this.#state = 'started';
+    if (this.#options.work !== false) {
+      for (const kind of this.#handlers.keys()) {
+        // pg-boss 10 runs one fetch loop per work() call; batchSize 1 avoids its unique-index errors on keyed queues.
+        for (let i = 0; i < Math.max(1, this.#options.concurrency ?? 4); i++)
+          await this.#boss.work<QueuedData>(
+            kind,
+            {
+              batchSize: 1,
+              includeMetadata: true,
+              pollingIntervalSeconds: this.#options.pollingIntervalSeconds ?? 2,
+            },
+            ([job]) => (job ? this.#run(kind, job) : Promise.resolve()),
+          );
+      }
+    }
+    this.#schedules.startAll();
+  }
+
+  async #createQueue(kind: string): Promise<void> {
+    try {
+      await this.#boss.createQueue(kind, { name: kind, policy: 'stately', retryLimit: EXPIRY_RETRIES, retryDelay: 0 });
+    } catch (err) {
+      // Several processes starting at once race to create a queue (pg-boss #467): whoever lost finds it there.
+      if ((err as { code?: string }).code !== '23505') throw err;
+    }
+  }
+
+  /**
+   * Stops taking jobs and waits for the running ones (or, with `abortRunning`, signals them first). Waiting jobs stay
+   * in the queue for any process.
+   */
+  async stop(options: { abortRunning?: boolean } = {}): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'new') {
+      this.#state = 'stopped';
+      return;
+    }
+    this.#state = 'stopping';
+    this.#schedules.stopAll();
+    if (options.abortRunning) for (const controller of this.#running.values()) controller.abort();
+    await this.#boss.stop({ graceful: true, wait: true, close: true, timeout: 30_000 });
+    this.#state = 'stopped';
+  }
+
+  /** Resolves when no job of this runner's kinds waits or runs anywhere (polls the queue). */
+  async whenIdle(): Promise<void> {
+    for (;;) {
+      let pending = this.#running.size;
+      for (const kind of this.#handlers.keys()) pending += await this.#boss.getQueueSize(kind, { before: 'completed' });
+      if (pending === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  onEvent(listener: (event: JobEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** One attempt of a job, as pg-boss hands it to this process. */
+  async #run(kind: string, job: PgBoss.JobWithMetadata<QueuedData>): Promise<void> {
+    const data = job.data;
+    const ref: JobRef = { id: data.jobId, kind, connectionId: data.connectionId };
+    // Attempts lost to a crash count too (pg-boss retried the expired job).
+    const attempt = data.failed + job.retryCount + 1;
+    const handler = this.#handlers.get(kind)!;
+    const controller = new AbortController();
+    const runId = randomUUID();
+    const startedAt = Date.now();
+    this.#running.set(runId, controller);
+    try {
+      await this.#record(ref, () =>
+        this.#jobs.recordStart({
+          runId,
+          jobId: ref.id,
+          attempt,
+          scheduledAt: new Date(job.startAfter).toISOString(),
+          startedAt: new Date(startedAt).toISOString(),
+        }),
+      );
+      this.#emit({ type: 'started', job: ref, attempt });
+      const context: JobContext<unknown> = {
+        ...ref,
+        payload: data.payload,
+        attempt,
+        signal: controller.signal,
+        progress: (progress: JobProgress) => this.#emit({ type: 'progress', job: ref, attempt, progress }),
+      };
+      try {
+        await handler(context);
+      } catch (err) {
+        await this.#failed(kind, job, ref, runId, attempt, err);
+        return;
+      }
+      const finishedAt = Date.now();
+      await this.#record(ref, () =>
+        this.#jobs.recordFinish({
+          runId,
+          jobId: ref.id,
+          runStatus: 'succeeded',
+          jobStatus: 'succeeded',
+          error: null,
+          finishedAt: new Date(finishedAt).toISOString(),
+        }),
+      );
+      this.#emit({ type: 'succeeded', job: ref, attempt, durationMs: finishedAt - startedAt });
+    } finally {
+      this.#running.delete(runId);
+    }
+  }
+
+  async #failed(
+    kind: string,
+    job: PgBoss.JobWithMetadata<QueuedData>,
+    ref: JobRef,
+    runId: string,
+    attempt: number,
+    err: unknown,
+  ): Promise<void> {
+    const error = jobErrorText(err);
+    const finishedAt = new Date().toISOString();
+    const maxAttempts = Math.max(1, this.#options.maxAttempts ?? 5);
+    const retry = attempt < maxAttempts && (this.#options.shouldRetry?.(err, ref) ?? true);
+    if (!retry) {
+      await this.#record(ref, () =>
+        this.#jobs.recordFinish({ runId, jobId: ref.id, runStatus: 'failed', jobStatus: 'failed', error, finishedAt }),
+      );
+      this.#emit({ type: 'failed', job: ref, attempt, error });
+      // Failed for good: pg-boss keeps it as failed. Its retries are for jobs lost with their worker, so they are
+      // used up first (pg-boss's fail would otherwise retry).
+      await this.#options.store.db.transaction().execute(async (trx) => {
+        await trx.executeQuery(
+          CompiledQuery.raw(`UPDATE "${this.#schema}".job SET retry_limit = retry_count WHERE name = $1 AND id = $2`, [
+            kind,
+            job.id,
+          ]),
+        );
+        await this.#boss.fail(kind, job.id, { error }, { db: adapter(trx) });
+      });
+      return;
+    }
+    const delayMs = exponentialBackoffDelay(attempt, this.#options.backoff, this.#options.random);
+    const next = new Date(Date.now() + delayMs);
+    // The next attempt and the end of this one in one transaction: a crash in between loses neither.
+    await this.#options.store.db.transaction().execute(async (trx) => {
+      const data: QueuedData = { ...job.data, failed: job.data.failed + job.retryCount + 1 };
+      const sent = await this.#boss.send(kind, data as unknown as object, {
+        singletonKey: ref.connectionId,
+        startAfter: next,
+        retryLimit: EXPIRY_RETRIES,
+        retryDelay: 0,
+        db: adapter(trx),
+      });
+      await this.#boss.complete(kind, job.id, { retried: true }, { db: adapter(trx) });
+      await jobsRepository({ db: trx, dialect: 'postgres' }).recordFinish({
+        runId,
+        jobId: ref.id,
+        runStatus: 'failed',
+        // A follow-up already waiting takes the retry's place: it runs the same job kind for the connection anyway.
+        jobStatus: sent ? 'retrying' : 'cancelled',
+        error,
+        finishedAt,
+        nextScheduledAt: next.toISOString(),
+      });
+    });
+    this.#emit({ type: 'retrying', job: ref, attempt, error, delayMs });
+  }
+
+  /** Polls the job's record until it has ended: succeeded, failed, or cancelled (superseded). */
+  async #whenDone(jobId: string): Promise<JobOutcome> {
+    for (;;) {
+      const record = await this.#jobs.getJob(jobId).catch(() => undefined);
+      if (record && ['succeeded', 'failed', 'cancelled'].includes(record.status))
+        return {
+          status: record.status === 'succeeded' ? 'succeeded' : record.status === 'failed' ? 'failed' : 'stopped',
+          attempts: record.attempts,
+          ...(record.lastError && record.status !== 'succeeded' ? { error: record.lastError } : {}),
+        };
+      if (this.#state === 'stopped')
+        return {
+          status: 'stopped',
+          attempts: record?.attempts ?? 0,
+          ...(record?.lastError ? { error: record.lastError } : {}),
+        };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async #record(job: JobRef, write: () => Promise<void>): Promise<void> {
+    await write().catch((err: unknown) => this.#emit({ type: 'record-failed', job, error: jobErrorText(err) }));
+  }
+
+  #emit(event: JobEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's bug must not break the runner.
+      }
+    }
+  }
+}
+
+/** pg-boss runs its SQL through this, so a send or complete joins a Kysely transaction. */
+function adapter(db: Kysely<Database>): PgBoss.Db {
+  return {
+    executeSql: async (text, values) => {
+      const result = await db.executeQuery(CompiledQuery.raw(text, values));
+      return { rows: result.rows as unknown[] as never[] };
+    },
+  };
+}

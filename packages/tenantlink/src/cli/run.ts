@@ -10,6 +10,7 @@ import { registerSyncCommands } from './commands/sync.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerVaultCommands } from './commands/vault.js';
 import { registerWebhookCommands } from './commands/webhooks.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { type Cli, type CliIo, openContext, type WithContext } from './context.js';
 import { commandHint } from './hints.js';
 import { EXIT, type Output, printError, UsageError } from './io.js';
@@ -77,6 +78,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     registerGuideCommand,
     registerDoctorCommand,
     registerServeCommand,
+    registerWorkerCommand,
     registerApiKeyCommands,
     registerIntegrationCommands,
     registerVaultCommands,

@@ -82,6 +82,8 @@ export class PgBossJobRunner implements JobRunner {
     (request, err) => this.#state === 'started' && this.#emit(scheduleFailed(request, err)),
   );
   readonly #schema: string;
+  /** This process's pg-boss workers per kind, woken after an enqueue here instead of at their next poll. */
+  readonly #workers = new Map<string, string[]>();
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
 
   constructor(options: PgBossJobRunnerOptions) {
@@ -126,6 +128,8 @@ export class PgBossJobRunner implements JobRunner {
       throw new TenantlinkError('JOB_RUNNER_STOPPED', 'The job runner is not running and takes no new jobs.');
     const send = (db: Kysely<Database>) => this.#send(db, request);
     const sent = options.db ? await send(options.db) : await this.#options.store.db.transaction().execute(send);
+    // Committed: a worker of this process may take it now. (Inside the caller's transaction, the next poll will.)
+    if (!options.db) for (const id of this.#workers.get(request.kind) ?? []) this.#boss.notifyWorker(id);
     this.#emit({
       type: 'queued',
       job: { id: sent.jobId, kind: request.kind, connectionId: request.connectionId },
@@ -191,15 +195,19 @@ export class PgBossJobRunner implements JobRunner {
     if (this.#options.work !== false) {
       for (const kind of this.#handlers.keys()) {
         // pg-boss 10 runs one fetch loop per work() call; batchSize 1 avoids its unique-index errors on keyed queues.
+        const ids: string[] = [];
+        this.#workers.set(kind, ids);
         for (let i = 0; i < Math.max(1, this.#options.concurrency ?? 4); i++)
-          await this.#boss.work<QueuedData>(
-            kind,
-            {
-              batchSize: 1,
-              includeMetadata: true,
-              pollingIntervalSeconds: this.#options.pollingIntervalSeconds ?? 2,
-            },
-            ([job]) => (job ? this.#run(kind, job) : Promise.resolve()),
+          ids.push(
+            await this.#boss.work<QueuedData>(
+              kind,
+              {
+                batchSize: 1,
+                includeMetadata: true,
+                pollingIntervalSeconds: this.#options.pollingIntervalSeconds ?? 2,
+              },
+              ([job]) => (job ? this.#run(kind, job) : Promise.resolve()),
+            ),
           );
       }
     }

@@ -12,6 +12,7 @@ import { publishConnectOutcomes } from '../connect/outcome-events.js';
 import { checkPublicUrl } from '../connect/public-url.js';
 import type { ConnectionService } from '../connections/service.js';
 import { TenantlinkError } from '../errors.js';
+import type { SharedJobQueue } from '../jobs/choose-runner.js';
 import type { Logger } from '../logging/index.js';
 import { OutboundPolicy, type OutboundPolicyOptions } from '../outbound/outbound-policy.js';
 import { apiKeysRepository } from '../store/api-keys-repository.js';
@@ -72,6 +73,8 @@ export interface ServerOptions {
   webhooks?: WebhooksWiring['webhooks'];
   /** Days the change feed keeps deletions (default 30; 0: for ever). */
   feedRetentionDays?: number;
+  /** Syncs on the queue several processes share (PostgreSQL, pg-boss); without it they run in this process. */
+  jobs?: SharedJobQueue;
   /**
    * While no admin password is set, choosing one needs this one-time token (`serve` prints it, in the console link it
    * prints). Without it, setup through the API is refused: set the password with TENANTLINK_ADMIN_PASSWORD instead.

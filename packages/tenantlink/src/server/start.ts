@@ -7,6 +7,7 @@ import { ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
 import { GraphRequestMetrics } from '../graph/request-metrics.js';
+import { sharedJobQueueFromEnv } from '../jobs/choose-runner.js';
 import type { Logger } from '../logging/index.js';
 import { allowPrivateTargetsFromEnv } from '../outbound/outbound-policy.js';
 import { openStore, type Store } from '../store/database.js';
@@ -40,6 +41,11 @@ export interface StartServerOptions {
    * TENANTLINK_ALLOW_PRIVATE_TARGETS). Demo mode always does: its receivers are on this machine.
    */
   allowPrivateTargets?: boolean;
+  /**
+   * With PostgreSQL, jobs go on the queue every process shares; this says whether this process takes them too
+   * (default true; `serve --no-jobs` leaves them to workers). Ignored with SQLite, where the server runs them.
+   */
+  jobs?: boolean;
 }
 
 export interface RunningServer {
@@ -121,6 +127,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ? { defaultCloud: options.customClouds[0], guideCloud: options.customClouds[0] }
         : {}),
       demo: demoConnection ? { connection: demoConnection } : null,
+      ...(options.databaseUrl
+        ? {
+            jobs: sharedJobQueueFromEnv(
+              { ...env, TENANTLINK_DATABASE_URL: options.databaseUrl },
+              { work: options.jobs !== false },
+            ),
+          }
+        : {}),
       // Commits by other processes on the same PostgreSQL wake the webhook dispatcher at once.
       ...(options.databaseUrl ? { webhooks: { listen: { databaseUrl: options.databaseUrl } } } : {}),
     });

@@ -47,6 +47,13 @@ export interface FeedPage {
   prunedThrough: number;
 }
 
+/** Failures a later attempt cannot fix: the job runner does not retry them. */
+const FINAL_ERRORS = new Set(['CONNECTION_NOT_FOUND', 'INVALID_INPUT', 'PERMISSION_MISSING', 'CONSENT_MISSING']);
+
+export function isFinalSyncError(err: unknown): boolean {
+  return err instanceof TenantlinkError && FINAL_ERRORS.has(err.code);
+}
+
 /** The job kind of a dataset's syncs. */
 export function syncJobKind(dataset: string): string {
   return `sync.${dataset}`;

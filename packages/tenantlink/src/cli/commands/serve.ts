@@ -18,6 +18,8 @@ export interface ServeOptions {
   allowPrivateTargets: boolean;
   publicUrl?: string;
   feedRetentionDays?: number;
+  /** Take background jobs here too (default); false leaves them to `tenantlink worker` processes. */
+  jobs: boolean;
   logLevel: LogLevel;
   sandbox?: CloudEndpoints;
   io: CliIo;
@@ -46,8 +48,13 @@ export function registerServeCommand({ program, io, globals, hint }: Cli): void 
       '--allow-private-targets',
       'let webhooks reach loopback and private networks (default: $TENANTLINK_ALLOW_PRIVATE_TARGETS; demo mode does)',
     )
+    .option('--no-jobs', 'take no background jobs here: leave them to `tenantlink worker` processes (PostgreSQL only)')
     .action(async (opts) => {
       const { sandbox, logLevel } = globals();
+      if (opts.jobs === false && !io.env.TENANTLINK_DATABASE_URL)
+        throw new UsageError(
+          '--no-jobs needs a queue the workers share: set TENANTLINK_DATABASE_URL (PostgreSQL). With SQLite, serve runs the jobs.',
+        );
       const given = opts.port ?? io.env.PORT ?? '3000';
       const port = Number(given);
       if (!/^\d+$/.test(given) || port > 65_535)
@@ -62,6 +69,7 @@ export function registerServeCommand({ program, io, globals, hint }: Cli): void 
         allowPrivateTargets: opts.allowPrivateTargets === true || allowPrivateTargetsFromEnv(io.env),
         ...(publicUrl ? { publicUrl } : {}),
         feedRetentionDays: feedRetentionDays(opts.feedRetentionDays ?? io.env.TENANTLINK_FEED_RETENTION_DAYS) ?? 30,
+        jobs: opts.jobs !== false,
         logLevel,
         ...(sandbox ? { sandbox: sandboxCloud(sandbox).cloud } : {}),
         io,
@@ -85,6 +93,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     allowPrivateTargets: options.allowPrivateTargets,
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.feedRetentionDays !== undefined ? { feedRetentionDays: options.feedRetentionDays } : {}),
+    jobs: options.jobs,
     env: io.env,
     logger,
     ...(options.sandbox ? { customClouds: [options.sandbox] } : {}),
@@ -100,6 +109,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     io.out(
       `  Choose the admin password: open ${server.url}/#setup-token=${server.setupToken} in a browser on this machine ` +
         `(setup token ${server.setupToken}; valid until this server stops), or set TENANTLINK_ADMIN_PASSWORD.`,
+    );
+  if (io.env.TENANTLINK_DATABASE_URL)
+    io.out(
+      options.jobs
+        ? '  Jobs: on the queue shared through PostgreSQL; this process takes them, and so does any `tenantlink worker`.'
+        : '  Jobs: on the queue shared through PostgreSQL; only `tenantlink worker` processes take them (--no-jobs).',
     );
   if (server.allowPrivateTargets)
     io.out(

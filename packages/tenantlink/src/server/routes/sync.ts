@@ -3,12 +3,12 @@ import { z } from 'zod';
 import type { ConnectionService } from '../../connections/service.js';
 import { TenantlinkError } from '../../errors.js';
 import { allDatasets } from '../../features/index.js';
-import { InProcessJobRunner } from '../../jobs/in-process-runner.js';
+import { chooseJobRunner, type SharedJobQueue } from '../../jobs/choose-runner.js';
 import type { Logger } from '../../logging/index.js';
 import type { Store } from '../../store/database.js';
 import type { CommittedEvent } from '../../sync/engine.js';
 import { SyncScheduler } from '../../sync/scheduler.js';
-import { ALL_MODELS, type SyncRunView, SyncService } from '../../sync/service.js';
+import { ALL_MODELS, isFinalSyncError, type SyncRunView, SyncService } from '../../sync/service.js';
 import { errorResponses } from '../schemas.js';
 
 export interface SyncRoutesOptions {
@@ -19,10 +19,9 @@ export interface SyncRoutesOptions {
   onCommitted?: (event: CommittedEvent) => void;
   /** Days the change feed keeps deletions (default 30; 0: for ever). */
   feedRetentionDays?: number | undefined;
+  /** The queue several processes share (PostgreSQL); without it, jobs run in this process. */
+  jobs?: SharedJobQueue | undefined;
 }
-
-/** Failures a later attempt cannot fix: the job runner does not retry them. */
-const FINAL = new Set(['CONNECTION_NOT_FOUND', 'INVALID_INPUT', 'PERMISSION_MISSING', 'CONSENT_MISSING']);
 
 const runView = z.object({
   id: z.string(),
@@ -77,7 +76,7 @@ const view = (run: SyncRunView): z.infer<typeof runView> => ({
  */
 export const syncRoutes: FastifyPluginAsyncZod<SyncRoutesOptions> = async (
   app,
-  { store, service, logger, onCommitted, feedRetentionDays },
+  { store, service, logger, onCommitted, feedRetentionDays, jobs },
 ) => {
   const datasets = allDatasets();
   const sync = new SyncService({
@@ -88,10 +87,7 @@ export const syncRoutes: FastifyPluginAsyncZod<SyncRoutesOptions> = async (
     ...(feedRetentionDays !== undefined ? { feedRetentionDays } : {}),
   });
   if (onCommitted) sync.onCommitted(onCommitted);
-  const runner = new InProcessJobRunner({
-    store,
-    shouldRetry: (err) => !(err instanceof TenantlinkError && FINAL.has(err.code)),
-  });
+  const runner = chooseJobRunner(store, jobs, (err) => !isFinalSyncError(err));
   sync.attach(runner);
   const scheduler = new SyncScheduler({ runner, connections: service, datasets, ...(logger ? { logger } : {}) });
   app.addHook('onReady', async () => {

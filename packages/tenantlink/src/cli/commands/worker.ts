@@ -1,0 +1,50 @@
+import { allDatasets } from '../../features/index.js';
+import { chooseJobRunner, sharedJobQueueFromEnv } from '../../jobs/choose-runner.js';
+import { createLogger } from '../../logging/index.js';
+import { isFinalSyncError, SyncService } from '../../sync/service.js';
+import type { Cli } from '../context.js';
+import { UsageError } from '../io.js';
+
+/**
+ * `tenantlink worker`: takes jobs (syncs) from the queue every tenantlink process on the same PostgreSQL shares,
+ * until SIGINT or SIGTERM; then stops taking jobs and lets the running ones finish. Any number may run, beside
+ * `serve` processes (which take jobs too unless started with --no-jobs).
+ */
+export function registerWorkerCommand({ program, io, globals, withContext }: Cli): void {
+  program
+    .command('worker')
+    .description('take background jobs (syncs) from the shared queue on PostgreSQL ($TENANTLINK_DATABASE_URL)')
+    .option('--concurrency <n>', 'jobs of each kind at once in this process', '4')
+    .action(async (opts) => {
+      if (!io.env.TENANTLINK_DATABASE_URL)
+        throw new UsageError(
+          'tenantlink worker shares its queue through PostgreSQL: set TENANTLINK_DATABASE_URL (with SQLite, `tenantlink serve` runs the jobs itself).',
+        );
+      const concurrency = Number(opts.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+        throw new UsageError(`--concurrency must be a whole number from 1 to 64, not ${opts.concurrency}.`);
+      await withContext(async (ctx) => {
+        const logger = createLogger({ level: globals().logLevel, destination: 2 });
+        const sync = new SyncService({ store: ctx.store, connections: ctx.service, datasets: allDatasets(), logger });
+        const runner = chooseJobRunner(
+          ctx.store,
+          sharedJobQueueFromEnv(io.env, { concurrency }),
+          (err) => !isFinalSyncError(err),
+        );
+        sync.attach(runner);
+        runner.onEvent((event) => {
+          if (event.type === 'failed' || event.type === 'retrying' || event.type === 'record-failed')
+            logger.warn({ event }, 'job');
+          else if (event.type === 'succeeded') logger.info({ job: event.job, ms: event.durationMs }, 'job done');
+        });
+        await runner.start();
+        io.out(`tenantlink worker is taking jobs (${concurrency} of each kind at once); Ctrl-C stops it.`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        io.out('Stopping: finishing the jobs in flight…');
+        await runner.stop();
+      })();
+    });
+}

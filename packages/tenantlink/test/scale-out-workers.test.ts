@@ -10,6 +10,7 @@ import { createApiKey } from '../src/server/auth/api-keys.js';
 import { buildServer } from '../src/server/server.js';
 import { apiKeysRepository } from '../src/store/api-keys-repository.js';
 import { jobsRepository } from '../src/store/jobs-repository.js';
+import { runCliHere } from './helpers/cli-in-process.js';
 import type { Json } from './helpers/graph-sandbox.js';
 import { postgresTestUrl, storeTargets } from './helpers/store-databases.js';
 import {
@@ -93,7 +94,7 @@ describe('tenantlink worker processes on one PostgreSQL', {
     return { name, child, output: () => out };
   }
 
-  test('syncs run on the workers, never twice at once per connection; a worker killed with kill -9 loses nothing', async () => {
+  test('syncs run on the workers, never twice at once per connection; a worker killed with kill -9 loses nothing', async (t) => {
     const app = await buildServer({
       store: setup.store,
       service: setup.connections,
@@ -161,6 +162,7 @@ describe('tenantlink worker processes on one PostgreSQL', {
         }
       }
       const tookMs = Date.now() - killedAt;
+      t.diagnostic(`every sync finished ${tookMs} ms after the kill (expiry 4 s)`);
 
       for (const [name, id] of ids) {
         // Each user once in the feed: a resumed sync writes nothing twice.
@@ -193,5 +195,21 @@ describe('tenantlink worker processes on one PostgreSQL', {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('the worker roles without PostgreSQL', () => {
+  test('worker and serve --no-jobs say a shared queue needs TENANTLINK_DATABASE_URL; bad settings are named', async () => {
+    const worker = await runCliHere(['worker']);
+    assert.equal(worker.code, 2);
+    assert.match(worker.stderr, /set TENANTLINK_DATABASE_URL/);
+    const serve = await runCliHere(['serve', '--no-jobs']);
+    assert.equal(serve.code, 2);
+    assert.match(serve.stderr, /--no-jobs needs a queue the workers share/);
+    const concurrency = await runCliHere(['worker', '--concurrency', '0'], {
+      env: { TENANTLINK_DATABASE_URL: 'postgres://127.0.0.1:1/none' },
+    });
+    assert.equal(concurrency.code, 2);
+    assert.match(concurrency.stderr, /--concurrency must be a whole number from 1 to 64/);
   });
 });

@@ -190,6 +190,18 @@ describe('tenantlink worker processes on one PostgreSQL', {
         JSON.stringify(jobs.map((j) => [j.status, j.attempts])),
       );
       assert.ok(jobs.some((j) => j.attempts > 1) || !/started/.test(''), 'the killed worker’s job ran again elsewhere');
+      // The API shows the jobs as recorded; metrics and readiness read the shared queue.
+      const listed = await call('GET', '/api/v1/jobs?status=succeeded,failed&limit=100');
+      assert.equal(listed.status, 200);
+      assert.deepEqual(new Set(listed.body.jobs.map((j: Json) => j.connectionId)), new Set(ids.values()));
+      assert.ok(listed.body.jobs.every((j: Json) => j.kind === 'sync.directory' && !('payload' in j)));
+      const dead = await call('GET', '/api/v1/jobs?status=failed');
+      assert.deepEqual(dead.body.jobs, []);
+      assert.equal((await call('GET', '/api/v1/jobs?status=gone')).status, 400);
+      assert.equal((await call('GET', '/api/v1/jobs?connection=nobody')).status, 404);
+      const metrics = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${key}` } });
+      assert.match(metrics.body, /tenantlink_jobs_waiting\{kind="sync\.directory"\} 0/);
+      assert.equal((await app.inject({ url: '/readyz' })).statusCode, 200);
       // Within the expiry (4 s), one maintenance pass (1 s) and a poll, plus the sync itself.
       assert.ok(tookMs < 30_000, `all done ${tookMs} ms after the kill`);
     } finally {

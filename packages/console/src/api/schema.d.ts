@@ -3702,6 +3702,103 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/jobs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Background jobs (syncs), newest first; status=failed lists the dead jobs with their last error */
+    get: {
+      parameters: {
+        query?: {
+          /** @description comma-separated: queued, running, retrying, succeeded, failed, cancelled */
+          status?: string;
+          /** @description the connection’s id or name */
+          connection?: string;
+          kind?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              jobs: {
+                id: string;
+                connectionId: string;
+                /** @description what the job does, such as sync.directory */
+                kind: string;
+                /** @enum {string} */
+                status: 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+                attempts: number;
+                lastError: string | null;
+                scheduledAt: string;
+                startedAt: string | null;
+                finishedAt: string | null;
+                createdAt: string;
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -162,6 +162,14 @@ export class InProcessJobRunner implements JobRunner {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  async queueDepth(): Promise<Record<string, number>> {
+    const depth: Record<string, number> = Object.fromEntries([...this.#handlers.keys()].map((k) => [k, 0]));
+    for (const slot of this.#slots.values())
+      for (const job of [slot.current, slot.followUp])
+        if (job && job.phase !== 'running') depth[job.kind] = (depth[job.kind] ?? 0) + 1;
+    return depth;
+  }
+
   onEvent(listener: (event: JobEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

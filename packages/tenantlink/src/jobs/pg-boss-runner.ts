@@ -249,6 +249,12 @@ export class PgBossJobRunner implements JobRunner {
     }
   }
 
+  async queueDepth(): Promise<Record<string, number>> {
+    const depth: Record<string, number> = {};
+    for (const kind of this.#handlers.keys()) depth[kind] = await this.#boss.getQueueSize(kind, { before: 'active' });
+    return depth;
+  }
+
   onEvent(listener: (event: JobEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

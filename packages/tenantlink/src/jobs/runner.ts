@@ -4,9 +4,8 @@
  * Two implementations sit behind this one interface:
  * - `InProcessJobRunner` (now): the embedded default. Queue and timers live in this process; every job and attempt is
  *   recorded in the store's `jobs` and `job_runs` tables, and jobs left unfinished by a crash are resumed at start.
- * - a PostgreSQL-backed runner (later) on a job-queue library (pg-boss or graphile-worker) for several tenantlink
- *   processes sharing one database. It will keep the same guarantees: one job per (connection, kind) at a time,
- *   coalescing, bounded retries with backoff.
+ * - `PgBossJobRunner`: a queue on pg-boss that several tenantlink processes share through PostgreSQL, with the same
+ *   guarantees: one job per (connection, kind) at a time cluster-wide, coalescing, bounded retries with backoff.
  */
 
 export interface JobRef {
@@ -86,5 +85,10 @@ export interface JobRunner {
   stop(options?: { abortRunning?: boolean }): Promise<void>;
   /** Resolves when nothing is running or waiting. */
   whenIdle(): Promise<void>;
+  /**
+   * Jobs waiting to run (queued or waiting for a retry) per registered kind: this process's for the in-process runner,
+   * the shared queue's for PostgreSQL. Rejects when the queue cannot be read (readiness uses it).
+   */
+  queueDepth(): Promise<Record<string, number>>;
   onEvent(listener: (event: JobEvent) => void): () => void;
 }

@@ -13,6 +13,7 @@ import { checkPublicUrl } from '../connect/public-url.js';
 import type { ConnectionService } from '../connections/service.js';
 import { TenantlinkError } from '../errors.js';
 import type { SharedJobQueue } from '../jobs/choose-runner.js';
+import type { JobRunner } from '../jobs/runner.js';
 import type { Logger } from '../logging/index.js';
 import { OutboundPolicy, type OutboundPolicyOptions } from '../outbound/outbound-policy.js';
 import { apiKeysRepository } from '../store/api-keys-repository.js';
@@ -38,6 +39,7 @@ import { connectionRoutes } from './routes/connections.js';
 import { guideRoutes } from './routes/guide.js';
 import { healthRoutes } from './routes/health.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { jobRoutes } from './routes/jobs.js';
 import { sessionRoutes } from './routes/session.js';
 import { syncRoutes } from './routes/sync.js';
 import { registerWebhooks, type WebhooksWiring } from './routes/webhooks.js';
@@ -161,7 +163,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerApiDocs(app, options.version ?? '0.1.0');
 
   const demo = options.demo ?? null;
-  await app.register(healthRoutes, { store: options.store, metrics, version: options.version ?? '0.1.0', demo });
+  let jobRunner: JobRunner | undefined;
+  await app.register(healthRoutes, {
+    store: options.store,
+    metrics,
+    version: options.version ?? '0.1.0',
+    demo,
+    jobs: () => jobRunner,
+  });
   await app.register(sessionRoutes, {
     prefix: '/api/v1',
     admin,
@@ -191,8 +200,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const outbound = new OutboundPolicy(options.outbound);
   app.addHook('onClose', async () => outbound.close());
   const onCommitted = await registerWebhooks(app, { ...options, outbound, events });
-  await app.register(syncRoutes, { ...options, prefix: '/api/v1', onCommitted });
+  await app.register(syncRoutes, {
+    ...options,
+    prefix: '/api/v1',
+    onCommitted,
+    metricsRegistry: metrics.registry,
+    onRunner: (runner) => {
+      jobRunner = runner;
+    },
+  });
   await app.register(apiKeyRoutes, { prefix: '/api/v1', apiKeys });
+  await app.register(jobRoutes, { prefix: '/api/v1', store: options.store, service: options.service });
   await registerConsole(app, options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir);
   return app;
 }

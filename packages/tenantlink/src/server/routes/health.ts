@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import type { JobRunner } from '../../jobs/runner.js';
 import type { Store } from '../../store/database.js';
 import type { ServerMetrics } from '../metrics.js';
 
@@ -9,12 +10,14 @@ export interface HealthRoutesOptions {
   metrics: ServerMetrics;
   version: string;
   demo: { connection: string } | null;
+  /** The job queue, once the sync routes made it: readiness also needs it to answer. */
+  jobs?: () => JobRunner | undefined;
 }
 
-/** Liveness, readiness (the store answers), Prometheus metrics, and what this server is. */
+/** Liveness, readiness (the store and the job queue answer), Prometheus metrics, and what this server is. */
 export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (
   app,
-  { store, metrics, version, demo },
+  { store, metrics, version, demo, jobs },
 ) => {
   app.get(
     '/healthz',
@@ -40,10 +43,15 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (
     async (_request, reply) => {
       try {
         await sql`select 1`.execute(store.db);
-        return { status: 'ready' as const };
       } catch {
         return reply.code(503).send({ status: 'unavailable' as const, reason: 'the database does not answer' });
       }
+      try {
+        await jobs?.()?.queueDepth();
+      } catch {
+        return reply.code(503).send({ status: 'unavailable' as const, reason: 'the job queue does not answer' });
+      }
+      return { status: 'ready' as const };
     },
   );
 

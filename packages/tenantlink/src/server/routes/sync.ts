@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { ConnectionService } from '../../connections/service.js';
 import { TenantlinkError } from '../../errors.js';
 import { allDatasets } from '../../features/index.js';
 import { chooseJobRunner, type SharedJobQueue } from '../../jobs/choose-runner.js';
+import { observeJobs } from '../../jobs/job-metrics.js';
+import type { JobRunner } from '../../jobs/runner.js';
 import type { Logger } from '../../logging/index.js';
 import type { Store } from '../../store/database.js';
 import type { CommittedEvent } from '../../sync/engine.js';
@@ -21,6 +24,10 @@ export interface SyncRoutesOptions {
   feedRetentionDays?: number | undefined;
   /** The queue several processes share (PostgreSQL); without it, jobs run in this process. */
   jobs?: SharedJobQueue | undefined;
+  /** Where the runner's metrics go (the server's registry). */
+  metricsRegistry?: Registry | undefined;
+  /** Told of the runner once it is made (readiness asks it). */
+  onRunner?: (runner: JobRunner) => void;
 }
 
 const runView = z.object({
@@ -76,7 +83,7 @@ const view = (run: SyncRunView): z.infer<typeof runView> => ({
  */
 export const syncRoutes: FastifyPluginAsyncZod<SyncRoutesOptions> = async (
   app,
-  { store, service, logger, onCommitted, feedRetentionDays, jobs },
+  { store, service, logger, onCommitted, feedRetentionDays, jobs, metricsRegistry, onRunner },
 ) => {
   const datasets = allDatasets();
   const sync = new SyncService({
@@ -88,6 +95,8 @@ export const syncRoutes: FastifyPluginAsyncZod<SyncRoutesOptions> = async (
   });
   if (onCommitted) sync.onCommitted(onCommitted);
   const runner = chooseJobRunner(store, jobs, (err) => !isFinalSyncError(err));
+  if (metricsRegistry) observeJobs(runner, metricsRegistry);
+  onRunner?.(runner);
   sync.attach(runner);
   const scheduler = new SyncScheduler({ runner, connections: service, datasets, ...(logger ? { logger } : {}) });
   app.addHook('onReady', async () => {

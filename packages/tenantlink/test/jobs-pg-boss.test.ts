@@ -156,6 +156,35 @@ describe('PgBossJobRunner (PostgreSQL, several processes)', {
     assert.equal(await jobsRepository(store).getJob(ghost), undefined, 'nor was it recorded');
   });
 
+  test('at most N jobs of one tenant at once across processes; a job over the limit waits its turn', async () => {
+    const tenantOf = async (connectionId: string) => (connectionId.startsWith('t1-') ? 'tenant-one' : 'tenant-two');
+    let running = new Map<string, number>();
+    const most = new Map<string, number>();
+    const handler = async (job: { connectionId: string }) => {
+      const tenant = await tenantOf(job.connectionId);
+      running.set(tenant, (running.get(tenant) ?? 0) + 1);
+      most.set(tenant, Math.max(most.get(tenant) ?? 0, running.get(tenant)!));
+      await sleep(400);
+      running.set(tenant, running.get(tenant)! - 1);
+    };
+    const [a, b] = [1, 2].map(() => newRunner({ concurrency: 4, perTenant: { limit: 2, tenantOf } }));
+    for (const r of [a!, b!]) {
+      r.register('capped', handler);
+      await r.start();
+    }
+    const jobs = [];
+    for (const c of ['t1-a', 't1-b', 't1-c', 't1-d', 't1-e', 't2-a'])
+      jobs.push(await (c.endsWith('a') || c.endsWith('c') ? a! : b!).enqueue({ kind: 'capped', connectionId: c }));
+    const outcomes = await Promise.all(jobs.map((j) => j.done));
+    assert.ok(
+      outcomes.every((o) => o.status === 'succeeded' && o.attempts === 1),
+      JSON.stringify(outcomes),
+    );
+    assert.equal(most.get('tenant-one'), 2, 'two of tenant one at a time, over both processes');
+    assert.equal(most.get('tenant-two'), 1);
+    running = new Map();
+  });
+
   test('a worker killed with kill -9 mid-job: another process takes the job over once it expires', async () => {
     const spawnWorker = () => {
       const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'pg-boss-worker-child.ts')], {

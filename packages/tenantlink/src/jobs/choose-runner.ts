@@ -20,6 +20,8 @@ export interface SharedJobQueue {
   pollingIntervalSeconds?: number;
   /** Seconds between looks for expired jobs (`TENANTLINK_JOB_MAINTENANCE_SECONDS`, default 60). */
   maintenanceIntervalSeconds?: number;
+  /** Jobs of one tenant at once over all processes (`TENANTLINK_JOBS_PER_TENANT`, default 2). */
+  perTenant?: number;
 }
 
 /** The shared queue as the environment describes it: none without TENANTLINK_DATABASE_URL. */
@@ -43,6 +45,9 @@ export function sharedJobQueueFromEnv(
   const expire = seconds('TENANTLINK_JOB_EXPIRE_SECONDS', 2, 86_400);
   const poll = seconds('TENANTLINK_JOB_POLL_SECONDS', 0.5, 600);
   const maintenance = seconds('TENANTLINK_JOB_MAINTENANCE_SECONDS', 1, 3_600);
+  const perTenant = env.TENANTLINK_JOBS_PER_TENANT;
+  if (perTenant !== undefined && perTenant !== '' && !/^([1-9]|[1-5][0-9]|6[0-4])$/.test(perTenant))
+    throw new TenantlinkError('INVALID_INPUT', `TENANTLINK_JOBS_PER_TENANT must be 1 to 64, not '${perTenant}'.`);
   return {
     databaseUrl,
     schema: jobQueueSchema(env.TENANTLINK_DATABASE_SCHEMA),
@@ -51,6 +56,7 @@ export function sharedJobQueueFromEnv(
     ...(expire !== undefined ? { expireInSeconds: expire } : {}),
     ...(poll !== undefined ? { pollingIntervalSeconds: poll } : {}),
     ...(maintenance !== undefined ? { maintenanceIntervalSeconds: maintenance } : {}),
+    ...(perTenant ? { perTenant: Number(perTenant) } : {}),
   };
 }
 
@@ -62,6 +68,8 @@ export function chooseJobRunner(
   store: StoreHandle,
   queue: SharedJobQueue | undefined,
   shouldRetry: (error: unknown, job: JobRef) => boolean,
+  /** A connection's tenant, for the per-tenant limit of the shared queue. */
+  tenantOf?: (connectionId: string) => Promise<string>,
 ): JobRunner {
   if (!queue || store.dialect !== 'postgres') return new InProcessJobRunner({ store, shouldRetry });
   return new PgBossJobRunner({
@@ -73,6 +81,7 @@ export function chooseJobRunner(
     ...(queue.expireInSeconds ? { expireInSeconds: queue.expireInSeconds } : {}),
     ...(queue.pollingIntervalSeconds ? { pollingIntervalSeconds: queue.pollingIntervalSeconds } : {}),
     ...(queue.maintenanceIntervalSeconds ? { maintenanceIntervalSeconds: queue.maintenanceIntervalSeconds } : {}),
+    ...(tenantOf ? { perTenant: { limit: queue.perTenant ?? 2, tenantOf } } : {}),
     shouldRetry,
   });
 }

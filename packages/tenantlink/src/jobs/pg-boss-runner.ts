@@ -18,6 +18,7 @@ import type {
   ScheduledJob,
   ScheduleRequest,
 } from './runner.js';
+import { TenantSlots } from './tenant-slots.js';
 
 export interface PgBossJobRunnerOptions {
   /** tenantlink's PostgreSQL store: jobs and their attempts are recorded in its `jobs` and `job_runs` tables. */
@@ -43,6 +44,12 @@ export interface PgBossJobRunnerOptions {
   pollingIntervalSeconds?: number;
   /** How often expired jobs are looked for. Default 60 s. */
   maintenanceIntervalSeconds?: number;
+  /**
+   * At most `limit` jobs per tenant at once, across every process (Graph's budgets are per tenant). `tenantOf` names a
+   * connection's tenant. A job that finds its tenant's slots taken goes back to the queue for a few seconds, without
+   * counting as an attempt.
+   */
+  perTenant?: { limit: number; tenantOf: (connectionId: string) => Promise<string> };
   /** For tests: the jitter source. */
   random?: () => number;
 }
@@ -82,6 +89,7 @@ export class PgBossJobRunner implements JobRunner {
     (request, err) => this.#state === 'started' && this.#emit(scheduleFailed(request, err)),
   );
   readonly #schema: string;
+  readonly #tenantSlots: TenantSlots | undefined;
   /** This process's pg-boss workers per kind, woken after an enqueue here instead of at their next poll. */
   readonly #workers = new Map<string, string[]>();
   #state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
@@ -103,6 +111,13 @@ export class PgBossJobRunner implements JobRunner {
       // tick coalesce into one job.
       schedule: false,
     });
+    if (options.perTenant)
+      this.#tenantSlots = new TenantSlots(
+        options.databaseUrl,
+        Math.max(1, options.perTenant.limit),
+        // One session per job this process may run at once.
+        64,
+      );
     this.#boss.on('error', (err) =>
       this.#emit({ type: 'record-failed', job: { id: '', kind: '', connectionId: '' }, error: jobErrorText(err) }),
     );
@@ -236,6 +251,7 @@ export class PgBossJobRunner implements JobRunner {
     this.#schedules.stopAll();
     if (options.abortRunning) for (const controller of this.#running.values()) controller.abort();
     await this.#boss.stop({ graceful: true, wait: true, close: true, timeout: 30_000 });
+    await this.#tenantSlots?.close();
     this.#state = 'stopped';
   }
 
@@ -262,6 +278,39 @@ export class PgBossJobRunner implements JobRunner {
 
   /** One attempt of a job, as pg-boss hands it to this process. */
   async #run(kind: string, job: PgBoss.JobWithMetadata<QueuedData>): Promise<void> {
+    const perTenant = this.#options.perTenant;
+    if (!perTenant || !this.#tenantSlots) return this.#attempt(kind, job);
+    const tenant = await perTenant.tenantOf(job.data.connectionId).catch(() => job.data.connectionId);
+    const release = await this.#tenantSlots.tryAcquire(tenant);
+    if (!release) return this.#requeue(kind, job);
+    try {
+      await this.#attempt(kind, job);
+    } finally {
+      await release();
+    }
+  }
+
+  /** The tenant is at its limit: the job waits its turn in the queue (not an attempt), a few seconds with jitter. */
+  async #requeue(kind: string, job: PgBoss.JobWithMetadata<QueuedData>): Promise<void> {
+    const random = this.#options.random ?? Math.random;
+    const startAfter = new Date(Date.now() + 1_000 + Math.floor(random() * 2_000));
+    await this.#options.store.db.transaction().execute(async (trx) => {
+      // Attempts lost with a dead worker still count after the wait.
+      const data: QueuedData = { ...job.data, failed: job.data.failed + job.retryCount };
+      const sent = await this.#boss.send(kind, data as unknown as object, {
+        singletonKey: job.data.connectionId,
+        startAfter,
+        retryLimit: EXPIRY_RETRIES,
+        retryDelay: 0,
+        db: adapter(trx),
+      });
+      await this.#boss.complete(kind, job.id, { requeued: true }, { db: adapter(trx) });
+      // A follow-up already waiting takes its place.
+      if (!sent) await jobsRepository({ db: trx, dialect: 'postgres' }).setStatus(job.data.jobId, 'cancelled');
+    });
+  }
+
+  async #attempt(kind: string, job: PgBoss.JobWithMetadata<QueuedData>): Promise<void> {
     const data = job.data;
     const ref: JobRef = { id: data.jobId, kind, connectionId: data.connectionId };
     // Attempts lost to a crash count too (pg-boss retried the expired job).

@@ -30,6 +30,7 @@ export function registerWorkerCommand({ program, io, globals, withContext }: Cli
           ctx.store,
           sharedJobQueueFromEnv(io.env, { concurrency }),
           (err) => !isFinalSyncError(err),
+          async (id) => (await ctx.service.show(id)).tenant,
         );
         sync.attach(runner);
         runner.onEvent((event) => {

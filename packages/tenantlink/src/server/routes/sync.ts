@@ -94,7 +94,12 @@ export const syncRoutes: FastifyPluginAsyncZod<SyncRoutesOptions> = async (
     ...(feedRetentionDays !== undefined ? { feedRetentionDays } : {}),
   });
   if (onCommitted) sync.onCommitted(onCommitted);
-  const runner = chooseJobRunner(store, jobs, (err) => !isFinalSyncError(err));
+  const runner = chooseJobRunner(
+    store,
+    jobs,
+    (err) => !isFinalSyncError(err),
+    async (id) => (await service.show(id)).tenant,
+  );
   if (metricsRegistry) observeJobs(runner, metricsRegistry);
   onRunner?.(runner);
   sync.attach(runner);

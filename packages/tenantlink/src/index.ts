@@ -85,19 +85,22 @@ export {
   type PageOptions,
   type RequestOptions,
 } from './graph/client.js';
-export { ResourceConcurrencyLimiter } from './graph/concurrency.js';
+export { directoryScopeKey, ResourceConcurrencyLimiter } from './graph/concurrency.js';
 export { GRAPH_ERROR_RULES } from './graph/errors.js';
 export type { PipelinePolicy } from './graph/pipeline.js';
 export type { GetToken } from './graph/policies/bearer-token-policy.js';
 export type { GraphLogger } from './graph/policies/log-policy.js';
 export type { GraphMetrics } from './graph/policies/metrics-policy.js';
+export { PostgresResourceBudget, type PostgresResourceBudgetOptions } from './graph/postgres-budget.js';
 // Microsoft Graph.
 export { GraphRequestMetrics } from './graph/request-metrics.js';
+export { InProcessResourceBudget, type SharedResourceBudget } from './graph/resource-budget.js';
 export { exponentialBackoffStrategy } from './graph/retry-strategies/exponential-backoff-strategy.js';
 export { retryAfterStrategy } from './graph/retry-strategies/retry-after-strategy.js';
 export type { RetryStrategy } from './graph/retry-strategies/retry-strategy.js';
 // Store and jobs.
 export { InProcessJobRunner, type InProcessJobRunnerOptions } from './jobs/in-process-runner.js';
+export { PgBossJobRunner, type PgBossJobRunnerOptions } from './jobs/pg-boss-runner.js';
 export type {
   EnqueuedJob,
   JobContext,

@@ -4,6 +4,7 @@ import { type CloudEndpoints, customCloudsFromEnv, sandboxCloud } from '../auth/
 import { loadKeyring } from '../connections/keyring.js';
 import { ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
+import { sharedGraphBudget } from '../graph/postgres-budget.js';
 import { createLogger, type LogLevel } from '../logging/index.js';
 import { allowPrivateTargetsFromEnv, OutboundPolicy } from '../outbound/outbound-policy.js';
 import { openStore, type Store } from '../store/database.js';
@@ -78,6 +79,7 @@ export async function openContext(
     ...(io.env.TENANTLINK_DATABASE_URL ? { databaseUrl: io.env.TENANTLINK_DATABASE_URL } : {}),
   });
   let service: ConnectionService;
+  const budget = sharedGraphBudget(store);
   try {
     service = new ConnectionService({
       store,
@@ -86,8 +88,10 @@ export async function openContext(
       customClouds: [sandbox, demoSandbox, ...customCloudsFromEnv(io.env.TENANTLINK_CUSTOM_CLOUDS)].filter(
         (c): c is CloudEndpoints => c !== undefined,
       ),
+      ...(budget ? { graph: { budget } } : {}),
     });
   } catch (err) {
+    await budget?.close();
     await store.close();
     throw err;
   }
@@ -102,6 +106,7 @@ export async function openContext(
     async close() {
       await outbound.close();
       await service.close();
+      await budget?.close();
       await store.close();
     },
   };

@@ -4,6 +4,7 @@ import type { TokenProvider } from '../auth/token-provider.js';
 import { permissionForRoute } from '../features/index.js';
 import { GraphClient, type GraphClientOptions } from '../graph/client.js';
 import { ResourceConcurrencyLimiter } from '../graph/concurrency.js';
+import type { SharedResourceBudget } from '../graph/resource-budget.js';
 import type { Logger } from '../logging/index.js';
 import type { StoredConnection } from '../store/connections-repository.js';
 import type { ConnectionClouds } from './connection-clouds.js';
@@ -12,7 +13,14 @@ import type { ConnectionSecrets } from './connection-secrets.js';
 /** What the Graph clients a service builds may be given (everything but what each connection decides). */
 export type SharedGraphOptions = Partial<
   Omit<GraphClientOptions, 'graphEndpoint' | 'getToken' | 'dispatcher' | 'limiter'>
->;
+> & {
+  /**
+   * Where the clients' throttling limits live (slots per mailbox, pauses after a 429), keyed by tenant and app. Give a
+   * PostgresResourceBudget to make them hold across every process on the database; by default each connection's
+   * client keeps its own in memory.
+   */
+  budget?: SharedResourceBudget;
+};
 
 interface ConnectionRuntime {
   provider: TokenProvider;
@@ -41,11 +49,20 @@ export class ConnectionRuntimes {
     const runtime = await this.#runtime(stored);
     if (!runtime.graph) {
       const cloud = this.clouds.cloudFor(stored);
+      const { budget, ...graphOptions } = this.graphOptions ?? {};
       runtime.graph = new GraphClient({
-        ...this.graphOptions,
+        ...graphOptions,
         graphEndpoint: cloud.graphEndpoint,
         getToken: async (opts) => (await runtime.provider.getToken(opts)).token,
-        limiter: new ResourceConcurrencyLimiter(),
+        limiter: new ResourceConcurrencyLimiter({
+          ...(graphOptions.perMailboxConcurrency !== undefined
+            ? { perMailbox: graphOptions.perMailboxConcurrency }
+            : {}),
+          ...(graphOptions.maxConcurrentRequests !== undefined
+            ? { maxConcurrentRequests: graphOptions.maxConcurrentRequests }
+            : {}),
+          ...(budget ? { budget, budgetScope: `${stored.tenant.toLowerCase()}/${stored.clientId.toLowerCase()}` } : {}),
+        }),
         tenantName: stored.tenant,
         permissionFor: permissionForRoute,
         ...(this.logger ? { logger: this.logger } : {}),

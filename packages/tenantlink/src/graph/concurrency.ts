@@ -1,3 +1,6 @@
+import { abortableSleep } from './policies/retry-policy.js';
+import { InProcessResourceBudget, LocalCap, type SharedResourceBudget } from './resource-budget.js';
+
 /**
  * Outlook allows 4 requests in flight per app and mailbox; a fifth gets 429 ApplicationThrottled ("over its
  * MailboxConcurrency limit"). These are the routes it counts (mail, calendar, contacts, mailbox settings).
@@ -46,77 +49,122 @@ export function outlookMailboxKey(url: string): string | undefined {
   return OUTLOOK_SEGMENTS.has(resource) ? `mailbox:${user}` : undefined;
 }
 
+/** Collections of the directory (identity and access), whose throttling counts per app and tenant. */
+const DIRECTORY_ROOTS = new Set([
+  'users',
+  'groups',
+  'directoryobjects',
+  'devices',
+  'applications',
+  'serviceprincipals',
+  'organization',
+  'contacts',
+  'directoryroles',
+  'domains',
+  'oauth2permissiongrants',
+]);
+
+/** What may follow `/users/{id}` or `/groups/{id}` and still be a directory read (not mail, files or presence). */
+const DIRECTORY_NAVIGATION = new Set([
+  'memberof',
+  'transitivememberof',
+  'members',
+  'transitivemembers',
+  'owners',
+  'manager',
+  'directreports',
+  'approleassignments',
+  'ownedobjects',
+  'registeredowners',
+  'licensedetails',
+  'checkmembergroups',
+  'getmembergroups',
+  'checkmemberobjects',
+  'getmemberobjects',
+]);
+
+/**
+ * `directory` for a directory request: one 429 there (scope `Tenant_Application`) throttles every directory request of
+ * the app in the tenant, so it pauses them all. Undefined for anything else.
+ */
+export function directoryScopeKey(url: string): string | undefined {
+  let segments: string[];
+  try {
+    segments = new URL(url).pathname.split('/').filter(Boolean);
+  } catch {
+    return undefined;
+  }
+  if (segments[0] === 'v1.0' || segments[0] === 'beta') segments.shift();
+  const root = segments[0]?.toLowerCase();
+  if (!root || !DIRECTORY_ROOTS.has(root)) return undefined;
+  const next = segments[2]?.toLowerCase().replace(/\(.*$/, '');
+  return next === undefined || DIRECTORY_NAVIGATION.has(next) ? 'directory' : undefined;
+}
+
 export interface ResourceConcurrencyOptions {
   /** In flight per mailbox. Default 4, Outlook's limit. */
   perMailbox?: number;
-  /** In flight over all requests of this client. Default unlimited. */
+  /** In flight over all requests of this client, in this process. Default unlimited. */
   maxConcurrentRequests?: number;
-  /** Which resource a URL counts against; undefined = only the global cap applies. */
+  /** Which resource's slots a URL takes; undefined = only the cap over all requests applies. */
   resourceKey?: (url: string) => string | undefined;
-}
-
-interface Gate {
-  inFlight: number;
-  waiters: (() => void)[];
-  /** No request starts before this time (a Retry-After for the whole resource). */
-  fenceUntil: number;
+  /** Which resource a 429 on this URL pauses. Default: its slot key, else `directory` for directory requests. */
+  pauseKey?: (url: string) => string | undefined;
+  /**
+   * Where slots and pauses live. Default: this limiter's own, in memory. Give several limiters (or processes, through
+   * PostgreSQL) one budget to make the limits hold across all of them.
+   */
+  budget?: SharedResourceBudget;
+  /** Prefixed to every key given to the budget, e.g. `{tenant}/{clientId}`: Graph counts per app and tenant. */
+  budgetScope?: string;
+  /** A Retry-After longer than this pauses a resource only this long. Default 5 minutes (as the retry policy). */
+  maxPauseMs?: number;
 }
 
 /**
  * Limits requests in flight per resource (mailbox) and overall, first come first served. Other resources never
- * wait for a busy mailbox. A resource can also be fenced for a while after a 429, so its queued requests wait
- * instead of collecting 429s of their own, while other mailboxes carry on.
+ * wait for a busy mailbox. A resource can also be paused for a while after a 429, so its queued requests wait
+ * instead of collecting 429s of their own, while other mailboxes carry on. Slots and pauses live in a budget, which
+ * may be shared; the cap over all requests is always this process's own.
  */
 export class ResourceConcurrencyLimiter {
   readonly perMailbox: number;
   readonly maxConcurrentRequests: number;
   readonly resourceKey: (url: string) => string | undefined;
-  private readonly gates = new Map<string, Gate>();
-  private readonly global: Gate = { inFlight: 0, waiters: [], fenceUntil: 0 };
+  readonly pauseKey: (url: string) => string | undefined;
+  readonly budget: SharedResourceBudget;
+  private readonly scope: string | undefined;
+  private readonly maxPauseMs: number;
+  private readonly cap: LocalCap | undefined;
+  private readonly held = new Map<string, number>();
 
   constructor(options: ResourceConcurrencyOptions = {}) {
     this.perMailbox = options.perMailbox ?? 4;
     this.maxConcurrentRequests = options.maxConcurrentRequests ?? Number.POSITIVE_INFINITY;
     this.resourceKey = options.resourceKey ?? outlookMailboxKey;
+    this.pauseKey = options.pauseKey ?? ((url) => this.resourceKey(url) ?? directoryScopeKey(url));
+    this.budget = options.budget ?? new InProcessResourceBudget();
+    this.scope = options.budgetScope;
+    this.maxPauseMs = options.maxPauseMs ?? 300_000;
+    this.cap = Number.isFinite(this.maxConcurrentRequests) ? new LocalCap(this.maxConcurrentRequests) : undefined;
   }
 
-  /** Waits for a slot for this URL; returns the function that frees it (call exactly once). */
+  /** Waits for a slot for this URL (and out any pause on it); returns the function that frees it (call once). */
   acquire(url: string, signal?: AbortSignal): Promise<() => void> {
-    const key = this.resourceKey(url);
-    return this.acquireKey(key, 1, signal);
+    return this.take(this.resourceKey(url), 1, this.pauseKey(url), signal, true);
   }
 
   /**
    * Waits for `weight` slots of one resource at once (a `$batch` call carrying several items for one mailbox takes
    * them together, so two batches can never each hold half of what they need).
    */
-  async acquireKey(
+  acquireKey(
     key: string | undefined,
     weight: number,
     signal?: AbortSignal,
     options: { global?: boolean } = {},
   ): Promise<() => void> {
-    const useGlobal = options.global ?? true;
-    const gate = key === undefined ? undefined : this.gateFor(key);
-    // A request heavier than the limit runs alone rather than never.
-    const need = Math.max(1, Math.min(weight, this.perMailbox));
-    if (gate) await this.enter(gate, this.perMailbox, need, signal);
-    try {
-      if (useGlobal) await this.enter(this.global, this.maxConcurrentRequests, 1, signal);
-    } catch (err) {
-      if (gate) this.leave(gate, need);
-      throw err;
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      if (useGlobal) this.leave(this.global, 1);
-      if (gate && key !== undefined) {
-        this.leave(gate, need);
-        if (gate.inFlight === 0 && gate.waiters.length === 0 && gate.fenceUntil <= Date.now()) this.gates.delete(key);
-      }
-    };
+    return this.take(key, weight, key, signal, options.global ?? true);
   }
 
   /**
@@ -138,55 +186,71 @@ export class ResourceConcurrencyLimiter {
     };
   }
 
-  /** Holds back new requests to this URL's resource until `delayMs` from now. */
-  fence(url: string, delayMs: number): void {
-    const key = this.resourceKey(url);
+  /** Pauses new requests to this URL's resource until `delayMs` from now, for every client sharing the budget. */
+  async fence(url: string, delayMs: number): Promise<void> {
+    const key = this.pauseKey(url);
     if (key === undefined) return;
-    const gate = this.gateFor(key);
-    gate.fenceUntil = Math.max(gate.fenceUntil, Date.now() + delayMs);
+    try {
+      await this.budget.fence(this.scoped(key), Date.now() + Math.min(delayMs, this.maxPauseMs));
+    } catch {
+      // A pause that could not be shared (the database is away) only costs others a 429 of their own; the request's
+      // retry still waits its Retry-After.
+    }
   }
 
-  /** Requests in flight per resource, for diagnostics. */
+  /** Slots this limiter holds per resource, for diagnostics. */
   inFlight(): Record<string, number> {
-    return Object.fromEntries([...this.gates].map(([k, g]) => [k, g.inFlight]));
+    return Object.fromEntries(this.held);
   }
 
-  private gateFor(key: string): Gate {
-    let gate = this.gates.get(key);
-    if (!gate) {
-      gate = { inFlight: 0, waiters: [], fenceUntil: 0 };
-      this.gates.set(key, gate);
+  private async take(
+    slotKey: string | undefined,
+    weight: number,
+    pauseKey: string | undefined,
+    signal: AbortSignal | undefined,
+    useCap: boolean,
+  ): Promise<() => void> {
+    // A request heavier than the limit runs alone rather than never.
+    const need = Math.max(1, Math.min(weight, this.perMailbox));
+    const releases: (() => void)[] = [];
+    const releaseAll = () => {
+      for (const release of releases.splice(0).reverse()) release();
+    };
+    try {
+      if (slotKey !== undefined) {
+        const release = await this.budget.acquire(this.scoped(slotKey), need, this.perMailbox, signal);
+        this.count(slotKey, need);
+        releases.push(() => {
+          this.count(slotKey, -need);
+          release();
+        });
+      }
+      // Waiting out a pause keeps the resource's slots, so the requests behind it stay queued in order; the cap over
+      // all requests is taken after, so a paused mailbox does not hold it up for the others.
+      if (pauseKey !== undefined) await this.waitOutPause(pauseKey, signal);
+      if (useCap && this.cap) releases.push(await this.cap.enter(signal));
+    } catch (err) {
+      releaseAll();
+      throw err;
     }
-    return gate;
+    return releaseAll;
   }
 
-  private async enter(gate: Gate, limit: number, need: number, signal?: AbortSignal): Promise<void> {
-    while (gate.inFlight + need > limit) {
-      await new Promise<void>((resolve, reject) => {
-        const wake = () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        const onAbort = () => {
-          gate.waiters = gate.waiters.filter((w) => w !== wake);
-          reject(signal?.reason);
-        };
-        if (signal?.aborted) return reject(signal.reason);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        gate.waiters.push(wake);
-      });
+  private async waitOutPause(key: string, signal: AbortSignal | undefined): Promise<void> {
+    for (;;) {
+      const wait = (await this.budget.fencedUntil(this.scoped(key))) - Date.now();
+      if (wait <= 0) return;
+      await abortableSleep(wait, signal);
     }
-    gate.inFlight += need;
-    // Waiting out a fence keeps the slot, so requests behind it stay queued in order.
-    const wait = gate.fenceUntil - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 
-  private leave(gate: Gate, weight: number): void {
-    gate.inFlight = Math.max(0, gate.inFlight - weight);
-    // Wake waiters in order while they may fit; each re-checks and re-queues if not.
-    const waiters = gate.waiters;
-    gate.waiters = [];
-    for (const wake of waiters) wake();
+  private scoped(key: string): string {
+    return this.scope === undefined ? key : `${this.scope}/${key}`;
+  }
+
+  private count(key: string, delta: number): void {
+    const n = (this.held.get(key) ?? 0) + delta;
+    if (n > 0) this.held.set(key, n);
+    else this.held.delete(key);
   }
 }

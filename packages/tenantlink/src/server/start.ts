@@ -6,6 +6,7 @@ import { loadKeyring } from '../connections/keyring.js';
 import { ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
+import { type PostgresResourceBudget, sharedGraphBudget } from '../graph/postgres-budget.js';
 import { GraphRequestMetrics } from '../graph/request-metrics.js';
 import { sharedJobQueueFromEnv } from '../jobs/choose-runner.js';
 import type { Logger } from '../logging/index.js';
@@ -79,6 +80,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   let demo: DemoTenant | null = null;
   let service: ConnectionService | undefined;
+  let budget: PostgresResourceBudget | undefined;
   try {
     const env = options.env ?? process.env;
     const vault = new Vault(await loadKeyring({ dataDir: options.dataDir, env }));
@@ -86,6 +88,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // One registry for /metrics: the server's own metrics and those of every Graph client its connections build.
     const metricsRegistry = new Registry();
     const requestMetrics = new GraphRequestMetrics(metricsRegistry);
+    // With PostgreSQL, Graph's throttling budgets (4 in flight per mailbox, Retry-After pauses) hold for every process.
+    budget = sharedGraphBudget(store);
     const serviceFor = (clouds: CloudEndpoints[]) =>
       new ConnectionService({
         store,
@@ -93,7 +97,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ...(options.logger ? { logger: options.logger } : {}),
         customClouds: [...configured, ...clouds],
         configuredCloudsOnly: true,
-        graph: { requestMetrics },
+        graph: { requestMetrics, ...(budget ? { budget } : {}) },
       });
     service = serviceFor([]);
     const real = (await service.list()).filter((c) => !isDemoConnection(c));
@@ -160,6 +164,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         try {
           await app.close();
           await running.close();
+          await budget?.close();
           await demo?.close();
           await store.close();
         } finally {
@@ -170,6 +175,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   } catch (err) {
     try {
       await service?.close();
+      await budget?.close();
       await demo?.close();
       await store.close();
     } finally {

@@ -418,6 +418,25 @@ export interface WebhookEventDeliveriesTable
   connection_id: string | null;
 }
 
+/** One slot in flight against a Graph resource (`{tenant}/{clientId}/mailbox:{user}`), held by a process under a lease. */
+export interface GraphBudgetSlotsTable {
+  resource_key: string;
+  /** 0 … limit − 1. */
+  slot: number;
+  /** Random per acquisition: the slots taken together share it, and are renewed and released by it. */
+  token: string;
+  /** `host:pid:random` of the holding process, for diagnostics. */
+  holder: string;
+  /** The slot is free again after this unless renewed: how long a crashed process keeps it. */
+  expires_at: IsoTimestamp;
+}
+
+/** A Graph resource paused by a 429's Retry-After, for every process. */
+export interface GraphBudgetFencesTable {
+  resource_key: string;
+  until: IsoTimestamp;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   secrets: SecretsTable;
@@ -441,6 +460,8 @@ export interface Database {
   webhook_event_sequence: WebhookEventSequenceTable;
   webhook_event_cursors: WebhookEventCursorsTable;
   webhook_event_deliveries: WebhookEventDeliveriesTable;
+  graph_budget_slots: GraphBudgetSlotsTable;
+  graph_budget_fences: GraphBudgetFencesTable;
 }
 
 /**

@@ -3,8 +3,9 @@ import type { PipelinePolicy } from '../pipeline.js';
 import { parseRetryAfter } from '../retry-strategies/retry-after-strategy.js';
 
 /**
- * Holds a slot of the resource's limiter for the time of one attempt (not while the retry policy waits), and fences
- * the resource when it answers 429 with a Retry-After, so the requests queued behind it wait instead of piling on.
+ * Holds a slot of the resource's limiter for the time of one attempt (not while the retry policy waits), and pauses
+ * the resource when it answers 429 with a Retry-After, so the requests queued behind it (in every process sharing the
+ * limiter's budget) wait instead of piling on. The pause is recorded before the answer goes back to the retry policy.
  */
 export function concurrencyPolicy(limiter: ResourceConcurrencyLimiter): PipelinePolicy {
   return {
@@ -15,7 +16,7 @@ export function concurrencyPolicy(limiter: ResourceConcurrencyLimiter): Pipeline
         const response = await next(request);
         if (response.status === 429) {
           const delay = parseRetryAfter(response.headers.get('retry-after'));
-          if (delay !== undefined) limiter.fence(request.url, delay);
+          if (delay !== undefined) await limiter.fence(request.url, delay);
         }
         return response;
       } finally {

@@ -13,6 +13,7 @@ import * as m0009 from './0009_webhook_url_secret.js';
 import * as m0010 from './0010_connect_sessions.js';
 import * as m0011 from './0011_integration_branding.js';
 import * as m0012 from './0012_webhook_events.js';
+import * as m0013 from './0013_graph_budgets.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and `tsx`, and a migration
@@ -31,6 +32,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0010_connect_sessions': m0010,
   '0011_integration_branding': m0011,
   '0012_webhook_events': m0012,
+  '0013_graph_budgets': m0013,
 };
 
 const staticMigrations: MigrationProvider = {

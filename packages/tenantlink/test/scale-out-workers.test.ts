@@ -11,6 +11,7 @@ import { buildServer } from '../src/server/server.js';
 import { apiKeysRepository } from '../src/store/api-keys-repository.js';
 import { jobsRepository } from '../src/store/jobs-repository.js';
 import { runCliHere } from './helpers/cli-in-process.js';
+import { cliCommand } from './helpers/cli-process.js';
 import type { Json } from './helpers/graph-sandbox.js';
 import { postgresTestUrl, storeTargets } from './helpers/store-databases.js';
 import {
@@ -21,7 +22,6 @@ import {
   writeCliSandboxFiles,
 } from './helpers/sync-harness.js';
 
-const mainScript = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.ts');
 const target = storeTargets().find((t) => t.name === 'postgres');
 const CONNECTIONS = ['north', 'south', 'east'];
 
@@ -69,7 +69,7 @@ describe('tenantlink worker processes on one PostgreSQL', {
   function startWorker(name: string) {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', mainScript, '--sandbox', join(setup.dataDir, 'state.json'), 'worker', '--concurrency', '2'],
+      [...cliCommand, '--sandbox', join(setup.dataDir, 'state.json'), 'worker', '--concurrency', '2'],
       {
         env: {
           ...process.env,

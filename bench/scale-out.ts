@@ -55,6 +55,16 @@ interface RunResult {
   throttled: number;
   peakRssMb: number[];
   failed: number;
+  /** CPU seconds the workers used, and the sandbox (Microsoft's side) during the run. */
+  workerCpu: number;
+  sandboxCpu: number;
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** A process's peak resident set, in MB (Linux). */
@@ -155,6 +165,8 @@ async function main() {
     sync.attach(runner);
     await runner.start();
     await control.call('POST', '/stats/reset');
+    const sandboxCpuBefore = cpuSeconds(sandbox.pid!);
+    const workerCpuBefore = workers.reduce((sum, w) => sum + cpuSeconds(w.pid!), 0);
     const started = performance.now();
     for (const id of ids) await sync.request(id, 'directory');
     let finished: { status: string }[] = [];
@@ -170,6 +182,8 @@ async function main() {
     const wallMs = performance.now() - started;
     const stats = await control.call('GET', '/stats');
     const peaks = workers.map((w) => peakRssMb(w.pid!));
+    const workerCpu = workers.reduce((sum, w) => sum + cpuSeconds(w.pid!), 0) - workerCpuBefore;
+    const sandboxCpu = cpuSeconds(sandbox.pid!) - sandboxCpuBefore;
     for (const w of workers) w.kill('SIGTERM');
     await Promise.all(workers.map((w) => new Promise((resolve) => w.once('close', resolve))));
     await runner.stop();
@@ -185,21 +199,27 @@ async function main() {
       throttled: stats.throttled ?? 0,
       peakRssMb: peaks,
       failed: finished.filter((f) => f.status === 'failed').length,
+      workerCpu,
+      sandboxCpu,
     };
     console.log(
       `${count} worker(s): ${(wallMs / 1000).toFixed(1)} s, ${result.tenantsPerMinute.toFixed(1)} tenants/min, ` +
-        `${result.requests} requests, ${result.throttled} 429s, peak RSS ${peaks.join('/')} MB, ${result.failed} failed`,
+        `${result.requests} requests, ${result.throttled} 429s, peak RSS ${peaks.join('/')} MB, ${result.failed} failed, ` +
+        `CPU: workers ${workerCpu.toFixed(1)} s, sandbox ${sandboxCpu.toFixed(1)} s`,
     );
     return result;
   }
 
   const base = results[0]!;
-  console.log('\n| workers | wall | tenants/min | scaling vs 1 | requests | 429s | peak RSS per worker |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log(
+    '\n| workers | wall | tenants/min | scaling vs 1 | requests | 429s | peak RSS per worker | CPU workers / sandbox |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results)
     console.log(
       `| ${r.workers} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.tenantsPerMinute.toFixed(1)} | ` +
-        `${(r.tenantsPerMinute / base.tenantsPerMinute).toFixed(2)}× | ${r.requests} | ${r.throttled} | ${r.peakRssMb.join(' / ')} MB |`,
+        `${(r.tenantsPerMinute / base.tenantsPerMinute).toFixed(2)}× | ${r.requests} | ${r.throttled} | ${r.peakRssMb.join(' / ')} MB | ` +
+        `${r.workerCpu.toFixed(1)} s / ${r.sandboxCpu.toFixed(1)} s |`,
     );
 }
 

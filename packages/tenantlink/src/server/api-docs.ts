@@ -30,6 +30,10 @@ const TAGS = [
   },
   { name: 'sync', description: 'Directory sync runs and the change feed of users, groups and memberships.' },
   {
+    name: 'jobs',
+    description: 'Background jobs (syncs) as recorded: what waits, what runs, and the dead jobs with their last error.',
+  },
+  {
     name: 'webhooks',
     description: 'Endpoints of your product that receive the change feed, signed, retried and replayable.',
   },

@@ -8,6 +8,7 @@ import { ApiKeysPage } from './pages/ApiKeysPage';
 import { ConnectedAccountsPage } from './pages/ConnectedAccountsPage';
 import { ConnectionPage } from './pages/connection/ConnectionPage';
 import { IntegrationsPage } from './pages/IntegrationsPage';
+import { JobsPage } from './pages/JobsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SignInPage } from './pages/SignInPage';
 import { WebhooksPage } from './pages/WebhooksPage';
@@ -104,6 +105,8 @@ function Page({ route }: { route: Route }) {
       return <WebhooksPage />;
     case 'api-keys':
       return <ApiKeysPage />;
+    case 'jobs':
+      return <JobsPage />;
     case 'not-found':
       return <NotFoundPage />;
   }

@@ -24,6 +24,7 @@ describe('matchRoute', () => {
     assert.deepEqual(matchRoute('/webhooks'), { page: 'webhooks' });
     assert.deepEqual(matchRoute('/webhooks/'), { page: 'webhooks' });
     assert.deepEqual(matchRoute('/webhooks/w1'), { page: 'not-found' });
+    assert.deepEqual(matchRoute('/jobs'), { page: 'jobs' });
   });
 });
 

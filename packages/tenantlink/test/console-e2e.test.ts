@@ -9,6 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { Agent, fetch } from 'undici';
 import { defaultConsoleDir } from '../src/server/console.js';
 import { type RunningServer, startServer } from '../src/server/start.js';
+import { jobsRepository } from '../src/store/jobs-repository.js';
 import { verifyWebhookSignature } from '../src/webhooks/signature.js';
 import { type AuthSandbox, type Json, refreshTokenByPassword, startAuthSandbox } from './helpers/auth-sandbox.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
@@ -387,6 +388,42 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     await page.getByRole('status').filter({ hasText: 'API key dashboard revoked.' }).waitFor();
     assert.equal(await row.count(), 0);
     assert.equal((await call(key)).status, 401, 'the revoked key is refused');
+    assert.deepEqual(problems.slice(earlierProblems), [], 'no console errors');
+  });
+
+  test('Jobs: a sync that failed for good is listed with its last error; the other views list the rest', async () => {
+    const earlierProblems = problems.length;
+    const [connection] = await server.service.list();
+    assert.ok(connection, 'the first test added a connection');
+    const jobs = jobsRepository(server.store);
+    const at = new Date().toISOString();
+    await jobs.insertJob({
+      id: 'job-dead-1',
+      connectionId: connection.id,
+      kind: 'sync.directory',
+      payload: null,
+      scheduledAt: at,
+    });
+    await jobs.recordStart({ runId: 'run-dead-1', jobId: 'job-dead-1', attempt: 5, scheduledAt: at, startedAt: at });
+    await jobs.recordFinish({
+      runId: 'run-dead-1',
+      jobId: 'job-dead-1',
+      runStatus: 'failed',
+      jobStatus: 'failed',
+      error: 'PERMISSION_MISSING: GroupMember.Read.All is not granted',
+      finishedAt: at,
+    });
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor();
+    const row = page.getByRole('row', { name: /sync\.directory/ });
+    await row.getByRole('cell', { name: /PERMISSION_MISSING/ }).waitFor();
+    assert.equal(await row.getByRole('cell', { name: 'failed', exact: true }).count(), 1);
+    await shot('15-jobs-failed');
+    await page.getByLabel('Show').selectOption({ label: 'Waiting or running' });
+    await page.getByText('No job to show.').waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor();
     assert.deepEqual(problems.slice(earlierProblems), [], 'no console errors');
   });
 

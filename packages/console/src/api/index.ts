@@ -67,6 +67,7 @@ export type WebhookDelivery = Answer<'/api/v1/webhooks/{id}/deliveries', 'get'>[
 export type WebhookReplay = Body<'/api/v1/webhooks/{id}/replay', 'post'>;
 
 export type ApiKey = Answer<'/api/v1/api-keys', 'get'>['apiKeys'][number];
+export type Job = Answer<'/api/v1/jobs', 'get'>['jobs'][number];
 export type ApiKeyScope = ApiKey['scope'];
 export type NewApiKey = Body<'/api/v1/api-keys', 'post'>;
 /** A new API key and the key itself, which no other answer carries. */
@@ -228,6 +229,11 @@ export function createApi(options: ApiClientOptions = {}) {
       body(await client.POST('/api/v1/webhooks/{id}/replay', { ...id(webhook), body: replay })).cursor,
 
     listApiKeys: async (signal?: AbortSignal) => body(await client.GET('/api/v1/api-keys', { signal })).apiKeys,
+    /** Background jobs, newest first; `status` is comma-separated (`failed`: the dead jobs). */
+    listJobs: async (status: string | undefined, signal?: AbortSignal) =>
+      body(
+        await client.GET('/api/v1/jobs', { params: { query: { limit: 100, ...(status ? { status } : {}) } }, signal }),
+      ).jobs,
     /** The only answer with the key. */
     createApiKey: async (input: NewApiKey) => body(await client.POST('/api/v1/api-keys', { body: input })),
     revokeApiKey: async (apiKey: string) => {

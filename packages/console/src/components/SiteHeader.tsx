@@ -11,6 +11,7 @@ export function SiteHeader({ path, onSignOut }: SiteHeaderProps) {
   const onIntegrations = path?.startsWith('/integrations');
   const onWebhooks = path?.startsWith('/webhooks');
   const onApiKeys = path?.startsWith('/api-keys');
+  const onJobs = path?.startsWith('/jobs');
   return (
     <header className="site-header">
       <Link href="/" className="brand">
@@ -38,6 +39,11 @@ export function SiteHeader({ path, onSignOut }: SiteHeaderProps) {
               <li>
                 <Link href="/api-keys" aria-current={onApiKeys ? 'page' : undefined}>
                   API keys
+                </Link>
+              </li>
+              <li>
+                <Link href="/jobs" aria-current={onJobs ? 'page' : undefined}>
+                  Jobs
                 </Link>
               </li>
               <li>

@@ -11,6 +11,7 @@ export type Route =
   | { page: 'integrations' }
   | { page: 'webhooks' }
   | { page: 'api-keys' }
+  | { page: 'jobs' }
   | { page: 'not-found' };
 
 /** What a page asks the next one to do, carried in history.state so it survives nothing but this one step. */
@@ -61,6 +62,7 @@ export function matchRoute(path: string): Route {
   if (trimmed === '/integrations') return { page: 'integrations' };
   if (trimmed === '/webhooks') return { page: 'webhooks' };
   if (trimmed === '/api-keys') return { page: 'api-keys' };
+  if (trimmed === '/jobs') return { page: 'jobs' };
   const detail = /^\/connections\/([^/]+)(?:\/([^/]+))?$/.exec(trimmed);
   if (detail?.[1]) return { page: 'connection', id: decoded(detail[1]), tab: decoded(detail[2] ?? '') };
   return { page: 'not-found' };

@@ -19,6 +19,7 @@ export const CONSOLE_PAGES = [
   '/webhooks',
   '/webhooks/*',
   '/api-keys',
+  '/jobs',
 ];
 
 /** The first path segments that are the server's own: an unknown path under them stays a JSON 404. */

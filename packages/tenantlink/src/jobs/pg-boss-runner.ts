@@ -150,7 +150,18 @@ export class PgBossJobRunner implements JobRunner {
       job: { id: sent.jobId, kind: request.kind, connectionId: request.connectionId },
       coalesced: sent.coalesced,
     });
-    return { ...sent, done: this.#whenDone(sent.jobId) };
+    // Polled only once someone asks: schedules and API requests enqueue without waiting for the outcome.
+    let done: Promise<JobOutcome> | undefined;
+    const whenDone = () => {
+      done ??= this.#whenDone(sent.jobId);
+      return done;
+    };
+    return {
+      ...sent,
+      get done() {
+        return whenDone();
+      },
+    };
   }
 
   async #send(
@@ -166,14 +177,7 @@ export class PgBossJobRunner implements JobRunner {
         failed: 0,
       };
       const startAfter = new Date(Date.now() + Math.max(0, request.delayMs ?? 0));
-      const id = await this.#boss.send(request.kind, data as unknown as object, {
-        id: jobId,
-        singletonKey: request.connectionId,
-        startAfter,
-        retryLimit: EXPIRY_RETRIES,
-        retryDelay: 0,
-        db: adapter(db),
-      });
+      const id = await this.#sendJob(db, request.kind, data, startAfter, jobId);
       if (id) {
         await jobsRepository({ db, dialect: 'postgres' }).insertJob({
           id: jobId,
@@ -294,17 +298,9 @@ export class PgBossJobRunner implements JobRunner {
   async #requeue(kind: string, job: PgBoss.JobWithMetadata<QueuedData>): Promise<void> {
     const random = this.#options.random ?? Math.random;
     const startAfter = new Date(Date.now() + 1_000 + Math.floor(random() * 2_000));
-    await this.#options.store.db.transaction().execute(async (trx) => {
-      // Attempts lost with a dead worker still count after the wait.
-      const data: QueuedData = { ...job.data, failed: job.data.failed + job.retryCount };
-      const sent = await this.#boss.send(kind, data as unknown as object, {
-        singletonKey: job.data.connectionId,
-        startAfter,
-        retryLimit: EXPIRY_RETRIES,
-        retryDelay: 0,
-        db: adapter(trx),
-      });
-      await this.#boss.complete(kind, job.id, { requeued: true }, { db: adapter(trx) });
+    // Attempts lost with a dead worker still count after the wait.
+    const data: QueuedData = { ...job.data, failed: job.data.failed + job.retryCount };
+    await this.#continueLater(kind, job, data, startAfter, { requeued: true }, async (trx, sent) => {
       // A follow-up already waiting takes its place.
       if (!sent) await jobsRepository({ db: trx, dialect: 'postgres' }).setStatus(job.data.jobId, 'cancelled');
     });
@@ -393,17 +389,8 @@ export class PgBossJobRunner implements JobRunner {
     }
     const delayMs = exponentialBackoffDelay(attempt, this.#options.backoff, this.#options.random);
     const next = new Date(Date.now() + delayMs);
-    // The next attempt and the end of this one in one transaction: a crash in between loses neither.
-    await this.#options.store.db.transaction().execute(async (trx) => {
-      const data: QueuedData = { ...job.data, failed: job.data.failed + job.retryCount + 1 };
-      const sent = await this.#boss.send(kind, data as unknown as object, {
-        singletonKey: ref.connectionId,
-        startAfter: next,
-        retryLimit: EXPIRY_RETRIES,
-        retryDelay: 0,
-        db: adapter(trx),
-      });
-      await this.#boss.complete(kind, job.id, { retried: true }, { db: adapter(trx) });
+    const data: QueuedData = { ...job.data, failed: job.data.failed + job.retryCount + 1 };
+    await this.#continueLater(kind, job, data, next, { retried: true }, async (trx, sent) => {
       await jobsRepository({ db: trx, dialect: 'postgres' }).recordFinish({
         runId,
         jobId: ref.id,
@@ -416,6 +403,43 @@ export class PgBossJobRunner implements JobRunner {
       });
     });
     this.#emit({ type: 'retrying', job: ref, attempt, error, delayMs });
+  }
+
+  /** Sends one pg-boss job of `kind` for the data's connection, in `db`; null when one already waits for it. */
+  #sendJob(
+    db: Kysely<Database>,
+    kind: string,
+    data: QueuedData,
+    startAfter: Date,
+    id?: string,
+  ): Promise<string | null> {
+    return this.#boss.send(kind, data as unknown as object, {
+      ...(id ? { id } : {}),
+      singletonKey: data.connectionId,
+      startAfter,
+      retryLimit: EXPIRY_RETRIES,
+      retryDelay: 0,
+      db: adapter(db),
+    });
+  }
+
+  /**
+   * Ends this pg-boss job and sends its continuation (the next attempt, or a wait for the tenant's turn), then
+   * `record`s it, all in one transaction: a crash in between loses neither.
+   */
+  async #continueLater(
+    kind: string,
+    job: PgBoss.JobWithMetadata<QueuedData>,
+    data: QueuedData,
+    startAfter: Date,
+    output: object,
+    record: (trx: Kysely<Database>, sent: boolean) => Promise<void>,
+  ): Promise<void> {
+    await this.#options.store.db.transaction().execute(async (trx) => {
+      const sent = await this.#sendJob(trx, kind, data, startAfter);
+      await this.#boss.complete(kind, job.id, output, { db: adapter(trx) });
+      await record(trx, sent !== null);
+    });
   }
 
   /** Polls the job's record until it has ended: succeeded, failed, or cancelled (superseded). */

@@ -24,12 +24,13 @@ export class TenantSlots {
 
   /** Takes a free slot of the tenant, or answers null when all `limit` are taken. The release must be called once. */
   async tryAcquire(tenant: string): Promise<(() => Promise<void>) | null> {
+    const lock = `tenantlink:tenant:${tenant.toLowerCase()}`;
     const client = await this.#pool.connect();
     try {
       for (let slot = 0; slot < this.limit; slot++) {
         const { rows } = await client.query<{ taken: boolean }>(
           'SELECT pg_try_advisory_lock(hashtext($1), $2) AS taken',
-          [`tenantlink:tenant:${tenant.toLowerCase()}`, slot],
+          [lock, slot],
         );
         if (rows[0]?.taken) {
           let released = false;
@@ -37,10 +38,7 @@ export class TenantSlots {
             if (released) return;
             released = true;
             try {
-              await client.query('SELECT pg_advisory_unlock(hashtext($1), $2)', [
-                `tenantlink:tenant:${tenant.toLowerCase()}`,
-                slot,
-              ]);
+              await client.query('SELECT pg_advisory_unlock(hashtext($1), $2)', [lock, slot]);
               client.release();
             } catch (err) {
               // A session that cannot unlock is dropped, which frees the lock too.

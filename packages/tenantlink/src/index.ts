@@ -136,12 +136,17 @@ export {
   type StoredSecret,
   secretsRepository,
 } from './store/secrets-repository.js';
-export { type CommittedEvent, FEED_NOTIFY_CHANNEL } from './sync/engine.js';
+export type { CommittedEvent } from './sync/engine.js';
 export type { SyncProgress } from './sync/progress.js';
 export { SyncScheduler } from './sync/scheduler.js';
 export { type SyncRunView, SyncService } from './sync/service.js';
 // Outbound webhooks.
-export { WebhookDispatcher, type WebhookDispatcherOptions } from './webhooks/dispatcher.js';
+export {
+  EVENTS_DELIVERY_JOB,
+  FEED_DELIVERY_JOB,
+  WebhookDispatcher,
+  type WebhookDispatcherOptions,
+} from './webhooks/dispatcher.js';
 export {
   type WebhookCursorView,
   type WebhookEndpointInput,

@@ -6,6 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { runCli } from '../src/cli/run.js';
 import { loadKeyring } from '../src/connections/keyring.js';
 import { Vault } from '../src/connections/vault.js';
+import { jobQueueSchema } from '../src/jobs/choose-runner.js';
+import { PgBossJobRunner } from '../src/jobs/pg-boss-runner.js';
 import { createApiKey } from '../src/server/auth/api-keys.js';
 import { buildServer } from '../src/server/server.js';
 import { apiKeysRepository } from '../src/store/api-keys-repository.js';
@@ -116,7 +118,10 @@ for (const target of storeTargets()) {
         assert.equal(deliveries.status, 200);
         assert.equal(deliveries.body.deliveries.length, receiver.accepted().length);
         assert.ok(deliveries.body.deliveries.every((d: Json) => d.status === 'succeeded' && d.statusCode === 200));
-        assert.equal(deliveries.body.deliveries[0].id, receiver.accepted().at(-1)!.headers['tenantlink-delivery']);
+        assert.equal(
+          deliveries.body.deliveries[0].deliveryId,
+          receiver.accepted().at(-1)!.headers['tenantlink-delivery'],
+        );
 
         // Replay from a cursor: everything after it comes again, in order.
         const since = lastSeqBefore - 5;
@@ -213,18 +218,37 @@ for (const target of storeTargets()) {
       }
     });
 
-    test('commits made by another process reach the server\u2019s dispatcher (PostgreSQL LISTEN, else its sweep)', async () => {
+    test('commits made by another process reach the server\u2019s dispatcher (PostgreSQL: enqueued with the page, else its sweep)', async () => {
       receiver.received.length = 0;
       const setup = await setUpSync(target, s, { name: 'other-process' });
-      const listen = target.name === 'postgres' && postgresTestUrl ? { databaseUrl: postgresTestUrl } : undefined;
+      const schema = setup.store.options.postgresSchema;
+      const queue =
+        target.name === 'postgres' && postgresTestUrl && schema
+          ? { databaseUrl: postgresTestUrl, schema: jobQueueSchema(schema) }
+          : undefined;
       const app = await buildServer({
         store: setup.store,
         service: setup.connections,
         consoleDir: null,
-        // On PostgreSQL the sweep is too slow to matter: only the notification can deliver in time.
-        webhooks: { ...FAST_WEBHOOKS, pollIntervalMs: listen ? 60_000 : 100, ...(listen ? { listen } : {}) },
+        // On PostgreSQL the sweep is too slow to matter: only the jobs enqueued with each page can deliver in time.
+        webhooks: { ...FAST_WEBHOOKS, pollIntervalMs: queue ? 60_000 : 100 },
         outbound: { allowPrivateTargets: true },
+        ...(queue ? { jobs: { ...queue, pollingIntervalSeconds: 0.5 } } : {}),
       });
+      // The other process: its syncs enqueue their deliveries on the shared queue, and it takes no jobs.
+      const other = queue
+        ? new PgBossJobRunner({ store: setup.store, ...queue, work: false, maintenanceIntervalSeconds: 60 })
+        : undefined;
+      const otherWebhooks = other
+        ? new WebhookDispatcher({
+            store: setup.store,
+            vault: setup.connections.vault,
+            outbound: LOOPBACK_TARGETS,
+            runner: other,
+            pollIntervalMs: 60_000,
+          })
+        : undefined;
+      if (otherWebhooks) setup.sync.onCommitting((db, event) => otherWebhooks.committing(db.db, event));
       try {
         await app.ready();
         const { key } = await createApiKey(apiKeysRepository(setup.store), 'webhook tests');
@@ -235,12 +259,14 @@ for (const target of storeTargets()) {
           payload: { url: receiver.url, connection: 'other-process', models: ['groups'] },
         });
         assert.equal(created.statusCode, 201);
-        // The sync service of the harness is not wired to the server, as if the CLI ran it elsewhere.
+        await other?.start();
+        // The sync service of the harness is not wired to the server, as if another process ran it.
         await setup.sync.run(setup.connectionId, 'directory');
         const groups = (await setup.stored()).groups.size;
         await waitFor('the groups delivered', () => keysOf(receiver.accepted()).length === groups, 5000);
         assert.ok(keysOf(receiver.accepted()).every((k) => k.startsWith('groups/')));
       } finally {
+        await other?.stop();
         await app.close();
         await setup.close();
       }

@@ -144,7 +144,13 @@ for (const target of storeTargets()) {
       assert.deepEqual(batch(c!), batch(a!), 'the same entries after the 429');
       assert.deepEqual(batch(d!), batch(a!), 'the same entries after the timeout');
       assert.ok(c!.at - b!.at >= 950, `Retry-After: 1 was honoured (${c!.at - b!.at} ms)`);
-      assert.notEqual(a!.headers['tenantlink-delivery'], b!.headers['tenantlink-delivery'], 'each attempt has its id');
+      const ids = receiver.received.map((x) => x.headers['tenantlink-delivery']);
+      assert.deepEqual(
+        ids.slice(1, 4),
+        [ids[0], ids[0], ids[0]],
+        'every attempt of the batch has the same delivery id',
+      );
+      assert.notEqual(ids[4], ids[0], 'the next batch has an id of its own');
       const accepted = receiver.accepted();
       assertInOrder(seqsOf(accepted), 'accepted');
       assert.deepEqual(
@@ -154,6 +160,12 @@ for (const target of storeTargets()) {
       );
 
       const log = (await w.endpoints.deliveries(endpoint.id)).reverse();
+      assert.deepEqual(
+        log.map((x) => x.deliveryId),
+        ids.slice(0, 5),
+        'the log names each attempt’s delivery',
+      );
+      assert.equal(new Set(log.map((x) => x.id)).size, 5, 'each attempt has its own id');
       assert.deepEqual(
         log.map((x) => [x.status, x.statusCode, x.attempt, x.error]),
         [

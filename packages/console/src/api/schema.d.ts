@@ -1133,6 +1133,25 @@ export interface paths {
             };
           };
         };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
       };
     };
     delete?: never;
@@ -2561,8 +2580,10 @@ export interface paths {
           content: {
             'application/json': {
               deliveries: {
-                /** @description the tenantlink-delivery header of the attempt */
+                /** @description the attempt’s own id */
                 id: string;
+                /** @description the tenantlink-delivery header: the same on every attempt of one batch or event (receivers deduplicate by it) */
+                deliveryId: string;
                 /**
                  * @description `feed`: a batch of a connection’s change feed; `event`: a lifecycle event
                  * @enum {string}

@@ -24,7 +24,7 @@ export function outcomeEvent(outcome: ConnectOutcome): WebhookEvent {
 /** Publishes each connect outcome as a webhook event and wakes this process's dispatcher. */
 export function publishConnectOutcomes(store: StoreHandle, signal: WebhookEventSignal) {
   return async (outcome: ConnectOutcome): Promise<void> => {
-    await publishWebhookEvent(store, outcomeEvent(outcome));
+    await publishWebhookEvent(store, outcomeEvent(outcome), signal);
     signal.published();
   };
 }

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import { TenantlinkError } from '../errors.js';
 import { type JobsRepository, jobsRepository } from '../store/jobs-repository.js';
-import type { StoreHandle } from '../store/schema.js';
+import type { Database, StoreHandle } from '../store/schema.js';
 import { type BackoffOptions, exponentialBackoffDelay } from './backoff.js';
 import { IntervalSchedules, jobErrorText, scheduleFailed } from './interval-schedules.js';
 import type {
   EnqueuedJob,
+  EnqueueRequest,
   JobContext,
   JobEvent,
   JobHandler,
@@ -13,6 +15,7 @@ import type {
   JobProgress,
   JobRef,
   JobRunner,
+  RegisterOptions,
   ScheduledJob,
   ScheduleRequest,
 } from './runner.js';
@@ -36,6 +39,8 @@ export interface InProcessJobRunnerOptions {
 type Phase = 'queued' | 'running' | 'retrying';
 
 interface LiveJob extends JobRef {
+  /** What one job at a time is about (the connection unless the request named another). */
+  key: string;
   payload: unknown;
   attempts: number;
   phase: Phase;
@@ -80,36 +85,41 @@ export class InProcessJobRunner implements JobRunner {
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   }
 
-  register<Payload>(kind: string, handler: JobHandler<Payload>): void {
+  /** Jobs live in this process: enqueue after the transaction that causes them commits. */
+  readonly transactional = false;
+
+  wake(): void {}
+
+  register<Payload>(kind: string, handler: JobHandler<Payload>, _options?: RegisterOptions): void {
     if (this.#handlers.has(kind)) {
       throw new TenantlinkError('JOB_KIND_REGISTERED', `A handler for job kind '${kind}' is already registered.`);
     }
     this.#handlers.set(kind, handler as JobHandler<unknown>);
   }
 
-  async enqueue(request: {
-    kind: string;
-    connectionId: string;
-    payload?: unknown;
-    delayMs?: number;
-  }): Promise<EnqueuedJob> {
+  /** `options.db` is not taken part in (see `transactional`): the job is queued at once. */
+  async enqueue(request: EnqueueRequest, _options?: { db?: Kysely<Database> }): Promise<EnqueuedJob> {
     if (!this.#handlers.has(request.kind)) {
       throw new TenantlinkError('JOB_KIND_UNKNOWN', `No handler is registered for job kind '${request.kind}'.`);
     }
     if (this.#state === 'stopping' || this.#state === 'stopped') {
       throw new TenantlinkError('JOB_RUNNER_STOPPED', 'The job runner has stopped and takes no new jobs.');
     }
-    const key = slotKey(request.connectionId, request.kind);
+    const jobKey = request.key ?? request.connectionId;
+    const key = slotKey(jobKey, request.kind);
     const slot = this.#slots.get(key);
     const waiting = slot ? (slot.current.phase === 'queued' ? slot.current : slot.followUp) : undefined;
     if (waiting) {
       waiting.payload = request.payload ?? null;
       this.#record(waiting, () => this.#jobs.updatePayload(waiting.id, waiting.payload));
+      if (request.expedite) this.#expedite(waiting, Date.now() + Math.max(0, request.delayMs ?? 0));
       this.#emit({ type: 'queued', job: ref(waiting), coalesced: true });
       return { jobId: waiting.id, coalesced: true, done: waiting.done };
     }
-    const job = this.#newJob(request.kind, request.connectionId, request.payload ?? null, request.delayMs ?? 0);
-    this.#record(job, () => this.#jobs.insertJob({ ...ref(job), payload: job.payload, scheduledAt: iso(job.dueAt) }));
+    const job = this.#newJob(request.kind, request.connectionId, jobKey, request.payload ?? null, request.delayMs ?? 0);
+    this.#record(job, () =>
+      this.#jobs.insertJob({ ...ref(job), key: job.key, payload: job.payload, scheduledAt: iso(job.dueAt) }),
+    );
     if (slot) {
       slot.followUp = job;
     } else {
@@ -175,7 +185,25 @@ export class InProcessJobRunner implements JobRunner {
     return () => this.#listeners.delete(listener);
   }
 
-  #newJob(kind: string, connectionId: string, payload: unknown, delayMs: number, id: string = randomUUID()): LiveJob {
+  /** A waiting job due later is made due at `at` (a current job now in its timer; a follow-up when it takes over). */
+  #expedite(job: LiveJob, at: number): void {
+    if (job.dueAt <= at) return;
+    job.dueAt = at;
+    this.#record(job, () => this.#jobs.reschedule(job.id, iso(at)));
+    if (!job.timer) return;
+    clearTimeout(job.timer);
+    job.timer = undefined;
+    this.#makeDue(job);
+  }
+
+  #newJob(
+    kind: string,
+    connectionId: string,
+    key: string,
+    payload: unknown,
+    delayMs: number,
+    id: string = randomUUID(),
+  ): LiveJob {
     let settle!: (outcome: JobOutcome) => void;
     const done = new Promise<JobOutcome>((resolve) => {
       settle = resolve;
@@ -184,6 +212,7 @@ export class InProcessJobRunner implements JobRunner {
       id,
       kind,
       connectionId,
+      key,
       payload,
       attempts: 0,
       phase: 'queued',
@@ -299,7 +328,7 @@ export class InProcessJobRunner implements JobRunner {
   #finish(job: LiveJob, outcome: JobOutcome): void {
     // Settle after the job's rows are written, so whoever awaits `done` can read its runs.
     void job.writes.then(() => job.settle(outcome));
-    const key = slotKey(job.connectionId, job.kind);
+    const key = slotKey(job.key, job.kind);
     const slot = this.#slots.get(key);
     if (slot?.current !== job) return;
     if (slot.followUp) {
@@ -316,13 +345,14 @@ export class InProcessJobRunner implements JobRunner {
     const unfinished = await this.#jobs.takeOverUnfinished(iso(Date.now()));
     for (const record of unfinished) {
       if (!this.#handlers.has(record.kind)) continue;
-      const key = slotKey(record.connectionId, record.kind);
+      const jobKey = record.key ?? record.connectionId;
+      const key = slotKey(jobKey, record.kind);
       if (this.#slots.has(key)) {
         // Two leftovers for one slot (a job and its follow-up): the later one is redundant with the earlier.
         this.#record(this.#slots.get(key)!.current, () => this.#jobs.setStatus(record.id, 'cancelled'));
         continue;
       }
-      const job = this.#newJob(record.kind, record.connectionId, record.payload, 0, record.id);
+      const job = this.#newJob(record.kind, record.connectionId, jobKey, record.payload, 0, record.id);
       job.attempts = record.status === 'queued' ? record.attempts : Math.min(record.attempts, this.#maxAttempts - 1);
       job.dueAt = Math.max(Date.now(), Date.parse(record.scheduledAt) || 0);
       this.#record(job, () => this.#jobs.setStatus(job.id, 'queued'));
@@ -368,8 +398,8 @@ export class InProcessJobRunner implements JobRunner {
   }
 }
 
-function slotKey(connectionId: string, kind: string): string {
-  return `${connectionId}\u0000${kind}`;
+function slotKey(key: string, kind: string): string {
+  return `${key}\u0000${kind}`;
 }
 
 function ref(job: LiveJob): JobRef {

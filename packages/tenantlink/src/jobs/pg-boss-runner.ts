@@ -8,6 +8,7 @@ import { type BackoffOptions, exponentialBackoffDelay } from './backoff.js';
 import { IntervalSchedules, jobErrorText, scheduleFailed } from './interval-schedules.js';
 import type {
   EnqueuedJob,
+  EnqueueRequest,
   JobContext,
   JobEvent,
   JobHandler,
@@ -15,6 +16,7 @@ import type {
   JobProgress,
   JobRef,
   JobRunner,
+  RegisterOptions,
   ScheduledJob,
   ScheduleRequest,
 } from './runner.js';
@@ -58,6 +60,8 @@ export interface PgBossJobRunnerOptions {
 interface QueuedData {
   jobId: string;
   connectionId: string;
+  /** The singleton key when it is not the connection. */
+  key?: string;
   payload: unknown;
   /** Attempts that already failed by throwing (an attempt lost to a crash is counted by pg-boss's retryCount). */
   failed: number;
@@ -82,6 +86,9 @@ export class PgBossJobRunner implements JobRunner {
   readonly #boss: PgBoss;
   readonly #jobs: JobsRepository;
   readonly #handlers = new Map<string, JobHandler<unknown>>();
+  readonly #kindOptions = new Map<string, RegisterOptions>();
+  /** Jobs are rows in the store's database: an enqueue with `db` commits or rolls back with the caller's work. */
+  readonly transactional = true;
   readonly #listeners = new Set<(event: JobEvent) => void>();
   readonly #running = new Map<string, AbortController>();
   readonly #schedules = new IntervalSchedules(
@@ -123,20 +130,22 @@ export class PgBossJobRunner implements JobRunner {
     );
   }
 
-  register<Payload>(kind: string, handler: JobHandler<Payload>): void {
+  register<Payload>(kind: string, handler: JobHandler<Payload>, options: RegisterOptions = {}): void {
     if (this.#handlers.has(kind))
       throw new TenantlinkError('JOB_KIND_REGISTERED', `A handler for job kind '${kind}' is already registered.`);
     this.#handlers.set(kind, handler as JobHandler<unknown>);
+    this.#kindOptions.set(kind, options);
+  }
+
+  wake(kind: string): void {
+    for (const id of this.#workers.get(kind) ?? []) this.#boss.notifyWorker(id);
   }
 
   /**
    * Enqueues a job; with `db` (a Kysely transaction on the store), in that transaction, so a rollback leaves no job.
    * The runner must have been started (pg-boss creates its schema and queues then).
    */
-  async enqueue(
-    request: { kind: string; connectionId: string; payload?: unknown; delayMs?: number },
-    options: { db?: Kysely<Database> } = {},
-  ): Promise<EnqueuedJob> {
+  async enqueue(request: EnqueueRequest, options: { db?: Kysely<Database> } = {}): Promise<EnqueuedJob> {
     if (!this.#handlers.has(request.kind))
       throw new TenantlinkError('JOB_KIND_UNKNOWN', `No handler is registered for job kind '${request.kind}'.`);
     if (this.#state !== 'started')
@@ -144,7 +153,7 @@ export class PgBossJobRunner implements JobRunner {
     const send = (db: Kysely<Database>) => this.#send(db, request);
     const sent = options.db ? await send(options.db) : await this.#options.store.db.transaction().execute(send);
     // Committed: a worker of this process may take it now. (Inside the caller's transaction, the next poll will.)
-    if (!options.db) for (const id of this.#workers.get(request.kind) ?? []) this.#boss.notifyWorker(id);
+    if (!options.db) this.wake(request.kind);
     this.#emit({
       type: 'queued',
       job: { id: sent.jobId, kind: request.kind, connectionId: request.connectionId },
@@ -164,15 +173,14 @@ export class PgBossJobRunner implements JobRunner {
     };
   }
 
-  async #send(
-    db: Kysely<Database>,
-    request: { kind: string; connectionId: string; payload?: unknown; delayMs?: number },
-  ): Promise<{ jobId: string; coalesced: boolean }> {
+  async #send(db: Kysely<Database>, request: EnqueueRequest): Promise<{ jobId: string; coalesced: boolean }> {
+    const key = request.key ?? request.connectionId;
     for (let tries = 0; tries < 3; tries++) {
       const jobId = randomUUID();
       const data: QueuedData = {
         jobId,
         connectionId: request.connectionId,
+        ...(key !== request.connectionId ? { key } : {}),
         payload: request.payload ?? null,
         failed: 0,
       };
@@ -183,20 +191,27 @@ export class PgBossJobRunner implements JobRunner {
           id: jobId,
           connectionId: request.connectionId,
           kind: request.kind,
+          key,
           payload: data.payload,
           scheduledAt: startAfter.toISOString(),
         });
         return { jobId, coalesced: false };
       }
-      // One is already waiting for this connection and kind: the request joins it.
+      // One is already waiting for this key and kind: the request joins it (and brings it forward when asked to).
       const waiting = await db.executeQuery<{ job_id: string | null }>(
         CompiledQuery.raw(
-          `SELECT data->>'jobId' AS job_id FROM "${this.#schema}".job WHERE name = $1 AND singleton_key = $2 AND state = 'created' LIMIT 1`,
-          [request.kind, request.connectionId],
+          request.expedite
+            ? `UPDATE "${this.#schema}".job SET start_after = LEAST(start_after, $3) WHERE name = $1 AND singleton_key = $2 AND state = 'created' RETURNING data->>'jobId' AS job_id`
+            : `SELECT data->>'jobId' AS job_id FROM "${this.#schema}".job WHERE name = $1 AND singleton_key = $2 AND state = 'created' LIMIT 1`,
+          request.expedite ? [request.kind, key, startAfter] : [request.kind, key],
         ),
       );
       const joined = waiting.rows[0]?.job_id;
-      if (joined) return { jobId: joined, coalesced: true };
+      if (joined) {
+        if (request.expedite)
+          await jobsRepository({ db, dialect: 'postgres' }).reschedule(joined, startAfter.toISOString());
+        return { jobId: joined, coalesced: true };
+      }
       // The waiting one started in between: try again, as a follow-up.
     }
     throw new TenantlinkError('JOB_ENQUEUE_FAILED', `Could not enqueue a '${request.kind}' job; try again.`);
@@ -235,7 +250,14 @@ export class PgBossJobRunner implements JobRunner {
 
   async #createQueue(kind: string): Promise<void> {
     try {
-      await this.#boss.createQueue(kind, { name: kind, policy: 'stately', retryLimit: EXPIRY_RETRIES, retryDelay: 0 });
+      const expireInSeconds = this.#kindOptions.get(kind)?.expireInSeconds;
+      await this.#boss.createQueue(kind, {
+        name: kind,
+        policy: 'stately',
+        retryLimit: EXPIRY_RETRIES,
+        retryDelay: 0,
+        ...(expireInSeconds ? { expireInSeconds } : {}),
+      });
     } catch (err) {
       // Several processes starting at once race to create a queue (pg-boss #467): whoever lost finds it there.
       if ((err as { code?: string }).code !== '23505') throw err;
@@ -283,7 +305,8 @@ export class PgBossJobRunner implements JobRunner {
   /** One attempt of a job, as pg-boss hands it to this process. */
   async #run(kind: string, job: PgBoss.JobWithMetadata<QueuedData>): Promise<void> {
     const perTenant = this.#options.perTenant;
-    if (!perTenant || !this.#tenantSlots) return this.#attempt(kind, job);
+    if (!perTenant || !this.#tenantSlots || this.#kindOptions.get(kind)?.perTenant === false)
+      return this.#attempt(kind, job);
     const tenant = await perTenant.tenantOf(job.data.connectionId).catch(() => job.data.connectionId);
     const release = await this.#tenantSlots.tryAcquire(tenant);
     if (!release) return this.#requeue(kind, job);
@@ -413,9 +436,11 @@ export class PgBossJobRunner implements JobRunner {
     startAfter: Date,
     id?: string,
   ): Promise<string | null> {
+    const expireInSeconds = this.#kindOptions.get(kind)?.expireInSeconds;
     return this.#boss.send(kind, data as unknown as object, {
       ...(id ? { id } : {}),
-      singletonKey: data.connectionId,
+      singletonKey: data.key ?? data.connectionId,
+      ...(expireInSeconds ? { expireInSeconds } : {}),
       startAfter,
       retryLimit: EXPIRY_RETRIES,
       retryDelay: 0,

@@ -1,3 +1,6 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+
 /**
  * Background work per connection (syncs, token refreshes, scans) goes through a `JobRunner`.
  *
@@ -70,14 +73,44 @@ export interface ScheduleRequest {
   immediately?: boolean;
 }
 
+/** A request for a run of a job kind. */
+export interface EnqueueRequest {
+  kind: string;
+  /** The connection the job is for; empty for a job of no connection (an endpoint's lifecycle events). */
+  connectionId: string;
+  /** What one job at a time is about, besides its kind. Default: the connection. */
+  key?: string;
+  payload?: unknown;
+  /** Start no sooner than this. */
+  delayMs?: number;
+  /** Joining a job that waits for later: bring its start forward to this request's. Default false. */
+  expedite?: boolean;
+}
+
+export interface RegisterOptions {
+  /** Counts against the per-tenant limit of the shared queue (it reads Graph). Default true. */
+  perTenant?: boolean;
+  /**
+   * Seconds after which another process takes over a job whose worker died (shared queue). Default: the queue's. Keep
+   * it above one run's worst case.
+   */
+  expireInSeconds?: number;
+}
+
 export interface JobRunner {
   /** One handler per kind; register before `start()`. */
-  register<Payload>(kind: string, handler: JobHandler<Payload>): void;
+  register<Payload>(kind: string, handler: JobHandler<Payload>, options?: RegisterOptions): void;
   /**
-   * Asks for a run of `kind` for a connection. At most one job per (connection, kind) runs at a time: a request made
-   * while one is waiting joins it, and a request made while one runs becomes a single follow-up run after it.
+   * Asks for a run of `kind` for a connection (or `key`). At most one job per (key, kind) runs at a time: a request
+   * made while one is waiting joins it, and a request made while one runs becomes a single follow-up run after it.
+   * With `db` (a transaction on the store) and a `transactional` runner, the job exists only if that transaction
+   * commits.
    */
-  enqueue(request: { kind: string; connectionId: string; payload?: unknown; delayMs?: number }): Promise<EnqueuedJob>;
+  enqueue(request: EnqueueRequest, options?: { db?: Kysely<Database> }): Promise<EnqueuedJob>;
+  /** Whether `enqueue` takes part in the caller's transaction (the shared queue); else enqueue after the commit. */
+  readonly transactional: boolean;
+  /** A job of this kind was enqueued in a transaction that has now committed: take it without waiting for a poll. */
+  wake(kind: string): void;
   /** Enqueues every `everyMs` (coalesced, so a slow run never piles up), first at start unless `immediately` is false. */
   schedule(request: ScheduleRequest): ScheduledJob;
   start(): Promise<void>;

@@ -28,7 +28,9 @@ import { registerApiDocs } from './api-docs.js';
 import { AdminPassword } from './auth/admin-password.js';
 import { principalLabel, registerAuthentication } from './auth/authenticate.js';
 import { TrustedHosts } from './auth/trusted-hosts.js';
+import { type BackgroundWorkOptions, backgroundWork } from './background-work.js';
 import { defaultConsoleDir, registerConsole } from './console.js';
+import { runTestJob } from './doctor-jobs.js';
 import { registerErrorHandling } from './errors.js';
 import { registerInputLimits } from './input-limits.js';
 import { ServerMetrics } from './metrics.js';
@@ -42,7 +44,7 @@ import { integrationRoutes } from './routes/integrations.js';
 import { jobRoutes } from './routes/jobs.js';
 import { sessionRoutes } from './routes/session.js';
 import { syncRoutes } from './routes/sync.js';
-import { registerWebhooks, type WebhooksWiring } from './routes/webhooks.js';
+import { registerWebhooks } from './routes/webhooks.js';
 
 export interface ServerOptions {
   store: Store;
@@ -71,11 +73,14 @@ export interface ServerOptions {
    * doctor's verdict counts (default 2 s, then 5 s; only while it finds APP_NOT_FOUND or CONSENT_MISSING).
    */
   consentPropagationDelaysMs?: readonly number[];
-  /** Webhook delivery tuning (retries, timeouts, polling; `listen` for PostgreSQL notifications from other processes). */
-  webhooks?: WebhooksWiring['webhooks'];
+  /** Webhook delivery tuning (retries, timeouts, batch size, the interval of the look for deliveries behind). */
+  webhooks?: BackgroundWorkOptions['webhooks'];
   /** Days the change feed keeps deletions (default 30; 0: for ever). */
   feedRetentionDays?: number;
-  /** Syncs on the queue several processes share (PostgreSQL, pg-boss); without it they run in this process. */
+  /**
+   * Background jobs (syncs, webhook deliveries, tests) on the queue several processes share (PostgreSQL, pg-boss);
+   * without it they run in this process.
+   */
   jobs?: SharedJobQueue;
   /**
    * While no admin password is set, choosing one needs this one-time token (`serve` prints it, in the console link it
@@ -180,15 +185,35 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     secureCookies: options.secureCookies ?? false,
   });
   await app.register(guideRoutes, { prefix: '/api/v1', ...(options.guideCloud ? { cloud: options.guideCloud } : {}) });
+  // Connect outcomes become lifecycle webhook events; the signal hands them to the dispatcher.
+  const events = new WebhookEventSignal();
+  const outbound = new OutboundPolicy(options.outbound);
+  const background = backgroundWork({
+    store: options.store,
+    service: options.service,
+    logger: options.logger,
+    jobs: options.jobs,
+    metricsRegistry: metrics.registry,
+    feedRetentionDays: options.feedRetentionDays,
+    webhooks: options.webhooks,
+    outbound,
+    events,
+  });
+  jobRunner = background.runner;
+  // Started once every route is registered (the sync scheduler enqueues on the started runner).
+  app.addHook('onReady', async () => background.start());
+  app.addHook('onClose', async () => {
+    await background.stop();
+    await outbound.close();
+  });
   await app.register(connectionRoutes, {
     prefix: '/api/v1',
     service: options.service,
     doctorRuns,
+    runTest: (id) => runTestJob(background.runner, options.store, id),
     ...defaultCloudOption(options),
     onTestRun: (run) => metrics.testRuns.inc({ result: run.ok ? 'ok' : 'errors' }),
   });
-  // Connect outcomes become lifecycle webhook events; the signal wakes this process's dispatcher for them.
-  const events = new WebhookEventSignal();
   await registerConnectFlows(
     app,
     options,
@@ -197,17 +222,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     metrics,
     publishConnectOutcomes(options.store, events),
   );
-  const outbound = new OutboundPolicy(options.outbound);
-  app.addHook('onClose', async () => outbound.close());
-  const onCommitted = await registerWebhooks(app, { ...options, outbound, events });
+  await registerWebhooks(app, { ...options, outbound, dispatcher: background.webhooks });
   await app.register(syncRoutes, {
     ...options,
     prefix: '/api/v1',
-    onCommitted,
-    metricsRegistry: metrics.registry,
-    onRunner: (runner) => {
-      jobRunner = runner;
-    },
+    sync: background.sync,
+    runner: background.runner,
   });
   await app.register(apiKeyRoutes, { prefix: '/api/v1', apiKeys });
   await app.register(jobRoutes, { prefix: '/api/v1', store: options.store, service: options.service });

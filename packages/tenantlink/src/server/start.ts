@@ -139,8 +139,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             ),
           }
         : {}),
-      // Commits by other processes on the same PostgreSQL wake the webhook dispatcher at once.
-      ...(options.databaseUrl ? { webhooks: { listen: { databaseUrl: options.databaseUrl } } } : {}),
     });
     const address = await listen(app, port, host);
     lock.listening(address);

@@ -14,6 +14,8 @@ export interface JobRecord {
   id: string;
   connectionId: string;
   kind: string;
+  /** What one job at a time is about, when it is not the connection. */
+  key: string | null;
   payload: unknown;
   status: JobStatus;
   attempts: number;
@@ -44,10 +46,13 @@ export interface JobsRepository {
     id: string;
     connectionId: string;
     kind: string;
+    key?: string;
     payload: unknown;
     scheduledAt: IsoTimestamp;
   }): Promise<void>;
   updatePayload(jobId: string, payload: unknown): Promise<void>;
+  /** A waiting job's new start time. */
+  reschedule(jobId: string, scheduledAt: IsoTimestamp): Promise<void>;
   /** Marks the job running and opens its run row, in one transaction. */
   recordStart(run: {
     runId: string;
@@ -90,6 +95,7 @@ export function jobsRepository({ db }: StoreHandle): JobsRepository {
           id: job.id,
           connection_id: job.connectionId,
           kind: job.kind,
+          job_key: job.key !== undefined && job.key !== job.connectionId ? job.key : null,
           payload: JSON.stringify(job.payload ?? null),
           status: 'queued',
           attempts: 0,
@@ -107,6 +113,14 @@ export function jobsRepository({ db }: StoreHandle): JobsRepository {
       await db
         .updateTable('jobs')
         .set({ payload: JSON.stringify(payload ?? null), updated_at: new Date().toISOString() })
+        .where('id', '=', jobId)
+        .execute();
+    },
+
+    async reschedule(jobId, scheduledAt) {
+      await db
+        .updateTable('jobs')
+        .set({ scheduled_at: scheduledAt, updated_at: new Date().toISOString() })
         .where('id', '=', jobId)
         .execute();
     },
@@ -222,6 +236,7 @@ function jobFromRow(row: Selectable<JobsTable>): JobRecord {
     id: row.id,
     connectionId: row.connection_id,
     kind: row.kind,
+    key: row.job_key,
     payload: JSON.parse(row.payload) as unknown,
     status: row.status,
     attempts: row.attempts,

@@ -50,8 +50,11 @@ export interface SecretsTable {
 /** One row per enqueued job: its latest state. */
 export interface JobsTable {
   id: string;
+  /** Empty for a job of no connection. */
   connection_id: string;
   kind: string;
+  /** What one job at a time is about when it is not the connection (an endpoint and a connection); null: the connection. */
+  job_key: string | null;
   /** JSON. */
   payload: string;
   status: JobStatus;
@@ -360,7 +363,10 @@ export type WebhookDeliveryStatus = 'succeeded' | 'failed';
 
 /** One delivery attempt: the feed range it carried and how the endpoint answered. Bodies are never kept. */
 export interface WebhookDeliveriesTable {
+  /** The attempt's id. */
   id: string;
+  /** The delivery's id (`tenantlink-delivery`): the same on every attempt of one batch or event; null before 0014. */
+  delivery_id: string | null;
   endpoint_id: string;
   connection_id: string;
   from_seq: number;

@@ -65,6 +65,8 @@ export interface DeliveryCursor {
   /** Moves the cursor to `toSeq` after a delivery (or past what the endpoint does not take); clears the retries. */
   advance(fence: CursorFence, toSeq: number, options: { delivered: boolean }): Promise<boolean>;
   failed(fence: CursorFence, state: FailedAttempt): Promise<boolean>;
+  /** Before a first attempt: fixes the range it carries, so that an attempt after a crash carries the same. */
+  pin(fence: CursorFence, retryToSeq: number): Promise<boolean>;
   /** Sets the cursor back (or forward) to `since`, clears the retries, and fences off deliveries under way. */
   replay(since: number): Promise<void>;
 }
@@ -217,6 +219,14 @@ export function deliveryCursor<State extends DeliveryCursorState>(
           last_attempt_at: now,
           updated_at: now,
         })
+        .where('lease_token', '=', fence.token)
+        .where('generation', '=', fence.generation)
+        .executeTakeFirst();
+      return updated(result);
+    },
+    async pin(fence, retryToSeq) {
+      const result = await row()
+        .set({ retry_to_seq: retryToSeq })
         .where('lease_token', '=', fence.token)
         .where('generation', '=', fence.generation)
         .executeTakeFirst();

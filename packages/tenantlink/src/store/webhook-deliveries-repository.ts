@@ -9,7 +9,10 @@ import type {
 
 /** One delivery attempt, as the log shows it. */
 interface DeliveryAttempt {
+  /** The attempt's own id. */
   id: string;
+  /** The delivery's id, sent as `tenantlink-delivery`: the same on every attempt of one batch or event. */
+  deliveryId: string;
   endpointId: string;
   /** The feed range; for an event, its sequence number among the events (both). */
   fromSeq: number;
@@ -57,6 +60,7 @@ export function webhookDeliveriesRepository({ db }: StoreHandle): WebhookDeliver
     async record(d) {
       const attempt = {
         id: d.id,
+        delivery_id: d.deliveryId,
         endpoint_id: d.endpointId,
         attempt: d.attempt,
         status: d.status,
@@ -125,6 +129,8 @@ export function webhookDeliveriesRepository({ db }: StoreHandle): WebhookDeliver
 function attemptOf(row: Selectable<WebhookEventDeliveriesTable> | Selectable<WebhookDeliveriesTable>) {
   return {
     id: row.id,
+    // Attempts logged before delivery ids had only their own.
+    deliveryId: row.delivery_id ?? row.id,
     endpointId: row.endpoint_id,
     attempt: Number(row.attempt),
     status: row.status,

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Connection } from '../connections/model.js';
 import { TenantlinkError } from '../errors.js';
 import type {
@@ -31,9 +30,6 @@ export interface CommittedEvent {
   toSeq: number;
 }
 
-/** The PostgreSQL channel each commit with feed entries notifies, in its transaction (delivered only on commit). */
-export const FEED_NOTIFY_CHANNEL = 'tenantlink_sync_feed';
-
 export interface SyncEngineOptions {
   store: Store;
   logger?: Logger;
@@ -47,6 +43,11 @@ export interface SyncEngineOptions {
   /** Default: 2 s doubling to 60 s. */
   pageBackoff?: BackoffOptions;
   onCommitted?: (event: CommittedEvent) => void;
+  /**
+   * Inside the transaction of a page that wrote feed entries, last: work that must commit or roll back with the page
+   * (enqueueing its webhook deliveries on the shared queue). A throw rolls the page back.
+   */
+  onCommitting?: (db: StoreHandle, event: CommittedEvent) => Promise<void>;
 }
 
 export interface RunRequest {
@@ -414,15 +415,14 @@ export class SyncEngine {
         },
       });
       await syncRunsRepository(handle).addProgress(round.runId, { ...read, changes: outcome.changes });
-      if (this.#store.dialect === 'postgres' && outcome.fromSeq !== undefined) {
-        const payload = JSON.stringify({
+      if (this.#options.onCommitting && outcome.fromSeq !== undefined && outcome.toSeq !== undefined)
+        await this.#options.onCommitting(handle, {
           connectionId: round.connectionId,
           dataset: round.dataset.name,
+          runId: round.runId,
           fromSeq: outcome.fromSeq,
           toSeq: outcome.toSeq,
         });
-        await sql`select pg_notify(${FEED_NOTIFY_CHANNEL}, ${payload})`.execute(trx);
-      }
     });
     return outcome;
   }

@@ -4,13 +4,13 @@ import type { SyncDataset } from '../features/dataset.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { Store } from '../store/database.js';
 import { type FeedEntry, recordsRepository } from '../store/records-repository.js';
-import type { SyncRunTrigger } from '../store/schema.js';
+import type { StoreHandle, SyncRunTrigger } from '../store/schema.js';
 import { type SyncRunRecord, syncRunsRepository } from '../store/sync-runs-repository.js';
 import { webhookCursorsRepository } from '../store/webhook-cursors-repository.js';
 import { type CommittedEvent, SyncEngine, type SyncEngineOptions } from './engine.js';
 import { progressOf, type SyncProgress } from './progress.js';
 
-export interface SyncServiceOptions extends Omit<SyncEngineOptions, 'store' | 'onCommitted'> {
+export interface SyncServiceOptions extends Omit<SyncEngineOptions, 'store' | 'onCommitted' | 'onCommitting'> {
   store: Store;
   connections: ConnectionService;
   datasets: readonly SyncDataset[];
@@ -79,6 +79,7 @@ export class SyncService {
   readonly #retentionDays: number;
   readonly #logger: SyncServiceOptions['logger'];
   readonly #listeners = new Set<(event: CommittedEvent) => void>();
+  readonly #committing = new Set<(db: StoreHandle, event: CommittedEvent) => Promise<void>>();
   #runner: JobRunner | undefined;
 
   constructor(options: SyncServiceOptions) {
@@ -90,6 +91,9 @@ export class SyncService {
     this.#datasets = new Map(datasets.map((d) => [d.name, d]));
     this.#engine = new SyncEngine({
       ...engine,
+      onCommitting: async (db, event) => {
+        for (const listener of this.#committing) await listener(db, event);
+      },
       onCommitted: (event) => {
         for (const listener of this.#listeners) {
           try {
@@ -125,6 +129,15 @@ export class SyncService {
   onCommitted(listener: (event: CommittedEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` inside the transaction of every page that writes feed entries (it commits or rolls back with the
+   * page); returns the function that stops it.
+   */
+  onCommitting(listener: (db: StoreHandle, event: CommittedEvent) => Promise<void>): () => void {
+    this.#committing.add(listener);
+    return () => this.#committing.delete(listener);
   }
 
   /** Runs a sync in this process now; resolves with the finished run, or throws (the run is recorded as failed). */

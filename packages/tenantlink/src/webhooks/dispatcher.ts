@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import {
   type Vault,
   webhookPreviousSecretContext,
@@ -6,10 +7,12 @@ import {
   webhookUrlContext,
 } from '../connections/vault.js';
 import { TenantlinkError } from '../errors.js';
+import { InProcessJobRunner } from '../jobs/in-process-runner.js';
+import type { JobContext, JobRunner } from '../jobs/runner.js';
 import type { Logger } from '../logging/index.js';
 import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 import type { Store } from '../store/database.js';
-import { isoNow } from '../store/schema.js';
+import { type Database, isoNow } from '../store/schema.js';
 import {
   type CursorFence,
   type DeliveryCursor,
@@ -23,31 +26,40 @@ import { webhookEventsRepository } from '../store/webhook-events-repository.js';
 import { holderIsGone, processHolder } from '../sync/lease.js';
 import { DEFAULT_FEED_RETENTION_DAYS } from '../sync/service.js';
 import { type DeliverySource, eventSource, feedSource, type PendingDelivery } from './delivery-source.js';
-import { type FeedListener, listenForFeedCommits } from './feed-listener.js';
 import { PING, pingPayload } from './payload.js';
 import { type PostOutcome, postWebhook } from './post-webhook.js';
 import { nextAttemptDelay, type WebhookRetryOptions } from './retry-schedule.js';
 import { SIGNATURE_HEADER, signWebhookBody } from './signature.js';
 
+/** The job kinds of deliveries: an endpoint's feed of one connection, and an endpoint's lifecycle events. */
+export const FEED_DELIVERY_JOB = 'webhook.feed';
+export const EVENTS_DELIVERY_JOB = 'webhook.events';
+
 export interface WebhookDispatcherOptions {
   store: Store;
   vault: Vault;
   logger?: Logger | undefined;
+  /**
+   * The job runner deliveries go through: the server's (the shared queue on PostgreSQL), so any worker may deliver.
+   * Without one the dispatcher runs an in-process runner of its own.
+   */
+  runner?: JobRunner | undefined;
   /** Most feed entries in one delivery. Default 500. */
   batchSize?: number;
   /** How long the endpoint has to answer. Default 10 s. */
   timeoutMs?: number;
   retry?: WebhookRetryOptions;
   /**
-   * How often to look for endpoints behind their feed (commits by other processes, retries that came due, a
-   * dispatcher that died). Default 5 s.
+   * How often to look for endpoints behind their feed that no job covers: commits of a process that enqueues none (a
+   * CLI sync) and lanes whose delivery was lost with a crash. Default 5 s on SQLite, 30 s on PostgreSQL (where each
+   * commit enqueues its deliveries in its own transaction).
    */
   pollIntervalMs?: number;
-  /** How long a pair's lease lasts; it is renewed before each attempt. Default max(30 s, 3 × timeout). */
+  /** How long a lane's cursor lease lasts; it is renewed before each attempt. Default max(30 s, 3 × timeout). */
   leaseTtlMs?: number;
-  /** Deliveries in flight at once (each to a different endpoint and connection). Default 8. */
+  /** Deliveries in flight at once in this process, for a runner of its own. Default 8. */
   concurrency?: number;
-  /** A failing pair is tried again on a commit at most this often. Default 60 s. */
+  /** A failing lane is tried again on a commit at most this often. Default 60 s. */
   failingRetryIntervalMs?: number;
   /** How long the delivery log keeps attempts. Default 14 days. */
   deliveryRetentionMs?: number;
@@ -56,49 +68,48 @@ export interface WebhookDispatcherOptions {
    * ever).
    */
   eventRetentionDays?: number | undefined;
-  /** PostgreSQL: also LISTEN for commits and events of other processes (a connection of its own to this URL). */
-  listen?: { databaseUrl: string } | undefined;
   /** Where deliveries may go: every connection is checked against it (no private networks unless allowed). */
   outbound: OutboundPolicy;
   userAgent?: string;
 }
 
 /**
- * What a dispatcher delivers in order, one attempt at a time: an endpoint's feed of one connection (a pair), or an
- * endpoint's lifecycle events.
+ * What is delivered in order, one attempt at a time: an endpoint's feed of one connection, or an endpoint's lifecycle
+ * events. Each is a job key: one job per lane runs at a time, over every process of the queue.
  */
 type Lane = { kind: 'feed'; endpointId: string; connectionId: string } | { kind: 'events'; endpointId: string };
 
-/** What woke a lane: a commit (or a published event) may try a failing lane again; a replay skips any wait. */
-type Reason = 'sweep' | 'timer' | 'commit' | 'replay';
-const STRENGTH: Record<Reason, number> = { sweep: 0, timer: 0, commit: 1, replay: 2 };
+interface LanePayload {
+  endpointId: string;
+}
 
 const feedLane = (endpointId: string, connectionId: string): Lane => ({ kind: 'feed', endpointId, connectionId });
 const eventsLane = (endpointId: string): Lane => ({ kind: 'events', endpointId });
-const laneKey = (lane: Lane) =>
-  lane.kind === 'feed' ? `${lane.endpointId}\u0000${lane.connectionId}` : `${lane.endpointId}\u0001events`;
+
+/** A job keeps its lane for at most this many batches, then hands over to a follow-up (others' jobs get a turn). */
+const BATCHES_PER_JOB = 20;
 
 /**
  * Delivers each connection's change feed, and the lifecycle events, to the webhook endpoints that take them: in order,
- * at least once, one delivery in flight per lane (an endpoint and connection, or an endpoint's events) across all
- * processes (a lease on the lane's cursor row), the cursor moved only on a 2xx. Woken by commits and published events
- * in this process, by PostgreSQL notifications from others, by retry timers, and by a periodic sweep that also
- * catches up after a crash.
+ * at least once, through the job runner. Each lane (an endpoint and a connection, or an endpoint's events) is a job
+ * key, so one job per lane runs at a time; on PostgreSQL the shared queue makes that hold over every process, and a
+ * page of a sync enqueues its lanes in its own transaction. A job delivers from the lane's cursor until it is caught
+ * up, an attempt fails (its retry is a delayed follow-up job), or it has sent its share of batches.
+ *
+ * The cursor row keeps a lease while a job works on it. With the shared queue it fences off a job that outlived its
+ * expiry; between processes that each run their own queue (SQLite), it is what keeps them apart.
  */
 export class WebhookDispatcher {
   readonly #store: Store;
   readonly #vault: Vault;
   readonly #options: WebhookDispatcherOptions;
+  readonly #runner: JobRunner;
+  readonly #ownRunner: boolean;
   readonly #holder = processHolder();
-  readonly #active = new Map<string, Promise<void>>();
-  readonly #again = new Map<string, Reason>();
-  readonly #timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
-  readonly #waiting: (() => void)[] = [];
   readonly #stop = new AbortController();
-  #inFlight = 0;
+  readonly #active = new Set<Promise<unknown>>();
   #interval: NodeJS.Timeout | undefined;
   #sweeping: Promise<void> | undefined;
-  #listener: FeedListener | undefined;
   #lastPrune = 0;
   #started = false;
 
@@ -106,6 +117,23 @@ export class WebhookDispatcher {
     this.#store = options.store;
     this.#vault = options.vault;
     this.#options = options;
+    this.#ownRunner = options.runner === undefined;
+    this.#runner =
+      options.runner ??
+      new InProcessJobRunner({ store: options.store, concurrency: options.concurrency ?? 8, resumeUnfinished: false });
+    // Deliveries do not read Graph: the tenant's job slots are not theirs to take. A job is bounded (its share of
+    // batches, each within the timeout), well within the queue's expiry.
+    const jobOptions = { perTenant: false };
+    this.#runner.register<LanePayload>(
+      FEED_DELIVERY_JOB,
+      (job) => this.#track(this.#drain(feedLane(job.payload.endpointId, job.connectionId), job)),
+      jobOptions,
+    );
+    this.#runner.register<LanePayload>(
+      EVENTS_DELIVERY_JOB,
+      (job) => this.#track(this.#drain(eventsLane(job.payload.endpointId), job)),
+      jobOptions,
+    );
   }
 
   get #timeoutMs() {
@@ -116,79 +144,107 @@ export class WebhookDispatcher {
     return this.#options.leaseTtlMs ?? Math.max(30_000, 3 * this.#timeoutMs);
   }
 
-  /** Catches up at once, then sweeps periodically (and listens on PostgreSQL when asked). */
+  /**
+   * Whether a commit may enqueue its deliveries in its own transaction (`committing`): the runner is the shared queue.
+   * Otherwise call `committed` once the transaction has committed.
+   */
+  get transactional(): boolean {
+    return this.#runner.transactional;
+  }
+
+  /** Looks for lanes behind at once, then periodically (starting its own runner, if it has one). */
   async start(): Promise<void> {
     if (this.#started || this.#stop.signal.aborted) return;
     this.#started = true;
-    this.#interval = setInterval(() => void this.sweep(), this.#options.pollIntervalMs ?? 5000);
+    if (this.#ownRunner) await this.#runner.start();
+    const every = this.#options.pollIntervalMs ?? (this.#store.dialect === 'postgres' ? 30_000 : 5000);
+    this.#interval = setInterval(() => void this.sweep(), every);
     this.#interval.unref();
-    if (this.#options.listen && this.#store.dialect === 'postgres') {
-      this.#listener = await listenForFeedCommits(this.#options.listen.databaseUrl, {
-        onCommit: (connectionId) => this.committed({ connectionId }),
-        onEvents: () => this.eventsPublished(),
-        ...(this.#options.logger ? { logger: this.#options.logger } : {}),
-      }).catch((err: unknown) => {
-        this.#options.logger?.warn(
-          { err: { message: (err as Error).message } },
-          'webhooks: cannot LISTEN for commits; polling only',
-        );
-        return undefined;
-      });
-    }
     void this.sweep();
   }
 
-  /** Stops waking pairs; deliveries in flight finish (each is bounded by the timeout), the rest resume elsewhere. */
+  /** Stops looking for work; deliveries in flight finish (each bounded by the timeout), queued ones stay queued. */
   async stop(): Promise<void> {
     this.#stop.abort();
     if (this.#interval) clearInterval(this.#interval);
-    for (const { timer } of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
-    for (const wake of this.#waiting.splice(0)) wake();
-    await this.#listener?.close().catch(() => {});
     await this.#sweeping;
-    while (this.#active.size > 0) await Promise.allSettled([...this.#active.values()]);
+    if (this.#ownRunner) await this.#runner.stop();
+    while (this.#active.size > 0) await Promise.allSettled([...this.#active]);
   }
 
-  /** A commit wrote feed entries for this connection: wake every endpoint that takes them. */
+  /**
+   * In the transaction of a commit that wrote feed entries for this connection (the shared queue): enqueues a delivery
+   * for every endpoint that takes them, so that the job exists exactly when the entries do.
+   */
+  async committing(db: Kysely<Database>, event: { connectionId: string }): Promise<void> {
+    const endpoints = await webhookEndpointsRepository({ db, dialect: this.#store.dialect }).enabledFor(
+      event.connectionId,
+    );
+    for (const endpoint of endpoints) await this.#enqueue(feedLane(endpoint.id, event.connectionId), {}, { db });
+  }
+
+  /**
+   * A commit wrote feed entries for this connection: enqueue every endpoint that takes them (after the commit, for a
+   * runner of this process), or take the jobs `committing` enqueued at once.
+   */
   committed(event: { connectionId: string }): void {
     if (this.#stop.signal.aborted) return;
-    webhookEndpointsRepository(this.#store)
-      .enabledFor(event.connectionId)
-      .then((endpoints) => {
-        for (const endpoint of endpoints) this.#kick(feedLane(endpoint.id, event.connectionId), 'commit');
-      })
-      .catch((err: unknown) => this.#logFailure(err, 'webhooks: cannot read endpoints after a commit'));
+    if (this.transactional) {
+      this.#runner.wake(FEED_DELIVERY_JOB);
+      return;
+    }
+    this.#background(async () => {
+      for (const endpoint of await webhookEndpointsRepository(this.#store).enabledFor(event.connectionId))
+        await this.#enqueue(feedLane(endpoint.id, event.connectionId));
+    }, 'webhooks: cannot enqueue deliveries after a commit');
   }
 
-  /** Lifecycle events were published and their transaction committed: wake every enabled endpoint's events. */
+  /** In the transaction that published lifecycle events (the shared queue): enqueue every enabled endpoint's events. */
+  async publishing(db: Kysely<Database>): Promise<void> {
+    for (const endpoint of await webhookEndpointsRepository({ db, dialect: this.#store.dialect }).list())
+      if (endpoint.enabled) await this.#enqueue(eventsLane(endpoint.id), {}, { db });
+  }
+
+  /** Lifecycle events were published and their transaction committed. */
   eventsPublished(): void {
     if (this.#stop.signal.aborted) return;
-    webhookEndpointsRepository(this.#store)
-      .list()
-      .then((endpoints) => {
-        for (const endpoint of endpoints) if (endpoint.enabled) this.#kick(eventsLane(endpoint.id), 'commit');
-      })
-      .catch((err: unknown) => this.#logFailure(err, 'webhooks: cannot read endpoints after an event'));
+    if (this.transactional) {
+      this.#runner.wake(EVENTS_DELIVERY_JOB);
+      return;
+    }
+    this.#background(async () => {
+      for (const endpoint of await webhookEndpointsRepository(this.#store).list())
+        if (endpoint.enabled) await this.#enqueue(eventsLane(endpoint.id));
+    }, 'webhooks: cannot enqueue deliveries after an event');
   }
 
-  /** A replay moved a cursor: deliver from there now. */
+  /** A replay moved a cursor: deliver from there now, whatever retry was waiting. */
   replayed(endpointId: string, connectionId: string): void {
-    this.#kick(feedLane(endpointId, connectionId), 'replay');
+    this.#background(
+      () => this.#enqueue(feedLane(endpointId, connectionId), { expedite: true }),
+      'webhooks: cannot enqueue a replay',
+    );
   }
 
   /** A replay moved an endpoint's events cursor: deliver from there now. */
   eventsReplayed(endpointId: string): void {
-    this.#kick(eventsLane(endpointId), 'replay');
+    this.#background(
+      () => this.#enqueue(eventsLane(endpointId), { expedite: true }),
+      'webhooks: cannot enqueue a replay',
+    );
   }
 
-  /** Resolves when nothing is being delivered in this process (for tests and orderly shutdowns). */
+  /** Resolves when nothing is being delivered or waits to be (for tests and orderly shutdowns). */
   async idle(): Promise<void> {
     await this.#sweeping;
-    while (this.#active.size > 0) await Promise.allSettled([...this.#active.values()]);
+    if (this.#ownRunner) await this.#runner.whenIdle();
+    while (this.#active.size > 0) await Promise.allSettled([...this.#active]);
   }
 
-  /** Finds every lane behind its feed or the events whose next attempt is due and free of other processes; wakes it. */
+  /**
+   * Enqueues every lane behind its feed (or its events) that is not failing and not held by a live job, and prunes
+   * the log now and then. Idempotent: a lane with a job waiting joins it.
+   */
   sweep(): Promise<void> {
     if (this.#stop.signal.aborted) return Promise.resolve();
     this.#sweeping ??= this.#sweepOnce()
@@ -204,9 +260,7 @@ export class WebhookDispatcher {
     if (endpoints.length > 0) {
       const feedCursors = webhookCursorsRepository(this.#store);
       const heads = await feedCursors.feedHeads();
-      const cursors = new Map(
-        (await feedCursors.list()).map((c) => [laneKey(feedLane(c.endpointId, c.connectionId)), c]),
-      );
+      const cursors = new Map((await feedCursors.list()).map((c) => [`${c.endpointId}/${c.connectionId}`, c]));
       const eventHead = await webhookEventsRepository(this.#store).head();
       const eventCursors = new Map(
         (await webhookEventCursorsRepository(this.#store).list()).map((c) => [c.endpointId, c]),
@@ -215,27 +269,23 @@ export class WebhookDispatcher {
       for (const endpoint of endpoints) {
         const connectionIds = endpoint.connectionId ? [endpoint.connectionId] : [...heads.keys()];
         for (const connectionId of connectionIds) {
-          const lane = feedLane(endpoint.id, connectionId);
-          const cursor = cursors.get(laneKey(lane));
-          if ((heads.get(connectionId) ?? 0) > (cursor?.lastSeq ?? 0)) this.#wakeIfDue(lane, cursor, now);
+          const cursor = cursors.get(`${endpoint.id}/${connectionId}`);
+          if ((heads.get(connectionId) ?? 0) > (cursor?.lastSeq ?? 0))
+            await this.#enqueueIfNeeded(feedLane(endpoint.id, connectionId), cursor, now);
         }
         const events = eventCursors.get(endpoint.id);
-        if (events && eventHead > events.lastSeq) this.#wakeIfDue(eventsLane(endpoint.id), events, now);
+        if (events && eventHead > events.lastSeq) await this.#enqueueIfNeeded(eventsLane(endpoint.id), events, now);
       }
     }
     await this.#prune();
   }
 
-  /** Wakes a lane that is behind unless it is failing, waits for its next attempt, or another process holds it. */
-  #wakeIfDue(lane: Lane, cursor: DeliveryCursorState | undefined, now: number): void {
+  async #enqueueIfNeeded(lane: Lane, cursor: DeliveryCursorState | undefined, now: number): Promise<void> {
     if (cursor?.failing) return;
-    const due = cursor?.nextAttemptAt ? Date.parse(cursor.nextAttemptAt) : 0;
-    if (due > now) {
-      this.#schedule(lane, due);
-      return;
-    }
     if (cursor?.lease && Date.parse(cursor.lease.expiresAt) > now && !holderIsGone(cursor.lease.holder)) return;
-    this.#kick(lane, 'sweep');
+    const due = cursor?.nextAttemptAt ? Date.parse(cursor.nextAttemptAt) : 0;
+    // Free and due: a job waiting for the lease to end (or for later) may go now.
+    await this.#enqueue(lane, { delayMs: Math.max(0, due - now), expedite: true });
   }
 
   async #prune(): Promise<void> {
@@ -248,57 +298,47 @@ export class WebhookDispatcher {
       await webhookEventsRepository(this.#store).prune(new Date(Date.now() - eventDays * 86_400_000).toISOString());
   }
 
-  #kick(lane: Lane, reason: Reason): void {
-    if (this.#stop.signal.aborted) return;
-    const key = laneKey(lane);
-    if (this.#active.has(key)) {
-      const before = this.#again.get(key);
-      if (!before || STRENGTH[reason] > STRENGTH[before]) this.#again.set(key, reason);
-      return;
-    }
-    const run = this.#withSlot(() => this.#drain(lane, reason))
-      .catch((err: unknown) => this.#logFailure(err, 'webhooks: delivery loop failed', { ...lane }))
-      .finally(() => {
-        this.#active.delete(key);
-        const again = this.#again.get(key);
-        this.#again.delete(key);
-        if (again) this.#kick(lane, again);
-      });
-    this.#active.set(key, run);
-  }
-
-  async #withSlot(work: () => Promise<void>): Promise<void> {
-    const limit = this.#options.concurrency ?? 8;
-    while (this.#inFlight >= limit && !this.#stop.signal.aborted)
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    if (this.#stop.signal.aborted) return;
-    this.#inFlight += 1;
-    try {
-      await work();
-    } finally {
-      this.#inFlight -= 1;
-      this.#waiting.shift()?.();
-    }
-  }
-
-  #schedule(lane: Lane, at: number): void {
-    if (this.#stop.signal.aborted) return;
-    const key = laneKey(lane);
-    const existing = this.#timers.get(key);
-    if (existing && existing.at <= at) return;
-    if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(
-      () => {
-        this.#timers.delete(key);
-        this.#kick(lane, 'timer');
-      },
-      Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1),
+  async #enqueue(
+    lane: Lane,
+    request: { delayMs?: number; expedite?: boolean } = {},
+    options: { db?: Kysely<Database> } = {},
+  ): Promise<void> {
+    const payload: LanePayload = { endpointId: lane.endpointId };
+    await this.#runner.enqueue(
+      lane.kind === 'feed'
+        ? {
+            kind: FEED_DELIVERY_JOB,
+            connectionId: lane.connectionId,
+            key: `${lane.endpointId}/${lane.connectionId}`,
+            payload,
+            ...request,
+          }
+        : { kind: EVENTS_DELIVERY_JOB, connectionId: '', key: `${lane.endpointId}/events`, payload, ...request },
+      options,
     );
-    timer.unref();
-    this.#timers.set(key, { at, timer });
   }
 
-  /** Takes the lane's lease, from a dead process on this machine if need be. */
+  /** A follow-up job for the lane, enqueued after the current one's work (the runner makes it wait for this one). */
+  async #followUp(lane: Lane, delayMs = 0): Promise<void> {
+    if (this.#stop.signal.aborted) return;
+    await this.#enqueue(lane, { delayMs }).catch((err: unknown) => {
+      // Stopping: the look for lanes behind at the next start finds this one.
+      if ((err as { code?: string }).code !== 'JOB_RUNNER_STOPPED') throw err;
+    });
+  }
+
+  #background(work: () => Promise<void>, failure: string): void {
+    if (this.#stop.signal.aborted) return;
+    void this.#track(work().catch((err: unknown) => this.#logFailure(err, failure)));
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#active.add(work);
+    void work.finally(() => this.#active.delete(work)).catch(() => {});
+    return work;
+  }
+
+  /** Takes the lane's lease: free, expired, or held by a dead process of this machine. */
   async #acquire(cursor: DeliveryCursor, token: string): Promise<boolean> {
     const lease = () => ({
       token,
@@ -311,22 +351,22 @@ export class WebhookDispatcher {
     return cursor.acquire(lease(), { replacing: current.token });
   }
 
-  /** Whether this wake-up may make an attempt now; otherwise a timer is set for when one is due. */
-  #mayAttempt(lane: Lane, cursor: DeliveryCursorState, reason: Reason): boolean {
-    if (reason === 'replay') return true;
+  /**
+   * How long to wait before the next attempt on this cursor: 0 for now, else until a retry is due, or, for a failing
+   * lane (only a commit or a replay enqueues one), until its interval since the last attempt has passed.
+   */
+  #waitBeforeAttempt(cursor: DeliveryCursorState): number {
     const now = Date.now();
     if (cursor.failing) {
       const last = cursor.lastAttemptAt ? Date.parse(cursor.lastAttemptAt) : 0;
-      return reason === 'commit' && now - last >= (this.#options.failingRetryIntervalMs ?? 60_000);
+      return Math.max(0, last + (this.#options.failingRetryIntervalMs ?? 60_000) - now);
     }
     const due = cursor.nextAttemptAt ? Date.parse(cursor.nextAttemptAt) : 0;
-    if (due <= now) return true;
-    this.#schedule(lane, due);
-    return false;
+    return Math.max(0, due - now);
   }
 
-  /** Delivers from the lane's cursor until it is caught up or an attempt fails, holding the lease. */
-  async #drain(lane: Lane, reason: Reason): Promise<void> {
+  /** One job of a lane: delivers from its cursor until caught up, an attempt failed, or its share of batches is sent. */
+  async #drain(lane: Lane, job: JobContext<LanePayload>): Promise<void> {
     const endpoint = await webhookEndpointsRepository(this.#store).get(lane.endpointId);
     if (!endpoint?.enabled) return;
     const source: DeliverySource | undefined =
@@ -335,12 +375,22 @@ export class WebhookDispatcher {
         : eventSource(this.#store, endpoint);
     if (!source) return;
     const token = randomUUID();
-    if (!(await this.#acquire(source.cursor, token))) return;
-    let wake = reason;
+    if (!(await this.#acquire(source.cursor, token))) {
+      // Another job holds it (a process of its own queue, or one that outlived its expiry): try once its lease ends.
+      const lease = (await source.cursor.get())?.lease;
+      await this.#followUp(lane, lease ? Math.max(250, Date.parse(lease.expiresAt) - Date.now() + 250) : 250);
+      return;
+    }
     try {
-      while (!this.#stop.signal.aborted) {
+      for (let batches = 0; !job.signal.aborted && !this.#stop.signal.aborted; ) {
         const cursor = await source.cursor.get();
-        if (!cursor || cursor.lease?.token !== token || !this.#mayAttempt(lane, cursor, wake)) return;
+        if (!cursor || cursor.lease?.token !== token) return;
+        const wait = this.#waitBeforeAttempt(cursor);
+        if (wait > 0) {
+          // Not due yet: a failing lane waits its interval once a commit asked; a retry waits its backoff.
+          await this.#followUp(lane, wait);
+          return;
+        }
         const fence: CursorFence = { token, generation: cursor.generation };
         const next = await source.next(cursor);
         if (!next) return;
@@ -349,11 +399,25 @@ export class WebhookDispatcher {
           await source.cursor.advance(fence, next.skipTo, { delivered: false });
           continue;
         }
+        if (batches >= BATCHES_PER_JOB) {
+          await this.#followUp(lane);
+          return;
+        }
         const renewed = await source.cursor.renew(token, new Date(Date.now() + this.#leaseTtlMs).toISOString());
         if (!renewed) return;
-        const delivered = await this.#attempt(endpoint, lane, source.cursor, cursor, fence, next.deliver);
-        if (!delivered) return;
-        wake = 'sweep';
+        // The range is fixed before the first attempt: after a crash the same range goes again, under the same id.
+        let pinned = cursor.retryToSeq;
+        if (pinned === null) {
+          if (!(await source.cursor.pin(fence, next.deliver.toSeq))) return;
+          pinned = next.deliver.toSeq;
+        }
+        const retryIn = await this.#attempt(endpoint, lane, source.cursor, cursor, fence, next.deliver, pinned);
+        if (retryIn === 'delivered') {
+          batches += 1;
+          continue;
+        }
+        if (retryIn !== null) await this.#followUp(lane, retryIn);
+        return;
       }
     } finally {
       await source.cursor.release(token).catch(() => {});
@@ -412,7 +476,10 @@ export class WebhookDispatcher {
     return { signing, url: this.#vault.decrypt(stored.url.ciphertext, webhookUrlContext(endpointId)) };
   }
 
-  /** One signed POST, logged; moves the cursor on a 2xx, else schedules the next attempt. */
+  /**
+   * One signed POST, logged; moves the cursor on a 2xx (`delivered`), else records the failure and answers when to try
+   * again (null: the attempts ran out, or the endpoint is gone).
+   */
   async #attempt(
     endpoint: StoredWebhookEndpoint,
     lane: Lane,
@@ -420,19 +487,21 @@ export class WebhookDispatcher {
     state: DeliveryCursorState,
     fence: CursorFence,
     delivery: PendingDelivery,
-  ): Promise<boolean> {
+    pinnedToSeq: number,
+  ): Promise<'delivered' | number | null> {
     const { content } = delivery;
-    const deliveryId = randomUUID();
+    const deliveryId = deliveryIdOf(lane, fence.generation, state.lastSeq, pinnedToSeq);
     const attempt = state.attempts + 1;
     const attemptedAt = isoNow();
     const outcome = await this.#post(endpoint, delivery.event, delivery.body, deliveryId);
-    if (!outcome) return false;
+    if (!outcome) return null;
     const facts = {
       endpoint: endpoint.id,
       connection: content.connectionId,
       ...(content.event ? { event: content.event.type, eventId: content.event.id } : {}),
       fromSeq: content.fromSeq,
       toSeq: content.toSeq,
+      deliveryId,
       attempt,
       status: outcome.statusCode,
       ms: outcome.durationMs,
@@ -443,7 +512,8 @@ export class WebhookDispatcher {
     await webhookDeliveriesRepository(this.#store)
       .record({
         ...content,
-        id: deliveryId,
+        id: randomUUID(),
+        deliveryId,
         endpointId: endpoint.id,
         attempt,
         status: outcome.ok ? 'succeeded' : 'failed',
@@ -458,11 +528,11 @@ export class WebhookDispatcher {
     if (outcome.ok) {
       const moved = await cursor.advance(fence, delivery.toSeq, { delivered: true });
       this.#options.logger?.debug({ ...facts, moved }, 'webhook delivered');
-      return true;
+      return moved ? 'delivered' : null;
     }
     await cursor.failed(fence, {
       attempts: attempt,
-      retryToSeq: delivery.toSeq,
+      retryToSeq: pinnedToSeq,
       failing: delay === null,
       nextAttemptAt,
       error: outcome.error ?? 'failed',
@@ -476,13 +546,24 @@ export class WebhookDispatcher {
       );
     } else {
       this.#options.logger?.warn({ ...facts, error: outcome.error, nextAttemptAt }, 'webhook delivery failed');
-      this.#schedule(lane, Date.now() + delay);
     }
-    return false;
+    return delay;
   }
 
   #logFailure(err: unknown, message: string, facts: Record<string, unknown> = {}): void {
     const e = err as { code?: unknown; message?: unknown };
     this.#options.logger?.error({ ...facts, err: { code: e?.code, message: e?.message } }, message);
   }
+}
+
+/**
+ * A delivery's id, the same on every attempt of it: the lane, the cursor's generation (a replay makes new ids), and
+ * the range it carries (pinned before the first attempt). Shaped as a UUID.
+ */
+export function deliveryIdOf(lane: Lane, generation: number, afterSeq: number, toSeq: number): string {
+  const laneKey = lane.kind === 'feed' ? `feed/${lane.endpointId}/${lane.connectionId}` : `events/${lane.endpointId}`;
+  const hex = createHash('sha256').update(`${laneKey}/${generation}/${afterSeq}/${toSeq}`).digest('hex');
+  // Version 8 (custom) and the RFC 4122 variant, so that it parses as a UUID.
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { type Database, inTransaction, isoNow, type StoreHandle } from '../store/schema.js';
 import { type StoredWebhookEvent, webhookEventsRepository } from '../store/webhook-events-repository.js';
 
@@ -50,9 +50,6 @@ export interface PublishedWebhookEvent {
   occurredAt: string;
 }
 
-/** PostgreSQL: published events are announced here in their transaction, so other processes' dispatchers wake. */
-export const EVENTS_NOTIFY_CHANNEL = 'tenantlink_webhook_events';
-
 /** The connection an event is about, which decides the endpoints for one connection that take it. */
 function connectionIdOf(event: WebhookEvent): string | null {
   switch (event.type) {
@@ -67,11 +64,14 @@ function connectionIdOf(event: WebhookEvent): string | null {
  * Adds a lifecycle event to the outbox, for every enabled endpoint that takes it: the endpoints for every connection,
  * and for `connection.created` also an endpoint for that one connection. Call it inside the transaction that makes
  * the outcome it reports (`{ db: trx, dialect }`), last, because it holds the events' counter until that transaction
- * ends; with the store itself it runs in a transaction of its own. Once the transaction committed, wake this
- * process's dispatcher (`WebhookEventSignal.published()`); other processes hear of it through PostgreSQL or their
- * sweep.
+ * ends; with the store itself it runs in a transaction of its own. With `signal`, its deliveries are enqueued in the
+ * same transaction (the shared queue); once the transaction committed, call `signal.published()`.
  */
-export async function publishWebhookEvent(store: StoreHandle, event: WebhookEvent): Promise<PublishedWebhookEvent> {
+export async function publishWebhookEvent(
+  store: StoreHandle,
+  event: WebhookEvent,
+  signal?: WebhookEventSignal,
+): Promise<PublishedWebhookEvent> {
   const { type, ...fields } = event;
   const publish = async (db: Kysely<Database>) => {
     const stored = await webhookEventsRepository({ db, dialect: store.dialect }).add({
@@ -81,7 +81,7 @@ export async function publishWebhookEvent(store: StoreHandle, event: WebhookEven
       payload: fields,
       createdAt: isoNow(),
     });
-    if (store.dialect === 'postgres') await sql`select pg_notify(${EVENTS_NOTIFY_CHANNEL}, ${type})`.execute(db);
+    await signal?.publishing(db);
     return { id: stored.id, seq: stored.seq, occurredAt: stored.createdAt };
   };
   return inTransaction(store.db, publish);
@@ -93,11 +93,24 @@ export function webhookEventBody(event: StoredWebhookEvent): WebhookEventBody {
 }
 
 /**
- * Wakes this process's dispatcher after events were published. The server makes one and hands it to the code that
- * publishes (the connect flows) and to `registerWebhooks`, which connects its dispatcher to it.
+ * Connects whoever publishes events (the connect flows) to the dispatcher: `publishing` inside the publishing
+ * transaction (deliveries enqueued on the shared queue commit with the events), `published` once it committed. The
+ * server makes one and hands it to both sides.
  */
 export class WebhookEventSignal {
   readonly #listeners = new Set<() => void>();
+  readonly #inTransaction = new Set<(db: Kysely<Database>) => Promise<void>>();
+
+  /** Called by `publishWebhookEvent` inside its transaction. */
+  async publishing(db: Kysely<Database>): Promise<void> {
+    for (const listener of this.#inTransaction) await listener(db);
+  }
+
+  /** Returns the function that stops listening. */
+  listenInTransaction(listener: (db: Kysely<Database>) => Promise<void>): () => void {
+    this.#inTransaction.add(listener);
+    return () => this.#inTransaction.delete(listener);
+  }
 
   /** Call once the transaction that published has committed. */
   published(): void {

@@ -1,19 +1,21 @@
-import { allDatasets } from '../../features/index.js';
-import { chooseJobRunner, sharedJobQueueFromEnv } from '../../jobs/choose-runner.js';
+import { sharedJobQueueFromEnv } from '../../jobs/choose-runner.js';
 import { createLogger } from '../../logging/index.js';
-import { isFinalSyncError, SyncService } from '../../sync/service.js';
+import { allowPrivateTargetsFromEnv, OutboundPolicy } from '../../outbound/outbound-policy.js';
+import { backgroundWork } from '../../server/background-work.js';
 import type { Cli } from '../context.js';
 import { UsageError } from '../io.js';
 
 /**
- * `tenantlink worker`: takes jobs (syncs) from the queue every tenantlink process on the same PostgreSQL shares,
+ * `tenantlink worker`: takes jobs (syncs, webhook deliveries, tests) from the queue every tenantlink process on the same PostgreSQL shares,
  * until SIGINT or SIGTERM; then stops taking jobs and lets the running ones finish. Any number may run, beside
  * `serve` processes (which take jobs too unless started with --no-jobs).
  */
 export function registerWorkerCommand({ program, io, globals, withContext }: Cli): void {
   program
     .command('worker')
-    .description('take background jobs (syncs) from the shared queue on PostgreSQL ($TENANTLINK_DATABASE_URL)')
+    .description(
+      'take background jobs (syncs, webhook deliveries, tests) from the shared queue on PostgreSQL ($TENANTLINK_DATABASE_URL)',
+    )
     .option('--concurrency <n>', 'jobs of each kind at once in this process', '4')
     .action(async (opts) => {
       if (!io.env.TENANTLINK_DATABASE_URL)
@@ -25,27 +27,29 @@ export function registerWorkerCommand({ program, io, globals, withContext }: Cli
         throw new UsageError(`--concurrency must be a whole number from 1 to 64, not ${opts.concurrency}.`);
       await withContext(async (ctx) => {
         const logger = createLogger({ level: globals().logLevel, destination: 2 });
-        const sync = new SyncService({ store: ctx.store, connections: ctx.service, datasets: allDatasets(), logger });
-        const runner = chooseJobRunner(
-          ctx.store,
-          sharedJobQueueFromEnv(io.env, { concurrency }),
-          (err) => !isFinalSyncError(err),
-          async (id) => (await ctx.service.show(id)).tenant,
-        );
-        sync.attach(runner);
+        const outbound = new OutboundPolicy({ allowPrivateTargets: allowPrivateTargetsFromEnv(io.env) });
+        const work = backgroundWork({
+          store: ctx.store,
+          service: ctx.service,
+          logger,
+          jobs: sharedJobQueueFromEnv(io.env, { concurrency }),
+          outbound,
+        });
+        const { runner } = work;
         runner.onEvent((event) => {
           if (event.type === 'failed' || event.type === 'retrying' || event.type === 'record-failed')
             logger.warn({ event }, 'job');
           else if (event.type === 'succeeded') logger.info({ job: event.job, ms: event.durationMs }, 'job done');
         });
-        await runner.start();
+        await work.start();
         io.out(`tenantlink worker is taking jobs (${concurrency} of each kind at once); Ctrl-C stops it.`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
         });
         io.out('Stopping: finishing the jobs in flight…');
-        await runner.stop();
+        await work.stop({ abortRunning: false });
+        await outbound.close();
       })();
     });
 }

@@ -2,10 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FEATURES } from '../../connections/model.js';
 import type { ConnectionDetails, ConnectionService } from '../../connections/service.js';
-import { runDoctor } from '../../doctor/doctor.js';
 import { TenantlinkError } from '../../errors.js';
 import type { DoctorRun, DoctorRunSummary, DoctorRunsRepository } from '../../store/doctor-runs-repository.js';
-import { isoNow } from '../../store/schema.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { cloudChoiceSchema, errorResponses, storedCloudSchema } from '../schemas.js';
 
@@ -107,6 +105,8 @@ export interface ConnectionRoutesOptions {
   /** The cloud of connections added without one (the sandbox's under `serve --sandbox`); default global. */
   defaultCloud?: { authorityHost: string; graphEndpoint: string };
   doctorRuns: DoctorRunsRepository;
+  /** Runs a connection's test (a doctor job on the runner) and answers the recorded run. */
+  runTest: (connectionId: string) => Promise<DoctorRun>;
   /** Called after each test run (metrics). */
   onTestRun?: (run: DoctorRun) => void;
 }
@@ -114,7 +114,7 @@ export interface ConnectionRoutesOptions {
 /** Connections CRUD (secrets write-only), "Run test" (the doctor) and its history. */
 export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = async (
   app,
-  { service, doctorRuns, onTestRun, defaultCloud },
+  { service, doctorRuns, runTest, onTestRun, defaultCloud },
 ) => {
   const view = (c: ConnectionDetails, lastTest: DoctorRunSummary | undefined): z.infer<typeof connectionView> => ({
     id: c.id,
@@ -244,7 +244,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
         tags: ['connections'],
         summary: 'Run test: the doctor checks the setup and names every mistake with its fix',
         params: idParams,
-        response: { 200: z.object({ test: testRun }), ...errorResponses(400, 404, 429) },
+        response: { 200: z.object({ test: testRun }), ...errorResponses(400, 404, 429, 503) },
       },
     },
     async (request) => {
@@ -252,9 +252,7 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
       const { id } = await service.show(request.params.id);
       if (input.features.length === 0)
         throw new TenantlinkError('INVALID_INPUT', 'The connection has no features to test; choose some first.');
-      const startedAt = isoNow();
-      const report = await runDoctor(input);
-      const run = await doctorRuns.record(id, report, { startedAt, finishedAt: isoNow() });
+      const run = await runTest(id);
       onTestRun?.(run);
       return { test: run };
     },

@@ -1,33 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { ConnectionService } from '../../connections/service.js';
-import { TenantlinkError } from '../../errors.js';
-import { allDatasets } from '../../features/index.js';
-import { chooseJobRunner, type SharedJobQueue } from '../../jobs/choose-runner.js';
-import { observeJobs } from '../../jobs/job-metrics.js';
 import type { JobRunner } from '../../jobs/runner.js';
 import type { Logger } from '../../logging/index.js';
-import type { Store } from '../../store/database.js';
-import type { CommittedEvent } from '../../sync/engine.js';
 import { SyncScheduler } from '../../sync/scheduler.js';
-import { ALL_MODELS, isFinalSyncError, type SyncRunView, SyncService } from '../../sync/service.js';
+import { ALL_MODELS, type SyncRunView, type SyncService } from '../../sync/service.js';
 import { errorResponses } from '../schemas.js';
 
 export interface SyncRoutesOptions {
-  store: Store;
   service: ConnectionService;
   logger?: Logger | undefined;
-  /** Told when a page's feed entries commit (the webhook dispatcher). */
-  onCommitted?: (event: CommittedEvent) => void;
-  /** Days the change feed keeps deletions (default 30; 0: for ever). */
-  feedRetentionDays?: number | undefined;
-  /** The queue several processes share (PostgreSQL); without it, jobs run in this process. */
-  jobs?: SharedJobQueue | undefined;
-  /** Where the runner's metrics go (the server's registry). */
-  metricsRegistry?: Registry | undefined;
-  /** Told of the runner once it is made (readiness asks it). */
-  onRunner?: (runner: JobRunner) => void;
+  /** The process's sync service, attached to its job runner. */
+  sync: SyncService;
+  /** The process's job runner (started and stopped with the server's background work). */
+  runner: JobRunner;
 }
 
 const runView = z.object({
@@ -78,40 +64,18 @@ const view = (run: SyncRunView): z.infer<typeof runView> => ({
 
 /**
  * Syncs and the change feed: start a run, watch its progress, read records since a sequence number. Runs go through
- * an in-process job runner (one per connection and dataset at a time; a lease in the store keeps other processes
- * out too), and connections whose settings ask for it are synced on a schedule.
+ * the job runner (one per connection and dataset at a time, over every process of a shared queue), and connections
+ * whose settings ask for it are synced on a schedule.
  */
-export const syncRoutes: FastifyPluginAsyncZod<SyncRoutesOptions> = async (
-  app,
-  { store, service, logger, onCommitted, feedRetentionDays, jobs, metricsRegistry, onRunner },
-) => {
-  const datasets = allDatasets();
-  const sync = new SyncService({
-    store,
-    connections: service,
-    datasets,
-    ...(logger ? { logger } : {}),
-    ...(feedRetentionDays !== undefined ? { feedRetentionDays } : {}),
-  });
-  if (onCommitted) sync.onCommitted(onCommitted);
-  const runner = chooseJobRunner(
-    store,
-    jobs,
-    (err) => !isFinalSyncError(err),
-    async (id) => (await service.show(id)).tenant,
-  );
-  if (metricsRegistry) observeJobs(runner, metricsRegistry);
-  onRunner?.(runner);
-  sync.attach(runner);
+export const syncRoutes: FastifyPluginAsyncZod<SyncRoutesOptions> = async (app, { service, logger, sync, runner }) => {
+  const datasets = sync.datasets;
   const scheduler = new SyncScheduler({ runner, connections: service, datasets, ...(logger ? { logger } : {}) });
+  // After the server's onReady, which starts the runner.
   app.addHook('onReady', async () => {
-    await runner.start();
     await scheduler.start();
   });
   app.addHook('onClose', async () => {
     scheduler.stop();
-    // A running sync stops at its next page; its last committed page is where the next run resumes.
-    await runner.stop({ abortRunning: true });
   });
 
   const datasetNames = datasets.map((d) => d.name) as [string, ...string[]];

@@ -7,15 +7,13 @@ import type { Logger } from '../../logging/index.js';
 import type { OutboundPolicy } from '../../outbound/outbound-policy.js';
 import type { Store } from '../../store/database.js';
 import type { WebhookDelivery } from '../../store/webhook-deliveries-repository.js';
-import type { CommittedEvent } from '../../sync/engine.js';
-import { WebhookDispatcher, type WebhookDispatcherOptions } from '../../webhooks/dispatcher.js';
+import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import {
   MAX_KEEP_PREVIOUS_HOURS,
   type WebhookCursorView,
   WebhookEndpoints,
   type WebhookEndpointView,
 } from '../../webhooks/endpoints.js';
-import type { WebhookEventSignal } from '../../webhooks/events.js';
 import { pingResult } from '../../webhooks/post-webhook.js';
 import { RATE_LIMITS } from '../rate-limits.js';
 import { errorResponses } from '../schemas.js';
@@ -61,7 +59,12 @@ const webhookView = z.object({
   updatedAt: z.string(),
 });
 const deliveryView = z.object({
-  id: z.string().describe('the tenantlink-delivery header of the attempt'),
+  id: z.string().describe('the attempt\u2019s own id'),
+  deliveryId: z
+    .string()
+    .describe(
+      'the tenantlink-delivery header: the same on every attempt of one batch or event (receivers deduplicate by it)',
+    ),
   kind: z
     .enum(['feed', 'event'])
     .describe('`feed`: a batch of a connection\u2019s change feed; `event`: a lifecycle event'),
@@ -338,36 +341,15 @@ export interface WebhooksWiring {
   store: Store;
   service: ConnectionService;
   logger?: Logger | undefined;
-  /** Dispatcher tuning (retries, timeouts, batch size, polling, PostgreSQL LISTEN). */
-  webhooks?: Omit<WebhookDispatcherOptions, 'store' | 'vault' | 'logger' | 'outbound'> | undefined;
+  /** The dispatcher of this process's background work (replays and pings go through it). */
+  dispatcher: WebhookDispatcher;
   /** Where webhook URLs may point. */
   outbound: OutboundPolicy;
-  /** Days lifecycle events are kept once delivered, as the feed keeps deletions (default 30; 0: for ever). */
-  feedRetentionDays?: number | undefined;
-  /**
-   * Wakes the dispatcher after lifecycle events were published: whoever publishes (the connect flows) calls
-   * `published()` on the same signal once its transaction committed. Without it, the periodic sweep finds them.
-   */
-  events?: WebhookEventSignal | undefined;
 }
 
-/**
- * Registers the webhook routes under /api/v1 and runs a dispatcher for the server's lifetime (started when the server
- * is ready, stopped when it closes), woken by `options.events` after lifecycle events. Returns the listener the sync
- * routes call after each commit.
- */
-export async function registerWebhooks(
-  app: FastifyInstance,
-  options: WebhooksWiring,
-): Promise<(event: CommittedEvent) => void> {
-  const dispatcher = new WebhookDispatcher({
-    store: options.store,
-    vault: options.service.vault,
-    logger: options.logger,
-    eventRetentionDays: options.feedRetentionDays,
-    ...options.webhooks,
-    outbound: options.outbound,
-  });
+/** Registers the webhook routes under /api/v1; stored URLs with a query string are sealed when the server is ready. */
+export async function registerWebhooks(app: FastifyInstance, options: WebhooksWiring): Promise<void> {
+  const { dispatcher } = options;
   const endpoints = new WebhookEndpoints({
     store: options.store,
     vault: options.service.vault,
@@ -380,13 +362,6 @@ export async function registerWebhooks(
   app.addHook('onReady', async () => {
     const sealed = await endpoints.sealStoredUrls();
     if (sealed > 0) options.logger?.info({ sealed }, 'webhook URLs with a query string are now kept encrypted');
-    await dispatcher.start();
-  });
-  const stopListening = options.events?.listen(() => dispatcher.eventsPublished());
-  app.addHook('onClose', async () => {
-    stopListening?.();
-    await dispatcher.stop();
   });
   await app.register(webhookRoutes, { prefix: '/api/v1', endpoints, ping: (id) => dispatcher.ping(id) });
-  return (event) => dispatcher.committed(event);
 }

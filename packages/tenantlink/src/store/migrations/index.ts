@@ -14,6 +14,7 @@ import * as m0010 from './0010_connect_sessions.js';
 import * as m0011 from './0011_integration_branding.js';
 import * as m0012 from './0012_webhook_events.js';
 import * as m0013 from './0013_graph_budgets.js';
+import * as m0014 from './0014_job_keys_and_delivery_ids.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and `tsx`, and a migration
@@ -33,6 +34,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0011_integration_branding': m0011,
   '0012_webhook_events': m0012,
   '0013_graph_budgets': m0013,
+  '0014_job_keys_and_delivery_ids': m0014,
 };
 
 const staticMigrations: MigrationProvider = {

@@ -89,7 +89,16 @@ describe('tenantlink worker processes on one PostgreSQL', {
   function startWorker(name: string) {
     const child = spawn(
       process.execPath,
-      [...cliCommand, '--sandbox', join(setup.dataDir, 'state.json'), 'worker', '--concurrency', '2'],
+      [
+        ...cliCommand,
+        '--sandbox',
+        join(setup.dataDir, 'state.json'),
+        'worker',
+        '--concurrency',
+        '2',
+        '--metrics-port',
+        '0',
+      ],
       {
         env: {
           ...process.env,
@@ -265,6 +274,19 @@ describe('tenantlink worker processes on one PostgreSQL', {
         'the killed worker’s sync ran again elsewhere',
       );
 
+      // Each worker exports its own jobs and Graph requests, per tenant.
+      let exported = '';
+      let metricsUrl = '';
+      for (const w of survivors) {
+        metricsUrl = /Metrics: (\S+)\/metrics/.exec(w.output())?.[1] ?? '';
+        assert.ok(metricsUrl, w.output());
+        exported += await (await fetch(`${metricsUrl}/metrics`)).text();
+      }
+      assert.match(exported, new RegExp(`tenantlink_graph_requests_total\\{[^}]*tenant="${s.tenantId}"`));
+      assert.match(exported, /tenantlink_job_attempts_total\{[^}]*kind="(sync\.directory|webhook\.feed|doctor)"/);
+      assert.equal((await fetch(`${metricsUrl}/readyz`)).status, 200);
+      assert.equal((await fetch(`${metricsUrl}/metrics`, { method: 'POST' })).status, 405);
+
       // The sandbox saw at most 4 requests in flight per mailbox, across every worker.
       const stats = await s.control('GET', '/stats');
       const peaks = Object.values(stats.peakConcurrencyByMailbox as Record<string, number>);
@@ -343,5 +365,10 @@ describe('the worker roles without PostgreSQL', () => {
     });
     assert.equal(concurrency.code, 2);
     assert.match(concurrency.stderr, /--concurrency must be a whole number from 1 to 64/);
+    const port = await runCliHere(['worker', '--metrics-port', '70000'], {
+      env: { TENANTLINK_DATABASE_URL: 'postgres://127.0.0.1:1/none' },
+    });
+    assert.equal(port.code, 2);
+    assert.match(port.stderr, /--metrics-port must be a port number from 0 to 65535/);
   });
 });

@@ -5,6 +5,7 @@ import { loadKeyring } from '../connections/keyring.js';
 import { ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
 import { sharedGraphBudget } from '../graph/postgres-budget.js';
+import type { GraphRequestMetrics } from '../graph/request-metrics.js';
 import { createLogger, type LogLevel } from '../logging/index.js';
 import { allowPrivateTargetsFromEnv, OutboundPolicy } from '../outbound/outbound-policy.js';
 import { openStore, type Store } from '../store/database.js';
@@ -43,7 +44,13 @@ export interface CliContext {
 
 export type WithContext = <A extends unknown[]>(
   action: (ctx: CliContext, ...args: A) => Promise<void>,
+  options?: ContextOptions,
 ) => (...args: A) => Promise<void>;
+
+export interface ContextOptions {
+  /** Where the connections' Graph clients count their requests (a worker's `/metrics`). */
+  requestMetrics?: GraphRequestMetrics;
+}
 
 /** What each command group registers its commands with. */
 export interface Cli {
@@ -70,6 +77,7 @@ export async function openContext(
   globals: GlobalOptions,
   io: CliIo,
   output: Output,
+  options: ContextOptions = {},
 ): Promise<CliContext & { close(): Promise<void> }> {
   const dataDir = dataDirOf(globals, io.env);
   const sandbox = globals.sandbox ? sandboxCloud(globals.sandbox).cloud : undefined;
@@ -88,7 +96,10 @@ export async function openContext(
       customClouds: [sandbox, demoSandbox, ...customCloudsFromEnv(io.env.TENANTLINK_CUSTOM_CLOUDS)].filter(
         (c): c is CloudEndpoints => c !== undefined,
       ),
-      ...(budget ? { graph: { budget } } : {}),
+      graph: {
+        ...(budget ? { budget } : {}),
+        ...(options.requestMetrics ? { requestMetrics: options.requestMetrics } : {}),
+      },
     });
   } catch (err) {
     await budget?.close();

@@ -50,11 +50,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .showHelpAfterError('(run with --help for usage)');
 
   const withContext: WithContext =
-    (action) =>
+    (action, options) =>
     async (...args) => {
       const globals = program.opts();
       output.json = globals.json === true;
-      const ctx = await openContext(globals, io, output);
+      const ctx = await openContext(globals, io, output, options);
       try {
         await action(ctx, ...args);
       } finally {

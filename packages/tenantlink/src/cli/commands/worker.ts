@@ -1,9 +1,12 @@
+import { Registry } from 'prom-client';
+import { GraphRequestMetrics } from '../../graph/request-metrics.js';
 import { sharedJobQueueFromEnv } from '../../jobs/choose-runner.js';
 import { createLogger } from '../../logging/index.js';
 import { allowPrivateTargetsFromEnv, OutboundPolicy } from '../../outbound/outbound-policy.js';
 import { backgroundWork } from '../../server/background-work.js';
 import type { Cli } from '../context.js';
 import { UsageError } from '../io.js';
+import { serveWorkerProbe } from '../worker-metrics.js';
 
 /**
  * `tenantlink worker`: takes jobs (syncs, webhook deliveries, tests) from the queue every tenantlink process on the same PostgreSQL shares,
@@ -17,6 +20,8 @@ export function registerWorkerCommand({ program, io, globals, withContext }: Cli
       'take background jobs (syncs, webhook deliveries, tests) from the shared queue on PostgreSQL ($TENANTLINK_DATABASE_URL)',
     )
     .option('--concurrency <n>', 'jobs of each kind at once in this process', '4')
+    .option('--metrics-port <port>', 'serve GET /metrics, /healthz and /readyz on this port (0: any free port)')
+    .option('--metrics-host <host>', 'the address the metrics listen on', '127.0.0.1')
     .action(async (opts) => {
       if (!io.env.TENANTLINK_DATABASE_URL)
         throw new UsageError(
@@ -25,31 +30,47 @@ export function registerWorkerCommand({ program, io, globals, withContext }: Cli
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
         throw new UsageError(`--concurrency must be a whole number from 1 to 64, not ${opts.concurrency}.`);
-      await withContext(async (ctx) => {
-        const logger = createLogger({ level: globals().logLevel, destination: 2 });
-        const outbound = new OutboundPolicy({ allowPrivateTargets: allowPrivateTargetsFromEnv(io.env) });
-        const work = backgroundWork({
-          store: ctx.store,
-          service: ctx.service,
-          logger,
-          jobs: sharedJobQueueFromEnv(io.env, { concurrency }),
-          outbound,
-        });
-        const { runner } = work;
-        runner.onEvent((event) => {
-          if (event.type === 'failed' || event.type === 'retrying' || event.type === 'record-failed')
-            logger.warn({ event }, 'job');
-          else if (event.type === 'succeeded') logger.info({ job: event.job, ms: event.durationMs }, 'job done');
-        });
-        await work.start();
-        io.out(`tenantlink worker is taking jobs (${concurrency} of each kind at once); Ctrl-C stops it.`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
-        io.out('Stopping: finishing the jobs in flight…');
-        await work.stop({ abortRunning: false });
-        await outbound.close();
-      })();
+      const metricsPort = opts.metricsPort === undefined ? undefined : Number(opts.metricsPort);
+      if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535))
+        throw new UsageError(`--metrics-port must be a port number from 0 to 65535, not ${opts.metricsPort}.`);
+      // The worker's own registry: its jobs and the Graph requests its connections make.
+      const registry = new Registry();
+      const requestMetrics = new GraphRequestMetrics(registry);
+      await withContext(
+        async (ctx) => {
+          const logger = createLogger({ level: globals().logLevel, destination: 2 });
+          const outbound = new OutboundPolicy({ allowPrivateTargets: allowPrivateTargetsFromEnv(io.env) });
+          const work = backgroundWork({
+            store: ctx.store,
+            service: ctx.service,
+            logger,
+            jobs: sharedJobQueueFromEnv(io.env, { concurrency }),
+            metricsRegistry: registry,
+            outbound,
+          });
+          const { runner } = work;
+          runner.onEvent((event) => {
+            if (event.type === 'failed' || event.type === 'retrying' || event.type === 'record-failed')
+              logger.warn({ event }, 'job');
+            else if (event.type === 'succeeded') logger.info({ job: event.job, ms: event.durationMs }, 'job done');
+          });
+          await work.start();
+          const probe =
+            metricsPort === undefined
+              ? undefined
+              : await serveWorkerProbe(registry, runner, { host: opts.metricsHost, port: metricsPort });
+          io.out(`tenantlink worker is taking jobs (${concurrency} of each kind at once); Ctrl-C stops it.`);
+          if (probe) io.out(`Metrics: ${probe.url}/metrics (and /healthz, /readyz)`);
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', resolve);
+            process.once('SIGTERM', resolve);
+          });
+          io.out('Stopping: finishing the jobs in flight…');
+          await probe?.close();
+          await work.stop({ abortRunning: false });
+          await outbound.close();
+        },
+        { requestMetrics },
+      )();
     });
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { TenantlinkError } from '../src/errors.js';
 import { PgBossJobRunner, type PgBossJobRunnerOptions } from '../src/jobs/pg-boss-runner.js';
-import type { JobEvent } from '../src/jobs/runner.js';
+import { JobDeferred, type JobEvent } from '../src/jobs/runner.js';
 import { jobsRepository } from '../src/store/jobs-repository.js';
 import { postgresTestUrl, storeTargets, type TestStore } from './helpers/store-databases.js';
 
@@ -183,6 +183,47 @@ describe('PgBossJobRunner (PostgreSQL, several processes)', {
     assert.equal(most.get('tenant-one'), 2, 'two of tenant one at a time, over both processes');
     assert.equal(most.get('tenant-two'), 1);
     running = new Map();
+  });
+
+  test('a deferred job goes back to the queue without spending an attempt; keys are singletons of their own', async () => {
+    const runner = newRunner({ maxAttempts: 1 });
+    let tries = 0;
+    runner.register('held', async () => {
+      tries++;
+      if (tries < 3) throw new JobDeferred(100, 'held elsewhere');
+    });
+    let inLane = 0;
+    let most = 0;
+    const release = gate();
+    runner.register('lane', async () => {
+      inLane++;
+      most = Math.max(most, inLane);
+      await release.opened;
+      inLane--;
+    });
+    await runner.start();
+    const held = await runner.enqueue({ kind: 'held', connectionId: 'c-defer' });
+    assert.deepEqual(await held.done, { status: 'succeeded', attempts: 1 });
+    const runs = await jobsRepository(store).listRuns({ connectionId: 'c-defer' });
+    assert.deepEqual(
+      runs.map((r) => r.status),
+      ['interrupted', 'interrupted', 'succeeded'],
+    );
+    // Two keys of one connection run at once; a third request for a key that runs is its single follow-up.
+    const a = await runner.enqueue({ kind: 'lane', connectionId: 'c-keys', key: 'a' });
+    const b = await runner.enqueue({ kind: 'lane', connectionId: 'c-keys', key: 'b' });
+    assert.notEqual(a.jobId, b.jobId);
+    const until = Date.now() + 10_000;
+    while (most < 2) {
+      assert.ok(Date.now() < until, 'both keys ran at once');
+      await sleep(50);
+    }
+    const later = await runner.enqueue({ kind: 'lane', connectionId: 'c-keys', key: 'a', delayMs: 60_000 });
+    const expedited = await runner.enqueue({ kind: 'lane', connectionId: 'c-keys', key: 'a', expedite: true });
+    assert.equal(expedited.jobId, later.jobId, 'joined the waiting follow-up');
+    release.open();
+    assert.equal((await later.done).status, 'succeeded', 'brought forward from a minute to now');
+    assert.equal((await jobsRepository(store).getJob(later.jobId))?.key, 'a');
   });
 
   test('a worker killed with kill -9 mid-job: another process takes the job over once it expires', async () => {

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { TenantlinkError } from '../src/errors.js';
 import { exponentialBackoffDelay } from '../src/jobs/backoff.js';
 import { InProcessJobRunner } from '../src/jobs/in-process-runner.js';
-import type { JobEvent } from '../src/jobs/runner.js';
+import { JobDeferred, type JobEvent } from '../src/jobs/runner.js';
 import { jobsRepository } from '../src/store/jobs-repository.js';
 import { storeTargets, type TestStore } from './helpers/store-databases.js';
 
@@ -299,6 +299,69 @@ for (const target of storeTargets()) {
         runs.map((r) => r.status),
         ['interrupted', 'succeeded'],
       );
+    });
+
+    test('a deferred job waits and runs again without spending an attempt; keys and expedite', async () => {
+      const runner = newRunner({ maxAttempts: 1 });
+      let tries = 0;
+      const ranAt: number[] = [];
+      runner.register('held', async () => {
+        tries++;
+        ranAt.push(Date.now());
+        if (tries < 3) throw new JobDeferred(80, 'held elsewhere');
+      });
+      // Two keys of one connection run side by side; a job waiting for later is brought forward on request.
+      const ran: string[] = [];
+      runner.register('lane', async (job) => {
+        ran.push(`${(job.payload as { key: string }).key}@${Date.now()}`);
+      });
+      await runner.start();
+      const held = await runner.enqueue({ kind: 'held', connectionId: 'c-defer' });
+      const outcome = await held.done;
+      assert.deepEqual(
+        outcome,
+        { status: 'succeeded', attempts: 1 },
+        'only the try that ran counts, within maxAttempts 1',
+      );
+      assert.ok(ranAt[1]! - ranAt[0]! >= 75 && ranAt[2]! - ranAt[1]! >= 75, 'each deferral waited its delay');
+      const runs = await jobsRepository(store).listRuns({ jobId: held.jobId });
+      assert.deepEqual(
+        runs.map((r) => [r.status, r.error]),
+        [
+          ['interrupted', 'held elsewhere'],
+          ['interrupted', 'held elsewhere'],
+          ['succeeded', null],
+        ],
+      );
+
+      const start = Date.now();
+      const a = await runner.enqueue({
+        kind: 'lane',
+        connectionId: 'c-keys',
+        key: 'a',
+        payload: { key: 'a' },
+        delayMs: 5000,
+      });
+      const b = await runner.enqueue({ kind: 'lane', connectionId: 'c-keys', key: 'b', payload: { key: 'b' } });
+      assert.notEqual(a.jobId, b.jobId, 'another key is another job');
+      await b.done;
+      const joined = await runner.enqueue({ kind: 'lane', connectionId: 'c-keys', key: 'a', payload: { key: 'a' } });
+      assert.equal(joined.jobId, a.jobId, 'the same key joins the waiting job');
+      const expedited = await runner.enqueue({
+        kind: 'lane',
+        connectionId: 'c-keys',
+        key: 'a',
+        payload: { key: 'a' },
+        expedite: true,
+      });
+      assert.equal(expedited.jobId, a.jobId);
+      await a.done;
+      assert.ok(Date.now() - start < 2000, 'expedite brought the delayed job forward');
+      assert.deepEqual(
+        ran.map((r) => r.split('@')[0]),
+        ['b', 'a'],
+      );
+      assert.equal((await jobsRepository(store).getJob(a.jobId))?.key, 'a');
     });
 
     test('progress is reported through events; unknown kinds and double registration are refused', async () => {

@@ -5,19 +5,20 @@ import { type JobsRepository, jobsRepository } from '../store/jobs-repository.js
 import type { Database, StoreHandle } from '../store/schema.js';
 import { type BackoffOptions, exponentialBackoffDelay } from './backoff.js';
 import { IntervalSchedules, jobErrorText, scheduleFailed } from './interval-schedules.js';
-import type {
-  EnqueuedJob,
-  EnqueueRequest,
-  JobContext,
-  JobEvent,
-  JobHandler,
-  JobOutcome,
-  JobProgress,
-  JobRef,
-  JobRunner,
-  RegisterOptions,
-  ScheduledJob,
-  ScheduleRequest,
+import {
+  type EnqueuedJob,
+  type EnqueueRequest,
+  type JobContext,
+  JobDeferred,
+  type JobEvent,
+  type JobHandler,
+  type JobOutcome,
+  type JobProgress,
+  type JobRef,
+  type JobRunner,
+  type RegisterOptions,
+  type ScheduledJob,
+  type ScheduleRequest,
 } from './runner.js';
 
 export interface InProcessJobRunnerOptions {
@@ -275,7 +276,8 @@ export class InProcessJobRunner implements JobRunner {
     try {
       await handler(context);
     } catch (err) {
-      this.#failed(job, runId, attempt, err);
+      if (err instanceof JobDeferred) this.#deferred(job, runId, err);
+      else this.#failed(job, runId, attempt, err);
       return;
     }
     const finishedAt = Date.now();
@@ -321,6 +323,25 @@ export class InProcessJobRunner implements JobRunner {
       }),
     );
     this.#emit({ type: 'retrying', job: ref(job), attempt, error, delayMs });
+    if (this.#state === 'started') this.#makeDue(job);
+  }
+
+  /** The handler could not run yet: the job waits and runs again, without this try counting as an attempt. */
+  #deferred(job: LiveJob, runId: string, deferral: JobDeferred): void {
+    job.attempts -= 1;
+    job.phase = 'retrying';
+    job.dueAt = Date.now() + Math.max(0, deferral.delayMs);
+    this.#record(job, () =>
+      this.#jobs.recordFinish({
+        runId,
+        jobId: job.id,
+        runStatus: 'interrupted',
+        jobStatus: 'retrying',
+        error: deferral.message,
+        finishedAt: iso(Date.now()),
+        nextScheduledAt: iso(job.dueAt),
+      }),
+    );
     if (this.#state === 'started') this.#makeDue(job);
   }
 

@@ -6,19 +6,20 @@ import { type JobsRepository, jobsRepository } from '../store/jobs-repository.js
 import type { Database, StoreHandle } from '../store/schema.js';
 import { type BackoffOptions, exponentialBackoffDelay } from './backoff.js';
 import { IntervalSchedules, jobErrorText, scheduleFailed } from './interval-schedules.js';
-import type {
-  EnqueuedJob,
-  EnqueueRequest,
-  JobContext,
-  JobEvent,
-  JobHandler,
-  JobOutcome,
-  JobProgress,
-  JobRef,
-  JobRunner,
-  RegisterOptions,
-  ScheduledJob,
-  ScheduleRequest,
+import {
+  type EnqueuedJob,
+  type EnqueueRequest,
+  type JobContext,
+  JobDeferred,
+  type JobEvent,
+  type JobHandler,
+  type JobOutcome,
+  type JobProgress,
+  type JobRef,
+  type JobRunner,
+  type RegisterOptions,
+  type ScheduledJob,
+  type ScheduleRequest,
 } from './runner.js';
 import { TenantSlots } from './tenant-slots.js';
 
@@ -360,7 +361,8 @@ export class PgBossJobRunner implements JobRunner {
       try {
         await handler(context);
       } catch (err) {
-        await this.#failed(kind, job, ref, runId, attempt, err);
+        if (err instanceof JobDeferred) await this.#deferred(kind, job, ref, runId, err);
+        else await this.#failed(kind, job, ref, runId, attempt, err);
         return;
       }
       const finishedAt = Date.now();
@@ -378,6 +380,29 @@ export class PgBossJobRunner implements JobRunner {
     } finally {
       this.#running.delete(runId);
     }
+  }
+
+  /** The handler could not run yet: the job goes back to the queue for the delay, this try not counted. */
+  async #deferred(
+    kind: string,
+    job: PgBoss.JobWithMetadata<QueuedData>,
+    ref: JobRef,
+    runId: string,
+    deferral: JobDeferred,
+  ): Promise<void> {
+    const next = new Date(Date.now() + Math.max(0, deferral.delayMs));
+    const data: QueuedData = { ...job.data, failed: job.data.failed + job.retryCount };
+    await this.#continueLater(kind, job, data, next, { deferred: true }, async (trx, sent) => {
+      await jobsRepository({ db: trx, dialect: 'postgres' }).recordFinish({
+        runId,
+        jobId: ref.id,
+        runStatus: 'interrupted',
+        jobStatus: sent ? 'retrying' : 'cancelled',
+        error: deferral.message,
+        finishedAt: new Date().toISOString(),
+        nextScheduledAt: next.toISOString(),
+      });
+    });
   }
 
   async #failed(

@@ -33,7 +33,21 @@ export interface JobContext<Payload = unknown> extends JobRef {
   progress(progress: JobProgress): void;
 }
 
-/** Runs one attempt; a throw or rejection is a failed attempt and may be retried. */
+/**
+ * Thrown by a handler that cannot run yet for a reason outside the job (the work is held elsewhere): the job runs
+ * again after `delayMs`, and this try does not count as an attempt.
+ */
+export class JobDeferred extends Error {
+  constructor(
+    readonly delayMs: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobDeferred';
+  }
+}
+
+/** Runs one attempt; a throw or rejection is a failed attempt and may be retried (a `JobDeferred` waits instead). */
 export type JobHandler<Payload = unknown> = (context: JobContext<Payload>) => Promise<void>;
 
 export interface JobOutcome {

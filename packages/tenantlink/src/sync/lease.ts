@@ -65,7 +65,7 @@ export class SyncLease {
           replacing ? { replacing } : {},
         ));
       if (!taken) {
-        throw new TenantlinkError(
+        const error = new TenantlinkError(
           'SYNC_ALREADY_RUNNING',
           `A ${options.dataset} sync of this connection is already running${current ? ` (in process ${current.holder}, lease until ${current.expiresAt})` : ''}.`,
           {
@@ -76,6 +76,10 @@ export class SyncLease {
             },
           },
         );
+        // When it is worth trying again: once the holder's lease has run out, unless renewed meanwhile.
+        throw Object.assign(error, {
+          retryAfterMs: current ? Math.max(1000, Date.parse(current.expiresAt) - Date.now() + 500) : 1000,
+        });
       }
     }
     const kept = new SyncLease(cursors, options);

@@ -1,7 +1,7 @@
 import type { ConnectionService } from '../connections/service.js';
 import { TenantlinkError } from '../errors.js';
 import type { SyncDataset } from '../features/dataset.js';
-import type { JobRunner } from '../jobs/runner.js';
+import { JobDeferred, type JobRunner } from '../jobs/runner.js';
 import type { Store } from '../store/database.js';
 import { type FeedEntry, recordsRepository } from '../store/records-repository.js';
 import type { StoreHandle, SyncRunTrigger } from '../store/schema.js';
@@ -201,7 +201,7 @@ export class SyncService {
     for (const dataset of this.#datasets.values()) {
       runner.register<SyncJobPayload | null>(syncJobKind(dataset.name), async (job) => {
         const payload = job.payload ?? {};
-        await this.run(job.connectionId, dataset.name, {
+        await this.#runJob(job.connectionId, dataset.name, {
           full: payload.full === true,
           trigger: payload.trigger ?? 'schedule',
           ...(payload.runId ? { runId: payload.runId } : {}),
@@ -213,6 +213,20 @@ export class SyncService {
             }),
         });
       });
+    }
+  }
+
+  /**
+   * A run for the job runner: a sync held by another process (its lease) defers the job until that lease could have
+   * run out, instead of spending an attempt; a holder that died on another machine is taken over then.
+   */
+  async #runJob(id: string, dataset: string, options: Parameters<SyncService['run']>[2]): Promise<void> {
+    try {
+      await this.run(id, dataset, options);
+    } catch (err) {
+      if (err instanceof TenantlinkError && err.code === 'SYNC_ALREADY_RUNNING')
+        throw new JobDeferred((err as { retryAfterMs?: number }).retryAfterMs ?? 5000, err.message);
+      throw err;
     }
   }
 

@@ -364,6 +364,43 @@ for (const target of storeTargets()) {
       assert.equal((await jobsRepository(store).getJob(a.jobId))?.key, 'a');
     });
 
+    test('pruning deletes jobs that ended long enough ago, with their runs; dead jobs are kept longer', async () => {
+      const jobs = jobsRepository(store);
+      const old = '2020-01-01T00:00:00.000Z';
+      for (const [id, status] of [
+        ['prune-ok', 'succeeded'],
+        ['prune-cancelled', 'cancelled'],
+        ['prune-dead', 'failed'],
+        ['prune-waiting', 'queued'],
+      ] as const) {
+        await jobs.insertJob({ id, connectionId: 'c-prune', kind: 'k', payload: null, scheduledAt: old });
+        await jobs.recordStart({ runId: `${id}-run`, jobId: id, attempt: 1, scheduledAt: old, startedAt: old });
+        if (status !== 'queued')
+          await jobs.recordFinish({
+            runId: `${id}-run`,
+            jobId: id,
+            runStatus: status === 'failed' ? 'failed' : 'succeeded',
+            jobStatus: status,
+            error: null,
+            finishedAt: old,
+          });
+        else await jobs.setStatus(id, 'queued');
+        await store.db.updateTable('jobs').set({ updated_at: old }).where('id', '=', id).execute();
+      }
+      const pruned = await jobs.prune({
+        finishedBefore: '2021-01-01T00:00:00.000Z',
+        failedBefore: '2019-01-01T00:00:00.000Z',
+      });
+      assert.equal(pruned, 2);
+      const left = (await jobs.listJobs({ connectionId: 'c-prune' })).map((j) => j.id).sort();
+      assert.deepEqual(left, ['prune-dead', 'prune-waiting']);
+      assert.deepEqual((await jobs.listRuns({ connectionId: 'c-prune' })).map((r) => r.jobId).sort(), [
+        'prune-dead',
+        'prune-waiting',
+      ]);
+      assert.equal(await jobs.prune({ finishedBefore: old, failedBefore: '2021-01-01T00:00:00.000Z' }), 1);
+    });
+
     test('progress is reported through events; unknown kinds and double registration are refused', async () => {
       const runner = newRunner();
       runner.register('files', async (job) => {

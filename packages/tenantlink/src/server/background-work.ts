@@ -7,10 +7,15 @@ import type { JobRunner } from '../jobs/runner.js';
 import type { Logger } from '../logging/index.js';
 import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 import type { Store } from '../store/database.js';
+import { jobsRepository } from '../store/jobs-repository.js';
 import { isFinalSyncError, SyncService } from '../sync/service.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../webhooks/dispatcher.js';
 import type { WebhookEventSignal } from '../webhooks/events.js';
 import { DOCTOR_JOB, registerDoctorJobs } from './doctor-jobs.js';
+
+/** How long jobs that ended stay in the `jobs` table: succeeded and superseded ones a week, dead ones 30 days. */
+const FINISHED_JOBS_KEPT_MS = 7 * 86_400_000;
+const FAILED_JOBS_KEPT_MS = 30 * 86_400_000;
 
 export interface BackgroundWorkOptions {
   store: Store;
@@ -86,6 +91,15 @@ export function backgroundWork(options: BackgroundWorkOptions): BackgroundWork {
   ];
   registerDoctorJobs(runner, service, store);
   let started = false;
+  // Jobs that ended are kept a while to be seen (GET /api/v1/jobs), dead ones longer; any process may prune.
+  const prune = () =>
+    jobsRepository(store)
+      .prune({
+        finishedBefore: new Date(Date.now() - FINISHED_JOBS_KEPT_MS).toISOString(),
+        failedBefore: new Date(Date.now() - FAILED_JOBS_KEPT_MS).toISOString(),
+      })
+      .catch((err: unknown) => logger?.warn({ err: { message: (err as Error).message } }, 'jobs: pruning failed'));
+  let pruning: NodeJS.Timeout | undefined;
   return {
     runner,
     sync,
@@ -94,8 +108,12 @@ export function backgroundWork(options: BackgroundWorkOptions): BackgroundWork {
       await runner.start();
       started = true;
       await webhooks.start();
+      void prune();
+      pruning = setInterval(() => void prune(), 3_600_000);
+      pruning.unref();
     },
     async stop({ abortRunning = true } = {}) {
+      if (pruning) clearInterval(pruning);
       for (const stop of stopListening) stop?.();
       // Deliveries in flight end after their attempt; what waits stays queued (or is found again at the next start).
       if (started) await runner.stop({ abortRunning });

@@ -84,6 +84,11 @@ export interface JobsRepository {
   listRuns(filter?: { jobId?: string; connectionId?: string; kind?: string; limit?: number }): Promise<JobRunRecord[]>;
   /** Jobs a previous process left queued, running or waiting to retry; their open runs are closed as interrupted. */
   takeOverUnfinished(now: IsoTimestamp): Promise<JobRecord[]>;
+  /**
+   * Deletes jobs that ended (with their runs): succeeded or cancelled ones last updated before `finishedBefore`,
+   * failed ones before `failedBefore`. Returns how many jobs went.
+   */
+  prune(options: { finishedBefore: IsoTimestamp; failedBefore: IsoTimestamp }): Promise<number>;
 }
 
 export function jobsRepository({ db }: StoreHandle): JobsRepository {
@@ -210,6 +215,31 @@ export function jobsRepository({ db }: StoreHandle): JobsRepository {
         .limit(filter.limit ?? 1000)
         .execute();
       return rows.map(runFromRow);
+    },
+
+    async prune({ finishedBefore, failedBefore }) {
+      return inTransaction(db, async (trx) => {
+        const gone = trx
+          .selectFrom('jobs')
+          .select('id')
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('status', 'in', ['succeeded', 'cancelled']), eb('updated_at', '<', finishedBefore)]),
+              eb.and([eb('status', '=', 'failed'), eb('updated_at', '<', failedBefore)]),
+            ]),
+          );
+        await trx.deleteFrom('job_runs').where('job_id', 'in', gone).execute();
+        const result = await trx
+          .deleteFrom('jobs')
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('status', 'in', ['succeeded', 'cancelled']), eb('updated_at', '<', finishedBefore)]),
+              eb.and([eb('status', '=', 'failed'), eb('updated_at', '<', failedBefore)]),
+            ]),
+          )
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      });
     },
 
     async takeOverUnfinished(now) {

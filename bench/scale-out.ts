@@ -2,8 +2,10 @@
  * Scale-out: directory syncs of many tenants on the shared PostgreSQL queue, with 1, 2 and 4 `tenantlink worker`
  * processes. A sandbox (its own process) holds the tenants; for each worker count a fresh PostgreSQL schema gets one
  * connection per tenant, this process enqueues one sync per connection (it takes no jobs), and the workers run them.
+ * A webhook endpoint (a receiver in this process) takes every connection's feed, so the workers also deliver.
  * Reported per run: wall time from the first enqueue to the last sync done, tenants synced per minute, Graph requests
- * and 429s (the sandbox's counts), and each worker's peak RSS; then the scaling ratio against one worker.
+ * and 429s (the sandbox's counts), each worker's peak RSS, the deliveries (and when the last entry arrived); then the
+ * scaling ratio against one worker.
  *
  * Run: `npm run bench:scale-out [-- --tenants 200 --users 2000 --workers 1,2,4 --concurrency 4 --latency 20]`
  * (PostgreSQL from TENANTLINK_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
@@ -11,6 +13,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,8 +28,10 @@ import { Vault } from '../packages/tenantlink/src/connections/vault.js';
 import { allDatasets } from '../packages/tenantlink/src/features/index.js';
 import { jobQueueSchema } from '../packages/tenantlink/src/jobs/choose-runner.js';
 import { PgBossJobRunner } from '../packages/tenantlink/src/jobs/pg-boss-runner.js';
+import { OutboundPolicy } from '../packages/tenantlink/src/outbound/outbound-policy.js';
 import { openStore } from '../packages/tenantlink/src/store/database.js';
 import { SyncService } from '../packages/tenantlink/src/sync/service.js';
+import { WebhookEndpoints } from '../packages/tenantlink/src/webhooks/endpoints.js';
 import { controlClient, startSandboxProcess } from './directory-sync/sandbox-process.js';
 
 const { values } = parseArgs({
@@ -50,6 +56,10 @@ const work = mkdtempSync(join(tmpdir(), 'tl-bench-scale-'));
 interface RunResult {
   workers: number;
   wallMs: number;
+  /** From the first enqueue until every feed entry reached the receiver. */
+  deliveredMs: number;
+  deliveries: number;
+  entries: number;
   tenantsPerMinute: number;
   requests: number;
   throttled: number;
@@ -106,10 +116,24 @@ async function main() {
   const results: RunResult[] = [];
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
+  // The vendor's receiver: counts deliveries and the entries they carry, per delivery id (deliveries are at least once).
+  const received = new Map<string, number>();
+  const receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { entries?: unknown[] };
+      received.set(String(request.headers['tenantlink-delivery']), body.entries?.length ?? 0);
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
   try {
     for (const count of workerCounts) results.push(await run(count));
   } finally {
     await admin.end();
+    receiver.close();
     control.close();
     sandbox.kill('SIGTERM');
     rmSync(work, { recursive: true, force: true });
@@ -136,12 +160,24 @@ async function main() {
       });
       ids.push(c.id);
     }
+    received.clear();
+    const outbound = new OutboundPolicy({ allowPrivateTargets: true });
+    await new WebhookEndpoints({
+      store,
+      vault: connections.vault,
+      connections,
+      models: allDatasets().flatMap((d) => d.models),
+      outbound,
+    }).add({ url: receiverUrl });
+    await outbound.close();
     const env = {
       ...process.env,
       TENANTLINK_DATA: dataDir,
       TENANTLINK_DATABASE_URL: databaseUrl,
       TENANTLINK_DATABASE_SCHEMA: schema,
       TENANTLINK_JOB_POLL_SECONDS: '0.5',
+      // The receiver listens on loopback.
+      TENANTLINK_ALLOW_PRIVATE_TARGETS: '1',
     };
     const workers: ChildProcess[] = [];
     for (let i = 0; i < count; i++) {
@@ -181,6 +217,20 @@ async function main() {
     }
     const wallMs = performance.now() - started;
     const stats = await control.call('GET', '/stats');
+    // Every connection's feed, to its last entry, reached the receiver.
+    const feedEntries = async () =>
+      Number(
+        (
+          await store.db
+            .selectFrom('sync_records')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const expected = await feedEntries();
+    const sum = () => [...received.values()].reduce((a, b) => a + b, 0);
+    while (sum() < expected) await sleep(100);
+    const deliveredMs = performance.now() - started;
     const peaks = workers.map((w) => peakRssMb(w.pid!));
     const workerCpu = workers.reduce((sum, w) => sum + cpuSeconds(w.pid!), 0) - workerCpuBefore;
     const sandboxCpu = cpuSeconds(sandbox.pid!) - sandboxCpuBefore;
@@ -194,6 +244,9 @@ async function main() {
     const result: RunResult = {
       workers: count,
       wallMs,
+      deliveredMs,
+      deliveries: received.size,
+      entries: sum(),
       tenantsPerMinute: ids.length / (wallMs / 60_000),
       requests: stats.total,
       throttled: stats.throttled ?? 0,
@@ -205,21 +258,22 @@ async function main() {
     console.log(
       `${count} worker(s): ${(wallMs / 1000).toFixed(1)} s, ${result.tenantsPerMinute.toFixed(1)} tenants/min, ` +
         `${result.requests} requests, ${result.throttled} 429s, peak RSS ${peaks.join('/')} MB, ${result.failed} failed, ` +
-        `CPU: workers ${workerCpu.toFixed(1)} s, sandbox ${sandboxCpu.toFixed(1)} s`,
+        `CPU: workers ${workerCpu.toFixed(1)} s, sandbox ${sandboxCpu.toFixed(1)} s; ` +
+        `${result.deliveries} deliveries of ${result.entries} entries, all delivered at ${(deliveredMs / 1000).toFixed(1)} s`,
     );
     return result;
   }
 
   const base = results[0]!;
   console.log(
-    '\n| workers | wall | tenants/min | scaling vs 1 | requests | 429s | peak RSS per worker | CPU workers / sandbox |',
+    '\n| workers | wall | tenants/min | scaling vs 1 | requests | 429s | peak RSS per worker | CPU workers / sandbox | deliveries (entries) | all delivered |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results)
     console.log(
       `| ${r.workers} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.tenantsPerMinute.toFixed(1)} | ` +
         `${(r.tenantsPerMinute / base.tenantsPerMinute).toFixed(2)}× | ${r.requests} | ${r.throttled} | ${r.peakRssMb.join(' / ')} MB | ` +
-        `${r.workerCpu.toFixed(1)} s / ${r.sandboxCpu.toFixed(1)} s |`,
+        `${r.workerCpu.toFixed(1)} s / ${r.sandboxCpu.toFixed(1)} s | ${r.deliveries} (${r.entries}) | ${(r.deliveredMs / 1000).toFixed(1)} s |`,
     );
 }
 

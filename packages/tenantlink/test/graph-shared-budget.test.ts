@@ -18,6 +18,12 @@ import { postgresTestUrl, type StoreTarget, storeTargets, type TestStore } from 
 const CHILD = fileURLToPath(new URL('./fixtures/graph-budget-child.ts', import.meta.url));
 /** The children's slot lease: how long the slots of a process killed with kill -9 stay taken, at most. */
 const LEASE_MS = 1500;
+/**
+ * The sandbox's directory quota shrunk for the resource-unit tests: its tenant has under 50 users (3,500 units per
+ * 10 s), so 70 units per 10 s, 7 a second. The children count the same quota.
+ */
+const THROTTLE_SCALE = 0.02;
+const DIRECTORY_UNITS = Math.round(3500 * THROTTLE_SCALE);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A child process with its own Graph client (graph-budget-child.ts). */
@@ -53,7 +59,10 @@ describe('Graph budgets shared through PostgreSQL', {
   const children: ChildProcess[] = [];
   let commands = 0;
 
-  const startChild = async (budget: 'postgres' | 'process' = 'postgres'): Promise<Child> => {
+  const startChild = async (
+    budget: 'postgres' | 'process' = 'postgres',
+    extraEnv: Record<string, string> = {},
+  ): Promise<Child> => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
       env: {
         ...process.env,
@@ -64,6 +73,7 @@ describe('Graph budgets shared through PostgreSQL', {
         TL_CONNECTION: connectionId,
         TL_BUDGET: budget,
         TL_LEASE_MS: String(LEASE_MS),
+        ...extraEnv,
       },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
@@ -249,6 +259,54 @@ describe('Graph budgets shared through PostgreSQL', {
       await first.close();
       await second.close();
     }
+  });
+
+  /**
+   * Two fresh processes counting the scaled quota read the directory at once: one 23 `/users` pages without `$select`
+   * (2 units each), the other 46 with it (1 unit each), 92 units together against the sandbox's bucket of 70 (63 in
+   * the children's, which hold a tenth back). Each process's share fits in its own bucket, so only a bucket they both
+   * draw from holds the requests back.
+   */
+  const readDirectoryTogether = async (budget: 'postgres' | 'process') => {
+    const pair = await Promise.all([
+      startChild(budget, { TL_DIRECTORY_UNITS: String(DIRECTORY_UNITS) }),
+      startChild(budget, { TL_DIRECTORY_UNITS: String(DIRECTORY_UNITS) }),
+    ]);
+    try {
+      await store.db.deleteFrom('graph_budget_buckets').execute();
+      // Setting throttling also empties the sandbox's buckets: it starts as full as a new bucket of ours.
+      await s.control('PUT', '/throttling', { enabled: true, scale: THROTTLE_SCALE });
+      await s.control('POST', '/stats/reset');
+      const started = Date.now();
+      const answers = await Promise.all([
+        pair[0].run({ op: 'burst', path: '/users', count: 23, select: false }),
+        pair[1].run({ op: 'burst', path: '/users', count: 46 }),
+      ]);
+      const ms = Date.now() - started;
+      const stats = await s.control('GET', '/stats');
+      return { answers, ms, stats, throttled: stats.byStatus['429'] ?? 0 };
+    } finally {
+      await s.control('PUT', '/throttling', { enabled: true, scale: 1 });
+      for (const child of pair) child.process.kill('SIGKILL');
+    }
+  };
+
+  test("two processes drawing from one bucket of the directory's resource units get no 429", async (t) => {
+    const { answers, ms, stats, throttled } = await readDirectoryTogether('postgres');
+    t.diagnostic(`shared bucket: ${stats.total} requests, ${throttled} answered 429, ${ms} ms`);
+    for (const answer of answers) assert.equal(answer.failed, 0, answer.errors?.join('; '));
+    assert.equal(throttled, 0, `the sandbox answered 429 ${throttled} times`);
+    assert.equal(stats.throttled, 0);
+    assert.equal(stats.byStatus['200'], 69);
+    // The 29 units beyond the children's first bucket come at 7 a second: about 4.1 s.
+    assert.ok(ms >= 3500, `the reads were not held back (${ms} ms)`);
+  });
+
+  test('control: with a bucket per process, the same reads draw 429s', async (t) => {
+    const { ms, stats, throttled } = await readDirectoryTogether('process');
+    t.diagnostic(`bucket per process: ${stats.total} requests, ${throttled} answered 429, ${ms} ms`);
+    assert.ok(stats.throttled > 0, 'no 429: the test would not tell a shared bucket from two');
+    assert.equal(stats.throttled, throttled);
   });
 
   test(`the slots of a process killed with kill -9 come back within the lease (${LEASE_MS} ms)`, async () => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { type CloudEndpoints, customCloudsFromEnv, sandboxCloud } from '../auth/clouds.js';
+import { directoryQuotaFromEnv } from '../connections/connection-runtimes.js';
 import { loadKeyring } from '../connections/keyring.js';
 import { ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
@@ -99,6 +100,7 @@ export async function openContext(
       graph: {
         ...(budget ? { budget } : {}),
         ...(options.requestMetrics ? { requestMetrics: options.requestMetrics } : {}),
+        directoryQuota: directoryQuotaFromEnv(io.env),
       },
     });
   } catch (err) {

@@ -1,5 +1,7 @@
+import { TenantlinkError } from '../errors.js';
+import { directoryResourceUnits } from './directory-cost.js';
 import { abortableSleep } from './policies/retry-policy.js';
-import { InProcessResourceBudget, LocalCap, type SharedResourceBudget } from './resource-budget.js';
+import { InProcessResourceBudget, LocalCap, type SharedResourceBudget, type UnitQuota } from './resource-budget.js';
 
 /**
  * Outlook allows 4 requests in flight per app and mailbox; a fifth gets 429 ApplicationThrottled ("over its
@@ -119,7 +121,32 @@ export interface ResourceConcurrencyOptions {
   budgetScope?: string;
   /** A Retry-After longer than this pauses a resource only this long. Default 5 minutes (as the retry policy). */
   maxPauseMs?: number;
+  /**
+   * Graph's quota of directory resource units per app and tenant: requests draw their units from a bucket in the
+   * budget (shared as the budget is) before they start, a tenth of it held back. Default `DEFAULT_DIRECTORY_QUOTA`;
+   * null sends without counting units.
+   */
+  directoryQuota?: UnitQuota | null;
 }
+
+/**
+ * Microsoft's smallest directory quota, for tenants under 50 users (5,000 from 50 to 500 users, 8,000 above): a client
+ * that does not know the tenant's size stays under Graph's limit with it, at the price of pacing a large tenant's
+ * reads below what Graph would allow.
+ */
+export const DEFAULT_DIRECTORY_QUOTA: UnitQuota = { units: 3500, windowMs: 10_000 };
+
+/** The budget key of the directory's resource units, under the limiter's app-and-tenant scope. */
+const DIRECTORY_UNITS_KEY = 'directory-ru';
+
+/**
+ * The share of the directory's bucket a client leaves unused. Graph counts a request when it arrives, we count it
+ * before it leaves, so Graph's bucket runs behind ours by the time requests take to get there (more for the first of
+ * a burst, which opens connections): with no room for that, the request that takes the last unit can find Graph's
+ * bucket a fraction of a unit short, and the sandbox shows it does. A tenth of a 10 s window is a second of such lag.
+ * Only the burst is smaller; the pace, and so the throughput of a long sync, stays Graph's.
+ */
+const DIRECTORY_HEADROOM = 0.1;
 
 /**
  * Limits requests in flight per resource (mailbox) and overall, first come first served. Other resources never
@@ -133,6 +160,9 @@ export class ResourceConcurrencyLimiter {
   readonly resourceKey: (url: string) => string | undefined;
   readonly pauseKey: (url: string) => string | undefined;
   readonly budget: SharedResourceBudget;
+  readonly directoryQuota: UnitQuota | null;
+  /** The bucket the budget keeps for it: the same pace, less the headroom. */
+  private readonly directoryBucket: UnitQuota | null;
   private readonly scope: string | undefined;
   private readonly maxPauseMs: number;
   private readonly cap: LocalCap | undefined;
@@ -147,11 +177,26 @@ export class ResourceConcurrencyLimiter {
     this.scope = options.budgetScope;
     this.maxPauseMs = options.maxPauseMs ?? 300_000;
     this.cap = Number.isFinite(this.maxConcurrentRequests) ? new LocalCap(this.maxConcurrentRequests) : undefined;
+    const quota = options.directoryQuota === undefined ? DEFAULT_DIRECTORY_QUOTA : options.directoryQuota;
+    if (quota && !(quota.units > 0 && quota.windowMs > 0 && Number.isFinite(quota.units / quota.windowMs)))
+      throw new TenantlinkError('INVALID_INPUT', 'A directory quota needs a positive number of units and window.');
+    this.directoryQuota = quota;
+    this.directoryBucket = quota && {
+      units: quota.units * (1 - DIRECTORY_HEADROOM),
+      windowMs: quota.windowMs * (1 - DIRECTORY_HEADROOM),
+    };
   }
 
-  /** Waits for a slot for this URL (and out any pause on it); returns the function that frees it (call once). */
-  acquire(url: string, signal?: AbortSignal): Promise<() => void> {
-    return this.take(this.resourceKey(url), 1, this.pauseKey(url), signal, true);
+  /**
+   * Waits for a slot for this URL (and out any pause on it, and, for a directory request, for the resource units it
+   * costs); returns the function that frees the slot (call once).
+   *
+   * The items of a `$batch` are not charged: the batch's own URL is not a directory URL, and `acquireMany` takes only
+   * their mailbox slots. A batch of directory reads can still draw a 429, which pauses the directory as any 429 does.
+   */
+  acquire(url: string, signal?: AbortSignal, method = 'GET'): Promise<() => void> {
+    const units = this.directoryBucket && directoryScopeKey(url) ? directoryResourceUnits(method, url) : 0;
+    return this.take(this.resourceKey(url), 1, this.pauseKey(url), signal, true, units);
   }
 
   /**
@@ -209,6 +254,7 @@ export class ResourceConcurrencyLimiter {
     pauseKey: string | undefined,
     signal: AbortSignal | undefined,
     useCap: boolean,
+    directoryUnits = 0,
   ): Promise<() => void> {
     // A request heavier than the limit runs alone rather than never.
     const need = Math.max(1, Math.min(weight, this.perMailbox));
@@ -228,6 +274,11 @@ export class ResourceConcurrencyLimiter {
       // Waiting out a pause keeps the resource's slots, so the requests behind it stay queued in order; the cap over
       // all requests is taken after, so a paused mailbox does not hold it up for the others.
       if (pauseKey !== undefined) await this.waitOutPause(pauseKey, signal);
+      if (directoryUnits > 0 && this.directoryBucket) {
+        await this.budget.spend(this.scoped(DIRECTORY_UNITS_KEY), directoryUnits, this.directoryBucket, signal);
+        // A 429 may have paused the resource while this waited for units.
+        if (pauseKey !== undefined) await this.waitOutPause(pauseKey, signal);
+      }
       if (useCap && this.cap) releases.push(await this.cap.enter(signal));
     } catch (err) {
       releaseAll();

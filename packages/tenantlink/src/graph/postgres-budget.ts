@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { type BackoffLimits, backoffDelay } from '../backoff.js';
 import { type GraphBudgetsRepository, graphBudgetsRepository } from '../store/graph-budgets-repository.js';
 import type { StoreHandle } from '../store/schema.js';
-import type { SharedResourceBudget } from './resource-budget.js';
+import type { SharedResourceBudget, UnitQuota } from './resource-budget.js';
 
 export interface PostgresResourceBudgetOptions {
   /**
@@ -20,6 +20,12 @@ export interface PostgresResourceBudgetOptions {
    * this one that much late. A mailbox's fence is read with its slots, so it is always current. Default 250 ms.
    */
   fenceCacheMs?: number;
+  /**
+   * The shortest and longest wait before a bucket short of units is asked again. The wait is computed from the
+   * refill rate; the bounds keep a miscomputed wait (another process spending meanwhile, clocks apart) from becoming a
+   * busy loop or a long stall. Default 10 ms to 1 s.
+   */
+  bucketPoll?: BackoffLimits;
   /** Told of a renewal that failed (the next one tries again). */
   onRenewError?: (err: unknown) => void;
 }
@@ -43,6 +49,14 @@ interface Line {
  * Waiting polls with backoff (10 ms doubling to 250 ms by default) rather than LISTEN: slots free up within
  * milliseconds under load, and a wake-up for every release would cost more than the polls. Inside a process the
  * waiters for one resource line up, so only the first polls, and a local release wakes it at once.
+ *
+ * A bucket of units (the directory's resource units) is one row refilled lazily: whoever spends adds what the time
+ * since the last refill is worth, then takes its units, in a single upsert whose condition is that they are there.
+ * Under PostgreSQL's row lock the racing processes see each other's spending, so together they never take more than
+ * the bucket gives, without a lease or a lock held across a round trip. A spender that comes up short knows when the
+ * refill will cover it and sleeps that long; the waiters of a process line up behind it as for slots. Processes are
+ * not served in arrival order among themselves, which only matters to a spender much larger than the others; the
+ * directory's costs are 1 to 5 units of thousands.
  */
 export class PostgresResourceBudget implements SharedResourceBudget {
   readonly holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -50,7 +64,10 @@ export class PostgresResourceBudget implements SharedResourceBudget {
   private readonly repo: GraphBudgetsRepository;
   private readonly poll: BackoffLimits;
   private readonly fenceCacheMs: number;
+  private readonly bucketPoll: BackoffLimits;
   private readonly lines = new Map<string, Line>();
+  /** Waiters for buckets, apart from those for slots: a key is only ever one or the other, but nothing says so. */
+  private readonly bucketLines = new Map<string, Line>();
   /** Token → key of every acquisition this process holds. */
   private readonly held = new Map<string, string>();
   private readonly fences = new Map<string, { until: number; readAt: number }>();
@@ -65,12 +82,13 @@ export class PostgresResourceBudget implements SharedResourceBudget {
     this.leaseMs = options.leaseMs ?? 15_000;
     this.poll = options.poll ?? { initialMs: 10, maxMs: 250 };
     this.fenceCacheMs = options.fenceCacheMs ?? 250;
+    this.bucketPoll = options.bucketPoll ?? { initialMs: 10, maxMs: 1000 };
     this.renewal = setInterval(() => this.renew(), options.renewEveryMs ?? Math.floor(this.leaseMs / 3));
     this.renewal.unref();
   }
 
   async acquire(key: string, weight: number, limit: number, signal?: AbortSignal): Promise<() => void> {
-    const line = this.lineFor(key);
+    const line = this.lineFor(this.lines, key);
     const ticket = {};
     line.tickets.push(ticket);
     try {
@@ -97,7 +115,29 @@ export class PostgresResourceBudget implements SharedResourceBudget {
       }
     } finally {
       line.tickets.splice(line.tickets.indexOf(ticket), 1);
-      this.wakeLine(key);
+      this.wakeLine(this.lines, key);
+    }
+  }
+
+  async spend(key: string, units: number, quota: UnitQuota, signal?: AbortSignal): Promise<void> {
+    const line = this.lineFor(this.bucketLines, key);
+    const ticket = {};
+    line.tickets.push(ticket);
+    try {
+      while (line.tickets[0] !== ticket) await this.wait(line, undefined, signal);
+      const perMs = quota.units / quota.windowMs;
+      const need = Math.min(units, quota.units);
+      for (;;) {
+        signal?.throwIfAborted();
+        const answer = await this.repo.spend({ key, units: need, capacity: quota.units, perMs, now: Date.now() });
+        if (answer.spent) return;
+        const refill = Math.ceil((need - answer.available) / perMs);
+        const { initialMs, maxMs } = this.bucketPoll;
+        await this.wait(line, Math.min(maxMs, Math.max(initialMs, refill)), signal);
+      }
+    } finally {
+      line.tickets.splice(line.tickets.indexOf(ticket), 1);
+      this.wakeLine(this.bucketLines, key);
     }
   }
 
@@ -146,7 +186,7 @@ export class PostgresResourceBudget implements SharedResourceBudget {
       this.repo
         .release(token)
         .catch(() => {})
-        .finally(() => this.wakeLine(key));
+        .finally(() => this.wakeLine(this.lines, key));
     };
   }
 
@@ -160,20 +200,20 @@ export class PostgresResourceBudget implements SharedResourceBudget {
       });
   }
 
-  private lineFor(key: string): Line {
-    let line = this.lines.get(key);
+  private lineFor(lines: Map<string, Line>, key: string): Line {
+    let line = lines.get(key);
     if (!line) {
       line = { tickets: [], wakers: new Set() };
-      this.lines.set(key, line);
+      lines.set(key, line);
     }
     return line;
   }
 
-  private wakeLine(key: string): void {
-    const line = this.lines.get(key);
+  private wakeLine(lines: Map<string, Line>, key: string): void {
+    const line = lines.get(key);
     if (!line) return;
     if (line.tickets.length === 0) {
-      this.lines.delete(key);
+      lines.delete(key);
       return;
     }
     for (const wake of [...line.wakers]) wake();

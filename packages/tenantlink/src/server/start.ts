@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { type CloudEndpoints, customCloudsFromEnv } from '../auth/clouds.js';
 import { IntegrationService } from '../connect/integrations.js';
+import { directoryQuotaFromEnv } from '../connections/connection-runtimes.js';
 import { loadKeyring } from '../connections/keyring.js';
 import { ConnectionService } from '../connections/service.js';
 import { Vault } from '../connections/vault.js';
@@ -97,7 +98,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ...(options.logger ? { logger: options.logger } : {}),
         customClouds: [...configured, ...clouds],
         configuredCloudsOnly: true,
-        graph: { requestMetrics, ...(budget ? { budget } : {}) },
+        graph: { requestMetrics, ...(budget ? { budget } : {}), directoryQuota: directoryQuotaFromEnv(env) },
       });
     service = serviceFor([]);
     const real = (await service.list()).filter((c) => !isDemoConnection(c));

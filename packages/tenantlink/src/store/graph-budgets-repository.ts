@@ -13,7 +13,19 @@ export interface SlotClaim {
   now: IsoTimestamp;
 }
 
-/** Slots in flight and fences of Graph resources, shared by every process on the database. */
+export interface UnitSpend {
+  key: string;
+  /** Units to take; at most `capacity`. */
+  units: number;
+  /** The most the bucket holds, and what a new bucket starts with. */
+  capacity: number;
+  /** Units the bucket gains per millisecond. */
+  perMs: number;
+  /** Epoch ms. */
+  now: number;
+}
+
+/** Slots in flight, fences and unit buckets of Graph resources, shared by every process on the database. */
 export interface GraphBudgetsRepository {
   /**
    * Takes `weight` free slots of the resource under `token`, all or none; a slot whose lease ran out counts as free.
@@ -30,6 +42,12 @@ export interface GraphBudgetsRepository {
   /** Fences the resource until `until` (only ever later), and forgets fences that are over. */
   fence(key: string, until: IsoTimestamp, now: IsoTimestamp): Promise<void>;
   fencedUntil(key: string): Promise<IsoTimestamp | undefined>;
+  /**
+   * Refills the bucket for the time since its last refill and takes the units if it then holds them, in one statement
+   * (PostgreSQL only), so two processes can never both take the last units. Otherwise takes nothing and says how many
+   * units the bucket holds now.
+   */
+  spend(spend: UnitSpend): Promise<{ spent: true } | { spent: false; available: number }>;
 }
 
 export function graphBudgetsRepository({ db }: StoreHandle): GraphBudgetsRepository {
@@ -111,6 +129,36 @@ export function graphBudgetsRepository({ db }: StoreHandle): GraphBudgetsReposit
         .where('resource_key', '=', key)
         .executeTakeFirst();
       return row?.until;
+    },
+
+    async spend({ key, units, capacity, perMs, now }) {
+      // The stored time only moves forward: a process whose clock is behind refills nothing, rather than taking back
+      // what another process's refill gave.
+      const refilled = sql<number>`least(${capacity}::float8, graph_budget_buckets.tokens + greatest(0, ${now}::bigint - graph_budget_buckets.refilled_at) * ${perMs}::float8)`;
+      const spent = await db
+        .insertInto('graph_budget_buckets')
+        .values({ resource_key: key, tokens: capacity - units, refilled_at: now })
+        .onConflict((oc) =>
+          oc
+            .column('resource_key')
+            .doUpdateSet({
+              tokens: sql<number>`${refilled} - ${units}::float8`,
+              refilled_at: sql<number>`greatest(graph_budget_buckets.refilled_at, ${now}::bigint)`,
+            })
+            .where(sql<boolean>`${refilled} >= ${units}::float8`),
+        )
+        .returning('resource_key')
+        .executeTakeFirst();
+      if (spent) return { spent: true };
+      const row = await db
+        .selectFrom('graph_budget_buckets')
+        .select(['tokens', sql<number>`refilled_at::float8`.as('refilled_at')])
+        .where('resource_key', '=', key)
+        .executeTakeFirst();
+      // Gone since (nobody deletes buckets today): a new one would start full.
+      if (!row) return { spent: false, available: capacity };
+      const available = Math.min(capacity, row.tokens + Math.max(0, now - row.refilled_at) * perMs);
+      return { spent: false, available };
     },
   };
 }

@@ -443,6 +443,18 @@ export interface GraphBudgetFencesTable {
   until: IsoTimestamp;
 }
 
+/**
+ * A bucket of units for a Graph resource (`{tenant}/{clientId}/directory-ru`), drawn from by every process. Numbers
+ * rather than ISO text: the bucket is refilled by arithmetic on the time inside the one statement that spends.
+ */
+export interface GraphBudgetBucketsTable {
+  resource_key: string;
+  /** Units in the bucket at `refilled_at`. */
+  tokens: number;
+  /** Epoch ms. A bigint column: read it through a cast, or PostgreSQL's driver returns it as a string. */
+  refilled_at: number;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   secrets: SecretsTable;
@@ -468,6 +480,7 @@ export interface Database {
   webhook_event_deliveries: WebhookEventDeliveriesTable;
   graph_budget_slots: GraphBudgetSlotsTable;
   graph_budget_fences: GraphBudgetFencesTable;
+  graph_budget_buckets: GraphBudgetBucketsTable;
 }
 
 /**

@@ -15,6 +15,7 @@ import * as m0011 from './0011_integration_branding.js';
 import * as m0012 from './0012_webhook_events.js';
 import * as m0013 from './0013_graph_budgets.js';
 import * as m0014 from './0014_job_keys_and_delivery_ids.js';
+import * as m0015 from './0015_graph_budget_buckets.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and `tsx`, and a migration
@@ -35,6 +36,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0012_webhook_events': m0012,
   '0013_graph_budgets': m0013,
   '0014_job_keys_and_delivery_ids': m0014,
+  '0015_graph_budget_buckets': m0015,
 };
 
 const staticMigrations: MigrationProvider = {

@@ -267,20 +267,27 @@ for (const target of storeTargets()) {
         userAgent: 'child',
       });
       const here = w.dispatcher({ batchSize: 7, pollIntervalMs: 10, userAgent: 'parent' });
-      await here.start();
       let total = 0;
+      let round = 0;
+      const commitRound = async () => {
+        for (const connectionId of [a, b]) {
+          await w.commit(connectionId, w.users(9, `r${round}`));
+          total += 9;
+        }
+        round += 1;
+        // Both dispatchers find the commits by sweeping, so either may win each pair's lease (a holder keeps it
+        // while more keeps coming, so the commits leave it time to finish).
+        await new Promise((resolve) => setTimeout(resolve, 60));
+      };
       try {
         const agents = () => new Set(receiver.received.map((d) => d.headers['user-agent']));
-        // Eight rounds, and more (up to 40) until each process has won a lease at least once: which one wins is timing.
-        for (let round = 0; round < 8 || (agents().size < 2 && round < 40); round++) {
-          for (const connectionId of [a, b]) {
-            await w.commit(connectionId, w.users(9, `r${round}`));
-            total += 9;
-          }
-          // Both dispatchers find the commits by sweeping, so either may win each pair's lease (a holder keeps it
-          // while more keeps coming, so the commits leave it time to finish).
-          await new Promise((resolve) => setTimeout(resolve, 60));
+        // The child alone until it has delivered (it starts slower), then both: which one wins each lease is timing.
+        while (!agents().has('child')) {
+          assert.ok(round < 100, `the child delivered: ${child.output()}`);
+          await commitRound();
         }
+        await here.start();
+        for (let i = 0; i < 8 || (agents().size < 2 && i < 40); i++) await commitRound();
         await waitFor('everything delivered', () => seqsOf(receiver.accepted()).length >= total, 15_000);
       } finally {
         await child.stop();

@@ -72,6 +72,12 @@ export interface SandboxState {
 export interface RunningSandbox extends SandboxState {
   port: number;
   caCertPem: string;
+  /**
+   * The sandbox's own TLS key and certificate (PEM), signed by its CA, for `localhost`, `127.0.0.1` and `::1`: a
+   * server beside it on this machine may serve HTTPS with them, e.g. to receive the change notifications the sandbox
+   * posts only over HTTPS.
+   */
+  localhostTls: { keyPem: string; certPem: string };
   stateFile: string | null;
   close(): Promise<void>;
 }
@@ -219,6 +225,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     ...running,
     port,
     caCertPem: tls.caCertPem,
+    localhostTls: { keyPem: tls.keyPem, certPem: tls.certPem },
     stateFile,
     async close() {
       await app.close();

@@ -203,6 +203,9 @@ for (const target of storeTargets()) {
         'POST /api/v1/session',
         'POST /api/v1/session/setup',
         'POST /connect/microsoft',
+        // Microsoft Graph cannot authenticate: each notification must carry its subscription's client state.
+        'POST /notifications/microsoft',
+        'POST /notifications/microsoft/lifecycle',
       ]);
     });
   });

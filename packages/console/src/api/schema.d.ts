@@ -3127,7 +3127,7 @@ export interface paths {
                 connectionId: string;
                 dataset: string;
                 /** @enum {string} */
-                trigger: 'manual' | 'schedule' | 'cli';
+                trigger: 'manual' | 'schedule' | 'cli' | 'notification';
                 requestedFull: boolean;
                 mode: ('full' | 'delta') | null;
                 /** @enum {string} */
@@ -3215,7 +3215,7 @@ export interface paths {
                 connectionId: string;
                 dataset: string;
                 /** @enum {string} */
-                trigger: 'manual' | 'schedule' | 'cli';
+                trigger: 'manual' | 'schedule' | 'cli' | 'notification';
                 requestedFull: boolean;
                 mode: ('full' | 'delta') | null;
                 /** @enum {string} */
@@ -3441,6 +3441,252 @@ export interface paths {
                   message: string;
                 }[];
               };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/notifications/microsoft': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Microsoft Graph posts change notifications here (and its validation handshake) */
+    post: {
+      parameters: {
+        query?: {
+          validationToken?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': string;
+          };
+        };
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/notifications/microsoft/lifecycle': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Microsoft Graph posts lifecycle notifications here (and its validation handshake) */
+    post: {
+      parameters: {
+        query?: {
+          validationToken?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': string;
+          };
+        };
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connections/{id}/subscriptions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The change-notification subscriptions a connection keeps, or why its features are polled instead */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              mode: 'notifications' | 'polling';
+              /** @description why notifications are not used (polling) */
+              reason: string | null;
+              notificationUrl: string | null;
+              subscriptions: {
+                id: string;
+                feature: string;
+                /** @description what Microsoft Graph watches */
+                resource: string;
+                changeType: string;
+                /**
+                 * @description `failed`: Graph refused it (see lastError); the feature is polled until it is made again
+                 * @enum {string}
+                 */
+                state: 'pending' | 'active' | 'reauthorize' | 'removed' | 'failed';
+                expiresAt: string | null;
+                /** @description notifications received */
+                notifications: number;
+                lastNotificationAt: string | null;
+                lastError: string | null;
+              }[];
             };
           };
         };

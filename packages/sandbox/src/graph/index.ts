@@ -52,6 +52,8 @@ export function registerGraph(app: FastifyInstance, ctx: GraphContext): void {
       graph.addHook('onRequest', async (request, reply) => {
         ctx.stats.started();
         reply.header('request-id', request.id);
+        // The server's time is the sandbox clock's, so a client can follow it (subscriptions expire by it).
+        reply.header('date', new Date(ctx.clock.now()).toUTCString());
         reply.header('client-request-id', clientRequestId(request));
         reply.header('strict-transport-security', 'max-age=31536000');
         reply.header(

@@ -1,11 +1,13 @@
 import { connectFlowsRepository } from '../store/connect-flows-repository.js';
 import type { Store } from '../store/database.js';
+import { graphSubscriptionsRepository } from '../store/graph-subscriptions-repository.js';
 import { integrationsRepository } from '../store/integrations-repository.js';
 import { secretsRepository } from '../store/secrets-repository.js';
 import { webhookEndpointsRepository } from '../store/webhook-endpoints-repository.js';
 import {
   connectFlowContext,
   integrationSecretContext,
+  subscriptionClientStateContext,
   type Vault,
   webhookPreviousSecretContext,
   webhookSecretContext,
@@ -25,8 +27,8 @@ interface SecretColumn {
 
 /**
  * Visits every secret the store holds, for a vault rotation or re-encryption: the connections' secrets, the
- * integrations' client secrets, the secrets of connect flows under way, and the webhook endpoints' signing secrets and
- * sealed URLs. Each is written back with a compare-and-swap, so one replaced meanwhile is left as it is.
+ * integrations' client secrets, the secrets of connect flows under way, the webhook endpoints' signing secrets and
+ * sealed URLs, and the client states of change-notification subscriptions. Each is written back with a compare-and-swap, so one replaced meanwhile is left as it is.
  */
 export async function forEachStoredSecret(store: Store, visit: Visit): Promise<void> {
   const secrets = secretsRepository(store);
@@ -60,6 +62,7 @@ function secretColumns(store: Store): SecretColumn[] {
   const integrations = integrationsRepository(store);
   const flows = connectFlowsRepository(store);
   const webhooks = webhookEndpointsRepository(store);
+  const subscriptions = graphSubscriptionsRepository(store);
   return [
     {
       kind: 'integration_secret',
@@ -90,6 +93,12 @@ function secretColumns(store: Store): SecretColumn[] {
       rows: () => webhooks.previousSecrets(),
       context: webhookPreviousSecretContext,
       replace: (...args) => webhooks.replacePreviousSecret(...args),
+    },
+    {
+      kind: 'subscription_client_state',
+      rows: () => subscriptions.secrets(),
+      context: subscriptionClientStateContext,
+      replace: (...args) => subscriptions.replaceSecret(...args),
     },
   ];
 }

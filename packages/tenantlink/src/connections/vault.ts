@@ -40,6 +40,11 @@ export function webhookUrlContext(endpointId: string): string {
   return `webhook:${endpointId}:url`;
 }
 
+/** The context of a change-notification subscription's client state (the secret Graph echoes in each notification). */
+export function subscriptionClientStateContext(subscriptionId: string): string {
+  return `subscription:${subscriptionId}:client-state`;
+}
+
 /** The context of a connect flow's secrets (PKCE verifier, nonce, ...), by the hash that names the flow. */
 export function connectFlowContext(flowIdHash: string): string {
   return `connect-flow:${flowIdHash}:payload`;

@@ -89,6 +89,26 @@ export interface FeatureDefinition<N extends string = string> {
   datasets?: readonly SyncDataset[];
   /** The schema of the feature's own settings, under `settings.<name>` of a connection. */
   settings?: ZodType;
+  /** The change notifications it keeps while a public HTTPS URL receives them (else its datasets are polled). */
+  notifications?: FeatureNotifications;
+}
+
+/** One resource to watch: Graph's `resource` and `changeType` of a subscription. */
+export interface WatchedResource {
+  resource: string;
+  changeType: string;
+}
+
+/**
+ * The change notifications a feature keeps for a connection: what it watches, how long Graph lets such a subscription
+ * live, and the dataset whose delta round a notification (or a `missed` one) sets off. A notification only ever
+ * triggers a read; its content is never taken as data.
+ */
+export interface FeatureNotifications {
+  watch(connection: { settings: Record<string, unknown> }): readonly WatchedResource[];
+  /** Graph's longest lifetime for these resources, in minutes. */
+  maxLifetimeMinutes: number;
+  dataset: string;
 }
 
 /** Declares a feature; the literal name becomes part of the `Feature` type. */

@@ -31,7 +31,13 @@ const TAGS = [
   { name: 'sync', description: 'Directory sync runs and the change feed of users, groups and memberships.' },
   {
     name: 'jobs',
-    description: 'Background jobs (syncs) as recorded: what waits, what runs, and the dead jobs with their last error.',
+    description:
+      'Background jobs (syncs, webhook deliveries, tests, subscription upkeep) as recorded: what waits, what runs, and the dead jobs with their last error.',
+  },
+  {
+    name: 'notifications',
+    description:
+      'Change notifications: the public endpoints Microsoft Graph posts to, and the subscriptions each connection keeps (or why it is polled instead).',
   },
   {
     name: 'webhooks',

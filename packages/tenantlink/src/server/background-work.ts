@@ -5,6 +5,7 @@ import { chooseJobRunner, type SharedJobQueue } from '../jobs/choose-runner.js';
 import { observeJobs } from '../jobs/job-metrics.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { Logger } from '../logging/index.js';
+import { SUBSCRIPTIONS_JOB, SubscriptionManager } from '../notifications/subscription-manager.js';
 import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 import type { Store } from '../store/database.js';
 import { jobsRepository } from '../store/jobs-repository.js';
@@ -33,16 +34,20 @@ export interface BackgroundWorkOptions {
   outbound: OutboundPolicy;
   /** Publishers of lifecycle events (the connect flows) tell the dispatcher through it. */
   events?: WebhookEventSignal | undefined;
+  /** A server's public URL, where Graph posts change notifications; a worker reads the one a server recorded. */
+  publicUrl?: (() => string | undefined) | undefined;
 }
 
 /**
- * What a tenantlink process runs in the background, on one job runner: syncs, webhook deliveries and doctor runs.
+ * What a tenantlink process runs in the background, on one job runner: syncs, webhook deliveries, doctor runs and the
+ * upkeep of change-notification subscriptions.
  * `serve` and `worker` both make one; on PostgreSQL with the shared queue, any of them may take any job.
  */
 export interface BackgroundWork {
   runner: JobRunner;
   sync: SyncService;
   webhooks: WebhookDispatcher;
+  subscriptions: SubscriptionManager;
   /** Starts the runner, then the dispatcher's look for deliveries behind. */
   start(): Promise<void>;
   /**
@@ -90,6 +95,13 @@ export function backgroundWork(options: BackgroundWorkOptions): BackgroundWork {
     options.events?.listen(() => webhooks.eventsPublished()),
   ];
   registerDoctorJobs(runner, service, store);
+  const subscriptions = new SubscriptionManager({
+    store,
+    connections: service,
+    logger,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+  });
+  runner.register(SUBSCRIPTIONS_JOB, (job) => subscriptions.maintain(job.connectionId));
   let started = false;
   // Jobs that ended are kept a while to be seen (GET /api/v1/jobs), dead ones longer; any process may prune.
   const prune = () =>
@@ -104,6 +116,7 @@ export function backgroundWork(options: BackgroundWorkOptions): BackgroundWork {
     runner,
     sync,
     webhooks,
+    subscriptions,
     async start() {
       await runner.start();
       started = true;

@@ -15,6 +15,8 @@ import { TenantlinkError } from '../errors.js';
 import type { SharedJobQueue } from '../jobs/choose-runner.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { Logger } from '../logging/index.js';
+import { NotificationReceiver } from '../notifications/receiver.js';
+import { NOTIFICATION_URL_SETTING } from '../notifications/subscription-manager.js';
 import { OutboundPolicy, type OutboundPolicyOptions } from '../outbound/outbound-policy.js';
 import { apiKeysRepository } from '../store/api-keys-repository.js';
 import { connectFlowsRepository } from '../store/connect-flows-repository.js';
@@ -42,6 +44,7 @@ import { guideRoutes } from './routes/guide.js';
 import { healthRoutes } from './routes/health.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { jobRoutes } from './routes/jobs.js';
+import { notificationRoutes, subscriptionSchedules } from './routes/notifications.js';
 import { sessionRoutes } from './routes/session.js';
 import { syncRoutes } from './routes/sync.js';
 import { registerWebhooks } from './routes/webhooks.js';
@@ -92,6 +95,8 @@ export interface ServerOptions {
    * networks. `{allowPrivateTargets: true}` is the operator's opt-in (demo mode and tests use it).
    */
   outbound?: OutboundPolicyOptions;
+  /** Serve HTTPS with this key and certificate (PEM): Microsoft Graph posts change notifications only to HTTPS. */
+  https?: { key: string; cert: string };
   /** The registry `/metrics` exports, shared with the connections' Graph metrics (`startServer`); default its own. */
   metricsRegistry?: Registry;
 }
@@ -108,6 +113,7 @@ function defaultCloudOption(options: ServerOptions) {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(options.https ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
     ...(options.logger ? { loggerInstance: options.logger as unknown as FastifyBaseLogger } : { logger: false }),
     // Fastify's own request lines carry the raw URL; ours (below) log the route template only.
     logController: new LogController({ disableRequestLogging: true }),
@@ -198,8 +204,25 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     webhooks: options.webhooks,
     outbound,
     events,
+    publicUrl: () => {
+      try {
+        return configuredPublicUrl ?? listenUrl(app);
+      } catch {
+        return undefined;
+      }
+    },
   });
   jobRunner = background.runner;
+  // Once listening, the URL Graph posts notifications to is known: recorded for the workers, then subscriptions are
+  // looked after.
+  const subscriptionUpkeep = subscriptionSchedules(background.runner, options.service, options.logger);
+  app.addHook('onListen', async () => {
+    const url = configuredPublicUrl ?? listenUrl(app);
+    if (url.startsWith('https://'))
+      await serverSettingsRepository(options.store).set(NOTIFICATION_URL_SETTING, url.replace(/\/+$/, ''));
+    await subscriptionUpkeep.start();
+  });
+  app.addHook('onClose', async () => subscriptionUpkeep.stop());
   // Started once every route is registered (the sync scheduler enqueues on the started runner).
   app.addHook('onReady', async () => background.start());
   app.addHook('onClose', async () => {
@@ -228,6 +251,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     prefix: '/api/v1',
     sync: background.sync,
     runner: background.runner,
+  });
+  await app.register(notificationRoutes, {
+    store: options.store,
+    service: options.service,
+    manager: background.subscriptions,
+    receiver: new NotificationReceiver({
+      store: options.store,
+      vault: options.service.vault,
+      sync: background.sync,
+      runner: background.runner,
+      logger: options.logger,
+    }),
+    logger: options.logger,
   });
   await app.register(apiKeyRoutes, { prefix: '/api/v1', apiKeys });
   await app.register(jobRoutes, { prefix: '/api/v1', store: options.store, service: options.service });
@@ -296,5 +332,5 @@ function listenUrl(app: FastifyInstance): string {
     );
   let host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   if (['0.0.0.0', '::', '::1'].includes(address.address)) host = 'localhost';
-  return `http://${host}:${address.port}`;
+  return `${app.initialConfig.https ? 'https' : 'http'}://${host}:${address.port}`;
 }

@@ -280,7 +280,7 @@ export interface SyncCursorsTable {
 }
 
 export type SyncRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted';
-export type SyncRunTrigger = 'manual' | 'schedule' | 'cli';
+export type SyncRunTrigger = 'manual' | 'schedule' | 'cli' | 'notification';
 
 /** One run of a dataset's sync, with its progress (updated with every committed page). */
 export interface SyncRunsTable {
@@ -455,6 +455,30 @@ export interface GraphBudgetBucketsTable {
   refilled_at: number;
 }
 
+export type GraphSubscriptionState = 'pending' | 'active' | 'reauthorize' | 'removed' | 'failed';
+
+/**
+ * A Microsoft Graph change-notification subscription a connection keeps for a feature: one row per watched resource.
+ * `graph_id` is Microsoft's id once created; the client state is the per-subscription secret, as a vault envelope.
+ */
+export interface GraphSubscriptionsTable {
+  id: string;
+  connection_id: string;
+  feature: string;
+  resource: string;
+  change_type: string;
+  graph_id: string | null;
+  client_state_ciphertext: string;
+  client_state_key_id: string;
+  state: GraphSubscriptionState;
+  expires_at: IsoTimestamp | null;
+  notifications: number;
+  last_notification_at: IsoTimestamp | null;
+  last_error: string | null;
+  created_at: IsoTimestamp;
+  updated_at: IsoTimestamp;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   secrets: SecretsTable;
@@ -479,6 +503,7 @@ export interface Database {
   webhook_event_cursors: WebhookEventCursorsTable;
   webhook_event_deliveries: WebhookEventDeliveriesTable;
   graph_budget_slots: GraphBudgetSlotsTable;
+  graph_subscriptions: GraphSubscriptionsTable;
   graph_budget_fences: GraphBudgetFencesTable;
   graph_budget_buckets: GraphBudgetBucketsTable;
 }

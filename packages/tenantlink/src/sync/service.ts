@@ -234,7 +234,11 @@ export class SyncService {
    * Asks the job runner for a run. A run already waiting for this connection and dataset is joined (and made full
    * when asked), so repeated requests never pile up.
    */
-  async request(idOrName: string, datasetName: string, options: { full?: boolean } = {}): Promise<SyncRunView> {
+  async request(
+    idOrName: string,
+    datasetName: string,
+    options: { full?: boolean; trigger?: 'manual' | 'notification' } = {},
+  ): Promise<SyncRunView> {
     const runner = this.#runner;
     if (!runner) throw new TenantlinkError('SYNC_RUNNER_MISSING', 'No job runner is attached to run syncs.');
     const dataset = this.dataset(datasetName);
@@ -242,13 +246,13 @@ export class SyncService {
     const { run } = await syncRunsRepository(this.#store).queue({
       connectionId: id,
       dataset: dataset.name,
-      trigger: 'manual',
+      trigger: options.trigger ?? 'manual',
       full: options.full === true,
     });
     await runner.enqueue({
       kind: syncJobKind(dataset.name),
       connectionId: id,
-      payload: { runId: run.id, trigger: 'manual' } satisfies SyncJobPayload,
+      payload: { runId: run.id, trigger: options.trigger ?? 'manual' } satisfies SyncJobPayload,
     });
     return viewOf(run);
   }

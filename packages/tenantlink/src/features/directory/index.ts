@@ -53,4 +53,13 @@ export const directory = defineFeature({
   ],
   datasets: [directoryDataset()],
   settings: directorySettings,
+  notifications: {
+    // Users and groups notify only `updated` (a new one arrives as updated) and `deleted`.
+    watch: () => [
+      { resource: 'users', changeType: 'updated,deleted' },
+      { resource: 'groups', changeType: 'updated,deleted' },
+    ],
+    maxLifetimeMinutes: 41_760,
+    dataset: 'directory',
+  },
 });

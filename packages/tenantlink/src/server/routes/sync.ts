@@ -20,7 +20,7 @@ const runView = z.object({
   id: z.string(),
   connectionId: z.string(),
   dataset: z.string(),
-  trigger: z.enum(['manual', 'schedule', 'cli']),
+  trigger: z.enum(['manual', 'schedule', 'cli', 'notification']),
   requestedFull: z.boolean(),
   mode: z.enum(['full', 'delta']).nullable(),
   status: z.enum(['queued', 'running', 'succeeded', 'failed', 'interrupted']),

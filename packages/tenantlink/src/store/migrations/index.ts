@@ -16,6 +16,7 @@ import * as m0012 from './0012_webhook_events.js';
 import * as m0013 from './0013_graph_budgets.js';
 import * as m0014 from './0014_job_keys_and_delivery_ids.js';
 import * as m0015 from './0015_graph_budget_buckets.js';
+import * as m0016 from './0016_change_notifications.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and `tsx`, and a migration
@@ -37,6 +38,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0013_graph_budgets': m0013,
   '0014_job_keys_and_delivery_ids': m0014,
   '0015_graph_budget_buckets': m0015,
+  '0016_change_notifications': m0016,
 };
 
 const staticMigrations: MigrationProvider = {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
@@ -6,6 +9,7 @@ import { SubscriptionManager } from '../src/notifications/subscription-manager.j
 import { createApiKey } from '../src/server/auth/api-keys.js';
 import { buildServer } from '../src/server/server.js';
 import { apiKeysRepository } from '../src/store/api-keys-repository.js';
+import { runCliHere } from './helpers/cli-in-process.js';
 import type { Json } from './helpers/graph-sandbox.js';
 import { storeTargets } from './helpers/store-databases.js';
 import { type SyncSandbox, type SyncSetup, setUpSync, startSyncSandbox } from './helpers/sync-harness.js';
@@ -243,5 +247,22 @@ describe('change notifications without a public HTTPS URL', () => {
       await s.close();
       await target.cleanUp();
     }
+  });
+});
+
+describe('serve --tls-cert and --tls-key', () => {
+  test('both or neither, readable, PEM: anything else is a usage error before the server starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-tls-'));
+    const notPem = join(dir, 'not.pem');
+    writeFileSync(notPem, 'hello');
+    const alone = await runCliHere(['serve', '--tls-cert', notPem]);
+    assert.equal(alone.code, 2);
+    assert.match(alone.stderr, /--tls-cert and --tls-key go together/);
+    const missing = await runCliHere(['serve', '--tls-cert', join(dir, 'missing.pem'), '--tls-key', notPem]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--tls-cert: cannot read .*missing\.pem \(ENOENT\)/);
+    const garbage = await runCliHere(['serve', '--tls-cert', notPem, '--tls-key', notPem]);
+    assert.equal(garbage.code, 2);
+    assert.match(garbage.stderr, /--tls-cert: .* is not a PEM certificate/);
   });
 });

@@ -38,6 +38,8 @@ export interface DemoTenant {
   cloud: CloudEndpoints;
   authority: string;
   tenantDomain: string;
+  /** The sandbox's TLS pair for localhost (signed by its CA): the demo receives change notifications with it. */
+  localhostTls: { keyPem: string; certPem: string };
   /** Adds (or re-adds) the demo connection for the sandbox's app; returns its name. */
   connect(service: ConnectionService): Promise<string>;
   /**
@@ -94,6 +96,7 @@ export async function startDemoTenant(dataDir: string): Promise<DemoTenant> {
     cloud,
     authority: sandbox.authority,
     tenantDomain: tenant.defaultDomain,
+    localhostTls: sandbox.localhostTls,
     async connect(service) {
       // The sandbox keeps its state in memory: an earlier run's demo app is gone, so its connection is replaced.
       for (const c of await service.list()) if (c.settings.demo === true) await service.remove(c.id);

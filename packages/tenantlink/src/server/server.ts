@@ -95,6 +95,11 @@ export interface ServerOptions {
    * networks. `{allowPrivateTargets: true}` is the operator's opt-in (demo mode and tests use it).
    */
   outbound?: OutboundPolicyOptions;
+  /**
+   * Where Microsoft Graph posts change notifications, when not at the public URL (demo mode's HTTPS listener beside a
+   * plain-HTTP server). Default: the public URL, when it is HTTPS.
+   */
+  notificationBaseUrl?: string;
   /** Serve HTTPS with this key and certificate (PEM): Microsoft Graph posts change notifications only to HTTPS. */
   https?: { key: string; cert: string };
   /** The registry `/metrics` exports, shared with the connections' Graph metrics (`startServer`); default its own. */
@@ -206,7 +211,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     events,
     publicUrl: () => {
       try {
-        return configuredPublicUrl ?? listenUrl(app);
+        return options.notificationBaseUrl ?? configuredPublicUrl ?? listenUrl(app);
       } catch {
         return undefined;
       }
@@ -217,9 +222,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // looked after.
   const subscriptionUpkeep = subscriptionSchedules(background.runner, options.service, options.logger);
   app.addHook('onListen', async () => {
-    const url = configuredPublicUrl ?? listenUrl(app);
-    if (url.startsWith('https://'))
-      await serverSettingsRepository(options.store).set(NOTIFICATION_URL_SETTING, url.replace(/\/+$/, ''));
+    const url = options.notificationBaseUrl ?? configuredPublicUrl ?? listenUrl(app);
+    const settings = serverSettingsRepository(options.store);
+    if (url.startsWith('https://')) await settings.set(NOTIFICATION_URL_SETTING, url.replace(/\/+$/, ''));
+    // An earlier server's URL must not outlive it: without HTTPS here, the features are polled.
+    else await settings.remove(NOTIFICATION_URL_SETTING);
     await subscriptionUpkeep.start();
   });
   app.addHook('onClose', async () => subscriptionUpkeep.stop());

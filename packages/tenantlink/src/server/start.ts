@@ -18,6 +18,7 @@ import { randomToken } from '../tokens.js';
 import { ADMIN_PASSWORD_SETTING } from './auth/admin-password.js';
 import { hostAndPort, lockDataFolder } from './data-folder-lock.js';
 import { type DemoTenant, isDemoConnection, removeDemoLeftovers, startDemoTenant } from './demo.js';
+import { listenForNotifications, type NotificationListener } from './notification-listener.js';
 import { buildServer } from './server.js';
 
 export interface StartServerOptions {
@@ -43,6 +44,8 @@ export interface StartServerOptions {
    * TENANTLINK_ALLOW_PRIVATE_TARGETS). Demo mode always does: its receivers are on this machine.
    */
   allowPrivateTargets?: boolean;
+  /** Serve HTTPS with this key and certificate (PEM, `serve --tls-cert/--tls-key`). */
+  https?: { key: string; cert: string };
   /**
    * With PostgreSQL, jobs go on the queue every process shares; this says whether this process takes them too
    * (default true; `serve --no-jobs` leaves them to workers). Ignored with SQLite, where the server runs them.
@@ -82,6 +85,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let demo: DemoTenant | null = null;
   let service: ConnectionService | undefined;
   let budget: PostgresResourceBudget | undefined;
+  let notifications: NotificationListener | null = null;
   try {
     const env = options.env ?? process.env;
     const vault = new Vault(await loadKeyring({ dataDir: options.dataDir, env }));
@@ -114,7 +118,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     const allowPrivateTargets = demo !== null || (options.allowPrivateTargets ?? allowPrivateTargetsFromEnv(env));
     const setupToken = options.adminPassword || (await adminPasswordIsSet(store)) ? null : randomToken(24);
+    // Demo mode over plain HTTP still receives the sandbox's change notifications: on an HTTPS listener of its own.
+    notifications = demo && !options.https ? await listenForNotifications(demo.localhostTls) : null;
     const app = await buildServer({
+      ...(options.https ? { https: options.https } : {}),
+      ...(notifications ? { notificationBaseUrl: notifications.url } : {}),
       store,
       service,
       outbound: { allowPrivateTargets },
@@ -142,6 +150,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         : {}),
     });
     const address = await listen(app, port, host);
+    notifications?.serve(app);
     lock.listening(address);
     const demoIntegration = demo
       ? await demo.integrate(
@@ -164,6 +173,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           await app.close();
           await running.close();
           await budget?.close();
+          await notifications?.close();
           await demo?.close();
           await store.close();
         } finally {
@@ -175,6 +185,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     try {
       await service?.close();
       await budget?.close();
+      await notifications?.close();
       await demo?.close();
       await store.close();
     } finally {

@@ -5,6 +5,7 @@ export interface ServerSettingsRepository {
   set(key: string, value: string): Promise<void>;
   /** Sets the value only when the key has none yet; returns whether it was set (first writer wins). */
   setIfAbsent(key: string, value: string): Promise<boolean>;
+  remove(key: string): Promise<void>;
 }
 
 export function serverSettingsRepository({ db }: StoreHandle): ServerSettingsRepository {
@@ -19,6 +20,9 @@ export function serverSettingsRepository({ db }: StoreHandle): ServerSettingsRep
         .values({ key, value, updated_at: isoNow() })
         .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: isoNow() }))
         .execute();
+    },
+    async remove(key) {
+      await db.deleteFrom('server_settings').where('key', '=', key).execute();
     },
     async setIfAbsent(key, value) {
       const result = await db

@@ -14,6 +14,7 @@ const TRIGGER_LABELS: Record<SyncRun['trigger'], string> = {
   manual: 'Manual (console or API)',
   schedule: 'Schedule',
   cli: 'Command line',
+  notification: 'Change notification',
 };
 
 function modeLabel(run: SyncRun): string {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { type CloudEndpoints, sandboxCloud } from '../../auth/clouds.js';
 import { createLogger, type LogLevel } from '../../logging/index.js';
 import { allowPrivateTargetsFromEnv } from '../../outbound/outbound-policy.js';
@@ -20,6 +22,8 @@ export interface ServeOptions {
   feedRetentionDays?: number;
   /** Take background jobs here too (default); false leaves them to `tenantlink worker` processes. */
   jobs: boolean;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  https?: { key: string; cert: string };
   logLevel: LogLevel;
   sandbox?: CloudEndpoints;
   io: CliIo;
@@ -49,6 +53,8 @@ export function registerServeCommand({ program, io, globals, hint }: Cli): void 
       'let webhooks reach loopback and private networks (default: $TENANTLINK_ALLOW_PRIVATE_TARGETS; demo mode does)',
     )
     .option('--no-jobs', 'take no background jobs here: leave them to `tenantlink worker` processes (PostgreSQL only)')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM, with its chain); needs --tls-key')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .action(async (opts) => {
       const { sandbox, logLevel } = globals();
       if (opts.jobs === false && !io.env.TENANTLINK_DATABASE_URL)
@@ -60,7 +66,9 @@ export function registerServeCommand({ program, io, globals, hint }: Cli): void 
       if (!/^\d+$/.test(given) || port > 65_535)
         throw new UsageError(`${opts.port === undefined ? 'PORT' : '--port'} must be 0-65535, not ${given}.`);
       const publicUrl = givenPublicUrl(opts.publicUrl, io.env)?.url;
+      const https = tlsFiles(opts.tlsCert, opts.tlsKey);
       await serve({
+        ...(https ? { https } : {}),
         dataDir: dataDirOf(globals(), io.env),
         port,
         host: opts.host,
@@ -76,6 +84,34 @@ export function registerServeCommand({ program, io, globals, hint }: Cli): void 
         hint,
       });
     });
+}
+
+/** The key and certificate of `--tls-cert` and `--tls-key`, both or neither, read and checked to be PEM. */
+function tlsFiles(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+): { key: string; cert: string } | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined)
+    throw new UsageError('--tls-cert and --tls-key go together: give both files, or neither.');
+  const read = (file: string, flag: string, marker: RegExp, what: string) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+    }
+    if (!marker.test(text)) throw new UsageError(`${flag}: ${file} is not a PEM ${what}.`);
+    return text;
+  };
+  const cert = read(certFile, '--tls-cert', /-----BEGIN CERTIFICATE-----/, 'certificate');
+  const key = read(keyFile, '--tls-key', /-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/, 'private key');
+  try {
+    createSecureContext({ cert, key });
+  } catch {
+    throw new UsageError("--tls-cert and --tls-key do not make a TLS pair: is the key the certificate's?");
+  }
+  return { key, cert };
 }
 
 /** Runs the server until SIGINT or SIGTERM, then closes it cleanly. */
@@ -94,6 +130,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.feedRetentionDays !== undefined ? { feedRetentionDays: options.feedRetentionDays } : {}),
     jobs: options.jobs,
+    ...(options.https ? { https: options.https } : {}),
     env: io.env,
     logger,
     ...(options.sandbox ? { customClouds: [options.sandbox] } : {}),

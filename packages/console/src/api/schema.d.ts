@@ -3719,6 +3719,114 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/connections/{id}/calendar/freebusy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Free/busy of up to 1000 people over a range (under 62 days); each person answers or has an error of their own */
+    get: {
+      parameters: {
+        query: {
+          /** @description comma-separated e-mail addresses (UPN or SMTP) */
+          users: string;
+          /** @description start, ISO 8601 with an offset (2026-12-07T09:00:00Z) */
+          start: string;
+          /** @description end, ISO 8601 with an offset (2026-12-07T09:00:00Z) */
+          end: string;
+          /** @description minutes per character */
+          interval?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              schedules: {
+                user: string;
+                /** @description one character per interval: 0 free, 1 tentative, 2 busy, 3 out of office, 4 working elsewhere */
+                availabilityView?: string;
+                items?: {
+                  status: string;
+                  start: string;
+                  end: string;
+                  subject?: string;
+                }[];
+                workingHours?: {
+                  daysOfWeek: string[];
+                  startTime: string;
+                  endTime: string;
+                  timeZone: string;
+                };
+                /** @description this person could not be read (unknown, no mailbox, outside the app’s access policy); the others were */
+                error?: {
+                  code: string;
+                  message: string;
+                };
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                fix?: string;
+                details?: {
+                  path: string;
+                  message: string;
+                }[];
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/api-keys': {
     parameters: {
       query?: never;

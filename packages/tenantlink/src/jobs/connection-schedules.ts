@@ -1,5 +1,3 @@
-import type { Connection } from '../connections/model.js';
-import type { ConnectionService } from '../connections/service.js';
 import type { Logger } from '../logging/index.js';
 import type { JobRunner, ScheduledJob } from './runner.js';
 
@@ -10,11 +8,12 @@ export interface ScheduleWish {
   payload?: unknown;
 }
 
-export interface ConnectionSchedulesOptions {
+export interface ConnectionSchedulesOptions<C extends { id: string }> {
   runner: JobRunner;
-  connections: ConnectionService;
+  /** The connections as they stand now. */
+  connections: { list(): Promise<C[]> };
   /** The jobs a connection wants on a schedule, as its settings and features say now. */
-  wanted: (connection: Connection) => ScheduleWish[];
+  wanted: (connection: C) => ScheduleWish[];
   /** What the schedules are for, in log lines. */
   name: string;
   logger?: Logger | undefined;
@@ -27,13 +26,13 @@ export interface ConnectionSchedulesOptions {
  * every minute, so a changed interval, a new feature or a removed connection is followed without a restart. The
  * runner coalesces, so a run longer than its interval never piles up.
  */
-export class ConnectionSchedules {
-  readonly #options: ConnectionSchedulesOptions;
+export class ConnectionSchedules<C extends { id: string }> {
+  readonly #options: ConnectionSchedulesOptions<C>;
   readonly #schedules = new Map<string, { everyMs: number; job: ScheduledJob }>();
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
 
-  constructor(options: ConnectionSchedulesOptions) {
+  constructor(options: ConnectionSchedulesOptions<C>) {
     this.#options = options;
   }
 

@@ -35,6 +35,10 @@ const TAGS = [
       'Background jobs (syncs, webhook deliveries, tests, subscription upkeep) as recorded: what waits, what runs, and the dead jobs with their last error.',
   },
   {
+    name: 'calendar',
+    description: 'Calendar: free/busy of many people at once, each with an answer or an error of their own.',
+  },
+  {
     name: 'notifications',
     description:
       'Change notifications: the public endpoints Microsoft Graph posts to, and the subscriptions each connection keeps (or why it is polled instead).',

@@ -37,6 +37,7 @@ import { registerErrorHandling } from './errors.js';
 import { registerInputLimits } from './input-limits.js';
 import { ServerMetrics } from './metrics.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { calendarRoutes } from './routes/calendar.js';
 import { connectApiRoutes } from './routes/connect-api.js';
 import { CALLBACK_PATH, connectPageRoutes } from './routes/connect-pages.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -272,6 +273,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }),
     logger: options.logger,
   });
+  await app.register(calendarRoutes, { prefix: '/api/v1', service: options.service });
   await app.register(apiKeyRoutes, { prefix: '/api/v1', apiKeys });
   await app.register(jobRoutes, { prefix: '/api/v1', store: options.store, service: options.service });
   await registerConsole(app, options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir);

@@ -1,3 +1,4 @@
+import type { Connection } from '../connections/model.js';
 import type { ConnectionService } from '../connections/service.js';
 import type { SyncDataset } from '../features/dataset.js';
 import { ConnectionSchedules } from '../jobs/connection-schedules.js';
@@ -18,7 +19,7 @@ export interface SyncSchedulerOptions {
  * Keeps one job-runner schedule per connection and dataset whose settings ask for one (the directory's
  * `syncIntervalMinutes`), following changed settings and removed connections without a restart.
  */
-export class SyncScheduler extends ConnectionSchedules {
+export class SyncScheduler extends ConnectionSchedules<Connection> {
   constructor(options: SyncSchedulerOptions) {
     super({
       runner: options.runner,

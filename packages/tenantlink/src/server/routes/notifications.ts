@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Connection } from '../../connections/model.js';
 import type { ConnectionService } from '../../connections/service.js';
 import { featureDefinition } from '../../features/index.js';
 import { ConnectionSchedules } from '../../jobs/connection-schedules.js';
@@ -50,8 +51,8 @@ export function subscriptionSchedules(
   runner: JobRunner,
   service: ConnectionService,
   logger?: Logger,
-): ConnectionSchedules {
-  return new ConnectionSchedules({
+): ConnectionSchedules<Connection> {
+  return new ConnectionSchedules<Connection>({
     runner,
     connections: service,
     name: 'subscriptions',

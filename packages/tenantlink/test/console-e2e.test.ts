@@ -563,7 +563,7 @@ describe('the console in Chromium, against the server and the sandbox', () => {
     );
     for (const tag of used) assert.ok(described.get(tag), `the tag ${tag} has a description`);
     assert.ok(
-      Object.keys(doc.paths).every((path) => /^\/(api|connect|healthz|readyz|metrics)\b/.test(path)),
+      Object.keys(doc.paths).every((path) => /^\/(api|connect|notifications|healthz|readyz|metrics)\b/.test(path)),
       `only API routes: ${Object.keys(doc.paths).join(', ')}`,
     );
   });

@@ -45,6 +45,7 @@ interface LiveJob extends JobRef {
   payload: unknown;
   attempts: number;
   phase: Phase;
+  enqueuedAt: number;
   dueAt: number;
   timer?: NodeJS.Timeout;
   controller: AbortController;
@@ -217,6 +218,7 @@ export class InProcessJobRunner implements JobRunner {
       payload,
       attempts: 0,
       phase: 'queued',
+      enqueuedAt: Date.now(),
       dueAt: Date.now() + Math.max(0, delayMs),
       controller: new AbortController(),
       writes: Promise.resolve(),
@@ -271,6 +273,7 @@ export class InProcessJobRunner implements JobRunner {
       payload: job.payload,
       attempt,
       signal: job.controller.signal,
+      enqueuedAt: job.enqueuedAt,
       progress: (progress: JobProgress) => this.#emit({ type: 'progress', job: ref(job), attempt, progress }),
     };
     try {
@@ -374,6 +377,7 @@ export class InProcessJobRunner implements JobRunner {
         continue;
       }
       const job = this.#newJob(record.kind, record.connectionId, jobKey, record.payload, 0, record.id);
+      job.enqueuedAt = Date.parse(record.createdAt) || Date.now();
       job.attempts = record.status === 'queued' ? record.attempts : Math.min(record.attempts, this.#maxAttempts - 1);
       job.dueAt = Math.max(Date.now(), Date.parse(record.scheduledAt) || 0);
       this.#record(job, () => this.#jobs.setStatus(job.id, 'queued'));

@@ -356,6 +356,7 @@ export class PgBossJobRunner implements JobRunner {
         payload: data.payload,
         attempt,
         signal: controller.signal,
+        enqueuedAt: new Date(job.createdOn).getTime(),
         progress: (progress: JobProgress) => this.#emit({ type: 'progress', job: ref, attempt, progress }),
       };
       try {

@@ -30,6 +30,8 @@ export interface JobContext<Payload = unknown> extends JobRef {
   attempt: number;
   /** Aborted when the runner stops with `abortRunning`; long handlers should check it and return early. */
   signal: AbortSignal;
+  /** When the job was enqueued (epoch ms); a request that joined it later does not change it. */
+  enqueuedAt: number;
   progress(progress: JobProgress): void;
 }
 

@@ -353,12 +353,15 @@ export class WebhookDispatcher {
 
   /**
    * How long to wait before the next attempt on this cursor: 0 for now, else until a retry is due, or, for a failing
-   * lane (only a commit or a replay enqueues one), until its interval since the last attempt has passed.
+   * lane, until its interval since the last attempt has passed; null when this job may not try a failing lane (it was
+   * asked for before that lane's last attempt, so no commit or event has come since).
    */
-  #waitBeforeAttempt(cursor: DeliveryCursorState): number {
+  #waitBeforeAttempt(cursor: DeliveryCursorState, enqueuedAt: number): number | null {
     const now = Date.now();
     if (cursor.failing) {
       const last = cursor.lastAttemptAt ? Date.parse(cursor.lastAttemptAt) : 0;
+      // Only a job asked for since the last attempt (a commit, an event) tries a failing lane again.
+      if (enqueuedAt <= last) return null;
       return Math.max(0, last + (this.#options.failingRetryIntervalMs ?? 60_000) - now);
     }
     const due = cursor.nextAttemptAt ? Date.parse(cursor.nextAttemptAt) : 0;
@@ -385,7 +388,8 @@ export class WebhookDispatcher {
       for (let batches = 0; !job.signal.aborted && !this.#stop.signal.aborted; ) {
         const cursor = await source.cursor.get();
         if (!cursor || cursor.lease?.token !== token) return;
-        const wait = this.#waitBeforeAttempt(cursor);
+        const wait = this.#waitBeforeAttempt(cursor, job.enqueuedAt);
+        if (wait === null) return;
         if (wait > 0) {
           // Not due yet: a failing lane waits its interval once a commit asked; a retry waits its backoff.
           await this.#followUp(lane, wait);

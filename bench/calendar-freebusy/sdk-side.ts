@@ -5,9 +5,8 @@
  * file> <people file> <start> <end>. Prints one JSON line.
  */
 import { readFileSync } from 'node:fs';
-import { ConfidentialClientApplication } from '@azure/msal-node';
-import { Client } from '@microsoft/microsoft-graph-client';
 import { readState } from '../directory-sync/sandbox-process.js';
+import { sdkClient } from '../sdk-client.js';
 
 const [stateFile, appId, secretFile, peopleFile, start, end] = process.argv.slice(2) as [
   string,
@@ -18,23 +17,7 @@ const [stateFile, appId, secretFile, peopleFile, start, end] = process.argv.slic
   string,
 ];
 const state = readState(stateFile);
-const msal = new ConfidentialClientApplication({
-  auth: {
-    clientId: appId,
-    clientSecret: readFileSync(secretFile, 'utf8').trim(),
-    authority: `${state.authority}/${state.tenants[0]!.id}`,
-    knownAuthorities: [new URL(state.authority).host],
-  },
-});
-const client = Client.initWithMiddleware({
-  baseUrl: new URL(state.graph).origin,
-  defaultVersion: 'v1.0',
-  customHosts: new Set([new URL(state.graph).hostname]),
-  authProvider: {
-    getAccessToken: async () =>
-      (await msal.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }))!.accessToken,
-  },
-});
+const client = sdkClient(state, appId, readFileSync(secretFile, 'utf8').trim());
 const people = JSON.parse(readFileSync(peopleFile, 'utf8')) as string[];
 const started = performance.now();
 let answered = 0;

@@ -6,9 +6,9 @@
  * Args: <state file> <app id> <secret file> <db file>. Prints one JSON line.
  */
 import { readFileSync } from 'node:fs';
-import { ConfidentialClientApplication } from '@azure/msal-node';
-import { Client, PageIterator } from '@microsoft/microsoft-graph-client';
+import { PageIterator } from '@microsoft/microsoft-graph-client';
 import Database from 'better-sqlite3';
+import { sdkClient } from '../sdk-client.js';
 import { readState } from './sandbox-process.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: Graph JSON, stored as it comes.
@@ -16,24 +16,7 @@ type GraphObject = any;
 
 const [stateFile, appId, secretFile, dbFile] = process.argv.slice(2) as [string, string, string, string];
 const state = readState(stateFile);
-const tenant = state.tenants[0]!.id;
-const msal = new ConfidentialClientApplication({
-  auth: {
-    clientId: appId,
-    clientSecret: readFileSync(secretFile, 'utf8').trim(),
-    authority: `${state.authority}/${tenant}`,
-    knownAuthorities: [new URL(state.authority).host],
-  },
-});
-const client = Client.initWithMiddleware({
-  baseUrl: new URL(state.graph).origin,
-  defaultVersion: 'v1.0',
-  customHosts: new Set([new URL(state.graph).hostname]),
-  authProvider: {
-    getAccessToken: async () =>
-      (await msal.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }))!.accessToken,
-  },
-});
+const client = sdkClient(state, appId, readFileSync(secretFile, 'utf8').trim());
 
 const db = new Database(dbFile);
 db.pragma('journal_mode = WAL');

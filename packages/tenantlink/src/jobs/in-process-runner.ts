@@ -301,30 +301,24 @@ export class InProcessJobRunner implements JobRunner {
   #failed(job: LiveJob, runId: string, attempt: number, err: unknown): void {
     const error = jobErrorText(err);
     job.lastError = error;
-    const finishedAt = iso(Date.now());
     const retry = attempt < this.#maxAttempts && (this.#options.shouldRetry?.(err, ref(job)) ?? true);
     if (!retry) {
       this.#record(job, () =>
-        this.#jobs.recordFinish({ runId, jobId: job.id, runStatus: 'failed', jobStatus: 'failed', error, finishedAt }),
+        this.#jobs.recordFinish({
+          runId,
+          jobId: job.id,
+          runStatus: 'failed',
+          jobStatus: 'failed',
+          error,
+          finishedAt: iso(Date.now()),
+        }),
       );
       this.#emit({ type: 'failed', job: ref(job), attempt, error });
       this.#finish(job, { status: 'failed', error, attempts: attempt });
       return;
     }
     const delayMs = exponentialBackoffDelay(attempt, this.#options.backoff, this.#options.random);
-    job.phase = 'retrying';
-    job.dueAt = Date.now() + delayMs;
-    this.#record(job, () =>
-      this.#jobs.recordFinish({
-        runId,
-        jobId: job.id,
-        runStatus: 'failed',
-        jobStatus: 'retrying',
-        error,
-        finishedAt,
-        nextScheduledAt: iso(job.dueAt),
-      }),
-    );
+    this.#waitToRunAgain(job, runId, 'failed', error, delayMs);
     this.#emit({ type: 'retrying', job: ref(job), attempt, error, delayMs });
     if (this.#state === 'started') this.#makeDue(job);
   }
@@ -332,20 +326,32 @@ export class InProcessJobRunner implements JobRunner {
   /** The handler could not run yet: the job waits and runs again, without this try counting as an attempt. */
   #deferred(job: LiveJob, runId: string, deferral: JobDeferred): void {
     job.attempts -= 1;
+    this.#waitToRunAgain(job, runId, 'interrupted', deferral.message, Math.max(0, deferral.delayMs));
+    if (this.#state === 'started') this.#makeDue(job);
+  }
+
+  /** Closes the run with `runStatus` and records the job as waiting to run again after `delayMs`. */
+  #waitToRunAgain(
+    job: LiveJob,
+    runId: string,
+    runStatus: 'failed' | 'interrupted',
+    error: string,
+    delayMs: number,
+  ): void {
     job.phase = 'retrying';
-    job.dueAt = Date.now() + Math.max(0, deferral.delayMs);
+    job.dueAt = Date.now() + delayMs;
+    const nextScheduledAt = iso(job.dueAt);
     this.#record(job, () =>
       this.#jobs.recordFinish({
         runId,
         jobId: job.id,
-        runStatus: 'interrupted',
+        runStatus,
         jobStatus: 'retrying',
-        error: deferral.message,
+        error,
         finishedAt: iso(Date.now()),
-        nextScheduledAt: iso(job.dueAt),
+        nextScheduledAt,
       }),
     );
-    if (this.#state === 'started') this.#makeDue(job);
   }
 
   /** Ends a job for good and lets its slot's follow-up, if any, take its place. */

@@ -251,14 +251,7 @@ export class PgBossJobRunner implements JobRunner {
 
   async #createQueue(kind: string): Promise<void> {
     try {
-      const expireInSeconds = this.#kindOptions.get(kind)?.expireInSeconds;
-      await this.#boss.createQueue(kind, {
-        name: kind,
-        policy: 'stately',
-        retryLimit: EXPIRY_RETRIES,
-        retryDelay: 0,
-        ...(expireInSeconds ? { expireInSeconds } : {}),
-      });
+      await this.#boss.createQueue(kind, { name: kind, policy: 'stately', retryLimit: EXPIRY_RETRIES, retryDelay: 0 });
     } catch (err) {
       // Several processes starting at once race to create a queue (pg-boss #467): whoever lost finds it there.
       if ((err as { code?: string }).code !== '23505') throw err;
@@ -391,17 +384,39 @@ export class PgBossJobRunner implements JobRunner {
     runId: string,
     deferral: JobDeferred,
   ): Promise<void> {
-    const next = new Date(Date.now() + Math.max(0, deferral.delayMs));
-    const data: QueuedData = { ...job.data, failed: job.data.failed + job.retryCount };
-    await this.#continueLater(kind, job, data, next, { deferred: true }, async (trx, sent) => {
+    await this.#runAgainLater(kind, job, ref, runId, {
+      runStatus: 'interrupted',
+      error: deferral.message,
+      delayMs: Math.max(0, deferral.delayMs),
+      failedNow: 0,
+      output: { deferred: true },
+    });
+  }
+
+  /**
+   * Ends this try and sends the job's next one after `delayMs`, recording the run's end (`runStatus`) and the job as
+   * waiting to retry, in one transaction. `failedNow` counts this try as a failed attempt (1) or not (0).
+   */
+  async #runAgainLater(
+    kind: string,
+    job: PgBoss.JobWithMetadata<QueuedData>,
+    ref: JobRef,
+    runId: string,
+    next: { runStatus: 'failed' | 'interrupted'; error: string; delayMs: number; failedNow: 0 | 1; output: object },
+  ): Promise<void> {
+    const finishedAt = new Date().toISOString();
+    const startAfter = new Date(Date.now() + next.delayMs);
+    const data: QueuedData = { ...job.data, failed: job.data.failed + job.retryCount + next.failedNow };
+    await this.#continueLater(kind, job, data, startAfter, next.output, async (trx, sent) => {
       await jobsRepository({ db: trx, dialect: 'postgres' }).recordFinish({
         runId,
         jobId: ref.id,
-        runStatus: 'interrupted',
+        runStatus: next.runStatus,
+        // A follow-up already waiting takes the retry's place: it runs the same job kind for the connection anyway.
         jobStatus: sent ? 'retrying' : 'cancelled',
-        error: deferral.message,
-        finishedAt: new Date().toISOString(),
-        nextScheduledAt: next.toISOString(),
+        error: next.error,
+        finishedAt,
+        nextScheduledAt: startAfter.toISOString(),
       });
     });
   }
@@ -437,19 +452,12 @@ export class PgBossJobRunner implements JobRunner {
       return;
     }
     const delayMs = exponentialBackoffDelay(attempt, this.#options.backoff, this.#options.random);
-    const next = new Date(Date.now() + delayMs);
-    const data: QueuedData = { ...job.data, failed: job.data.failed + job.retryCount + 1 };
-    await this.#continueLater(kind, job, data, next, { retried: true }, async (trx, sent) => {
-      await jobsRepository({ db: trx, dialect: 'postgres' }).recordFinish({
-        runId,
-        jobId: ref.id,
-        runStatus: 'failed',
-        // A follow-up already waiting takes the retry's place: it runs the same job kind for the connection anyway.
-        jobStatus: sent ? 'retrying' : 'cancelled',
-        error,
-        finishedAt,
-        nextScheduledAt: next.toISOString(),
-      });
+    await this.#runAgainLater(kind, job, ref, runId, {
+      runStatus: 'failed',
+      error,
+      delayMs,
+      failedNow: 1,
+      output: { retried: true },
     });
     this.#emit({ type: 'retrying', job: ref, attempt, error, delayMs });
   }
@@ -462,11 +470,9 @@ export class PgBossJobRunner implements JobRunner {
     startAfter: Date,
     id?: string,
   ): Promise<string | null> {
-    const expireInSeconds = this.#kindOptions.get(kind)?.expireInSeconds;
     return this.#boss.send(kind, data as unknown as object, {
       ...(id ? { id } : {}),
       singletonKey: data.key ?? data.connectionId,
-      ...(expireInSeconds ? { expireInSeconds } : {}),
       startAfter,
       retryLimit: EXPIRY_RETRIES,
       retryDelay: 0,

@@ -106,11 +106,6 @@ export interface EnqueueRequest {
 export interface RegisterOptions {
   /** Counts against the per-tenant limit of the shared queue (it reads Graph). Default true. */
   perTenant?: boolean;
-  /**
-   * Seconds after which another process takes over a job whose worker died (shared queue). Default: the queue's. Keep
-   * it above one run's worst case.
-   */
-  expireInSeconds?: number;
 }
 
 export interface JobRunner {

@@ -130,18 +130,6 @@ export class SubscriptionManager {
     }
   }
 
-  /** Deletes every subscription of a connection at Graph (best effort) and here, as when it is removed. */
-  async removeAll(connectionId: string): Promise<void> {
-    const repo = graphSubscriptionsRepository(this.#options.store);
-    const rows = await repo.list(connectionId);
-    if (rows.length === 0) return;
-    const graph = await this.#options.connections.graphClient(connectionId).catch(() => null);
-    for (const row of rows) {
-      if (graph) await this.#deleteAtGraph(graph, row);
-      await repo.remove(row.id);
-    }
-  }
-
   get #vault() {
     return this.#options.connections.vault;
   }

@@ -197,6 +197,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     secureCookies: options.secureCookies ?? false,
   });
   await app.register(guideRoutes, { prefix: '/api/v1', ...(options.guideCloud ? { cloud: options.guideCloud } : {}) });
+  /** Where Graph posts change notifications: demo mode's HTTPS listener, else the public URL (throws before listening). */
+  const notificationBase = () => options.notificationBaseUrl ?? configuredPublicUrl ?? listenUrl(app);
   // Connect outcomes become lifecycle webhook events; the signal hands them to the dispatcher.
   const events = new WebhookEventSignal();
   const outbound = new OutboundPolicy(options.outbound);
@@ -212,7 +214,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     events,
     publicUrl: () => {
       try {
-        return options.notificationBaseUrl ?? configuredPublicUrl ?? listenUrl(app);
+        return notificationBase();
       } catch {
         return undefined;
       }
@@ -223,7 +225,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // looked after.
   const subscriptionUpkeep = subscriptionSchedules(background.runner, options.service, options.logger);
   app.addHook('onListen', async () => {
-    const url = options.notificationBaseUrl ?? configuredPublicUrl ?? listenUrl(app);
+    const url = notificationBase();
     const settings = serverSettingsRepository(options.store);
     if (url.startsWith('https://')) await settings.set(NOTIFICATION_URL_SETTING, url.replace(/\/+$/, ''));
     // An earlier server's URL must not outlive it: without HTTPS here, the features are polled.

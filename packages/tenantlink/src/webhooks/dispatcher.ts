@@ -85,6 +85,9 @@ interface LanePayload {
 
 const feedLane = (endpointId: string, connectionId: string): Lane => ({ kind: 'feed', endpointId, connectionId });
 const eventsLane = (endpointId: string): Lane => ({ kind: 'events', endpointId });
+/** The lane's job key. */
+const laneKey = (lane: Lane) =>
+  lane.kind === 'feed' ? `${lane.endpointId}/${lane.connectionId}` : `${lane.endpointId}/events`;
 
 /** A job keeps its lane for at most this many batches, then hands over to a follow-up (others' jobs get a turn). */
 const BATCHES_PER_JOB = 20;
@@ -177,10 +180,7 @@ export class WebhookDispatcher {
    * for every endpoint that takes them, so that the job exists exactly when the entries do.
    */
   async committing(db: Kysely<Database>, event: { connectionId: string }): Promise<void> {
-    const endpoints = await webhookEndpointsRepository({ db, dialect: this.#store.dialect }).enabledFor(
-      event.connectionId,
-    );
-    for (const endpoint of endpoints) await this.#enqueue(feedLane(endpoint.id, event.connectionId), {}, { db });
+    await this.#enqueueFeeds(event.connectionId, db);
   }
 
   /**
@@ -193,16 +193,15 @@ export class WebhookDispatcher {
       this.#runner.wake(FEED_DELIVERY_JOB);
       return;
     }
-    this.#background(async () => {
-      for (const endpoint of await webhookEndpointsRepository(this.#store).enabledFor(event.connectionId))
-        await this.#enqueue(feedLane(endpoint.id, event.connectionId));
-    }, 'webhooks: cannot enqueue deliveries after a commit');
+    this.#background(
+      () => this.#enqueueFeeds(event.connectionId),
+      'webhooks: cannot enqueue deliveries after a commit',
+    );
   }
 
   /** In the transaction that published lifecycle events (the shared queue): enqueue every enabled endpoint's events. */
   async publishing(db: Kysely<Database>): Promise<void> {
-    for (const endpoint of await webhookEndpointsRepository({ db, dialect: this.#store.dialect }).list())
-      if (endpoint.enabled) await this.#enqueue(eventsLane(endpoint.id), {}, { db });
+    await this.#enqueueEvents(db);
   }
 
   /** Lifecycle events were published and their transaction committed. */
@@ -212,10 +211,21 @@ export class WebhookDispatcher {
       this.#runner.wake(EVENTS_DELIVERY_JOB);
       return;
     }
-    this.#background(async () => {
-      for (const endpoint of await webhookEndpointsRepository(this.#store).list())
-        if (endpoint.enabled) await this.#enqueue(eventsLane(endpoint.id));
-    }, 'webhooks: cannot enqueue deliveries after an event');
+    this.#background(() => this.#enqueueEvents(), 'webhooks: cannot enqueue deliveries after an event');
+  }
+
+  /** Enqueues the connection's lane of every enabled endpoint that takes it; in `db`'s transaction when given. */
+  async #enqueueFeeds(connectionId: string, db?: Kysely<Database>): Promise<void> {
+    const endpoints = webhookEndpointsRepository(db ? { db, dialect: this.#store.dialect } : this.#store);
+    for (const endpoint of await endpoints.enabledFor(connectionId))
+      await this.#enqueue(feedLane(endpoint.id, connectionId), {}, db ? { db } : {});
+  }
+
+  /** Enqueues the events lane of every enabled endpoint; in `db`'s transaction when given. */
+  async #enqueueEvents(db?: Kysely<Database>): Promise<void> {
+    const endpoints = webhookEndpointsRepository(db ? { db, dialect: this.#store.dialect } : this.#store);
+    for (const endpoint of await endpoints.list())
+      if (endpoint.enabled) await this.#enqueue(eventsLane(endpoint.id), {}, db ? { db } : {});
   }
 
   /** A replay moved a cursor: deliver from there now, whatever retry was waiting. */
@@ -260,7 +270,9 @@ export class WebhookDispatcher {
     if (endpoints.length > 0) {
       const feedCursors = webhookCursorsRepository(this.#store);
       const heads = await feedCursors.feedHeads();
-      const cursors = new Map((await feedCursors.list()).map((c) => [`${c.endpointId}/${c.connectionId}`, c]));
+      const cursors = new Map(
+        (await feedCursors.list()).map((c) => [laneKey(feedLane(c.endpointId, c.connectionId)), c]),
+      );
       const eventHead = await webhookEventsRepository(this.#store).head();
       const eventCursors = new Map(
         (await webhookEventCursorsRepository(this.#store).list()).map((c) => [c.endpointId, c]),
@@ -269,9 +281,9 @@ export class WebhookDispatcher {
       for (const endpoint of endpoints) {
         const connectionIds = endpoint.connectionId ? [endpoint.connectionId] : [...heads.keys()];
         for (const connectionId of connectionIds) {
-          const cursor = cursors.get(`${endpoint.id}/${connectionId}`);
-          if ((heads.get(connectionId) ?? 0) > (cursor?.lastSeq ?? 0))
-            await this.#enqueueIfNeeded(feedLane(endpoint.id, connectionId), cursor, now);
+          const lane = feedLane(endpoint.id, connectionId);
+          const cursor = cursors.get(laneKey(lane));
+          if ((heads.get(connectionId) ?? 0) > (cursor?.lastSeq ?? 0)) await this.#enqueueIfNeeded(lane, cursor, now);
         }
         const events = eventCursors.get(endpoint.id);
         if (events && eventHead > events.lastSeq) await this.#enqueueIfNeeded(eventsLane(endpoint.id), events, now);
@@ -305,15 +317,14 @@ export class WebhookDispatcher {
   ): Promise<void> {
     const payload: LanePayload = { endpointId: lane.endpointId };
     await this.#runner.enqueue(
-      lane.kind === 'feed'
-        ? {
-            kind: FEED_DELIVERY_JOB,
-            connectionId: lane.connectionId,
-            key: `${lane.endpointId}/${lane.connectionId}`,
-            payload,
-            ...request,
-          }
-        : { kind: EVENTS_DELIVERY_JOB, connectionId: '', key: `${lane.endpointId}/events`, payload, ...request },
+      {
+        ...(lane.kind === 'feed'
+          ? { kind: FEED_DELIVERY_JOB, connectionId: lane.connectionId }
+          : { kind: EVENTS_DELIVERY_JOB, connectionId: '' }),
+        key: laneKey(lane),
+        payload,
+        ...request,
+      },
       options,
     );
   }

@@ -34,9 +34,4 @@ export class FreeBusyCache {
     }
     this.#entries.set(this.#key(connectionId, value.user, range), { at: Date.now(), value });
   }
-
-  /** Forgets a connection's answers (a calendar changed). */
-  forget(connectionId: string): void {
-    for (const key of this.#entries.keys()) if (key.startsWith(`${connectionId}\u0000`)) this.#entries.delete(key);
-  }
 }
